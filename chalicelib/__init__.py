@@ -1,0 +1,1 @@
+"""Sitebook back end: domain, storage, HTTP API and import pipeline."""

@@ -1,0 +1,64 @@
+"""The errors the domain raises; the API turns each into an RFC 9457 problem, imports into row errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid field: where (a dotted path such as ``site_address.postcode``) and why."""
+
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every error a caller is meant to see; ``status`` is its HTTP meaning."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors or [])
+
+
+class BadRequest(DomainError):
+    status, title = 400, "Bad request"
+
+
+class Forbidden(DomainError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(DomainError):
+    status, title = 404, "Not found"
+
+
+class Conflict(DomainError):
+    status, title = 409, "Conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, title = 412, "Precondition failed"
+
+
+class TooLarge(DomainError):
+    status, title = 413, "Payload too large"
+
+
+class ValidationFailed(DomainError):
+    """One or more fields are invalid; ``errors`` names each field and reason."""
+
+    status, title = 422, "Validation failed"
+
+    def __init__(self, errors: list[FieldError], detail: str | None = None) -> None:
+        super().__init__(detail or _summarise(errors), errors=errors)
+
+
+def _summarise(errors: list[FieldError]) -> str:
+    if len(errors) == 1:
+        return f"{errors[0].field}: {errors[0].message}"
+    return f"{len(errors)} fields are invalid: " + ", ".join(e.field for e in errors)
