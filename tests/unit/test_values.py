@@ -286,3 +286,24 @@ def test_other_countries_take_free_text_postcodes():
     assert normalize_postcode(" sw1a   1aa ", "GB") == "SW1A 1AA"
     with pytest.raises(InvalidValue, match="12 characters"):
         normalize_postcode("X" * 13, "GB")
+
+
+# ---------------------------------------------------------------- layering
+
+
+def test_domain_modules_import_nothing_of_aws_or_chalice():
+    import ast
+    from pathlib import Path
+
+    import chalicelib.domain
+
+    forbidden = {"boto3", "botocore", "pynamodb", "chalice"}
+    for path in Path(chalicelib.domain.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                roots = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                roots = {(node.module or "").split(".")[0]}
+            else:
+                continue
+            assert not roots & forbidden, f"{path.name} imports {roots & forbidden}"
