@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 
@@ -314,14 +315,19 @@ def parse_number(value: Any) -> int | float:
     """A finite number from a number or text, as int when it is whole (``"12.0"`` → 12).
 
     Text may carry a sign, a leading ``$`` (``"$12"``, ``"-$1,234.50"``) and commas
-    between groups of three digits. A ``%`` is refused rather than guessed at: in a
-    spreadsheet "12%" may mean 12 or 0.12, so the field's own unit must be used.
-    Exponents, spaces inside the number and decimal commas are refused too.
+    between groups of three digits; Decimals (DynamoDB's numbers) are read too.
+    A ``%`` is refused rather than guessed at: in a spreadsheet "12%" may mean 12 or
+    0.12, so the field's own unit must be used. Exponents, spaces inside the number
+    and decimal commas are refused too.
     """
     if isinstance(value, bool):
         raise InvalidValue("is not a number")
     if isinstance(value, int):
         return value
+    if isinstance(value, Decimal):  # how DynamoDB hands numbers back
+        if not value.is_finite():
+            raise InvalidValue("is not a finite number")
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InvalidValue("is not a finite number")

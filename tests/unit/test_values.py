@@ -226,6 +226,13 @@ def test_ambiguous_or_malformed_numbers_are_refused(bad):
         parse_number(bad)
 
 
+def test_numbers_stored_in_dynamodb_read_back_as_ints_and_floats():
+    from decimal import Decimal
+
+    assert parse_number(Decimal("30")) == 30 and isinstance(parse_number(Decimal("30")), int)
+    assert parse_number(Decimal("12.5")) == 12.5
+
+
 def test_integers_refuse_fractions():
     assert parse_int("1,000") == 1000
     assert parse_int(30.0) == 30
