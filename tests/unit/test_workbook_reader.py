@@ -1,4 +1,4 @@
-"""Rows stream out with their sheet row numbers, blanks skipped, the row cap enforced, memory flat."""
+"""Rows stream with their sheet row numbers, blanks skipped, the row cap enforced, memory flat."""
 
 from __future__ import annotations
 
