@@ -1,4 +1,4 @@
-"""The errors the domain raises; the API turns each into an RFC 9457 problem, imports into row errors."""
+"""Errors the domain raises; the API makes each a problem+json, imports a row error."""
 
 from __future__ import annotations
 

@@ -1,0 +1,201 @@
+"""How a route is declared: authorization, request parsing, responses, problems, and its OpenAPI entry."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api.auth import token_authorizer
+from chalicelib.api.problems import problem, problem_for
+from chalicelib.api.tokens import Caller, caller_from_context
+from chalicelib.domain.errors import BadRequest, DomainError, FieldError, Forbidden, ValidationFailed
+
+log = logging.getLogger("sitebook.api")
+
+JSON = "application/json"
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    type: str = "string"
+    enum: tuple[str, ...] = ()
+
+
+@dataclass
+class RouteDoc:
+    """What the OpenAPI document says of one route and method."""
+
+    path: str
+    method: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    public: bool = False
+    admin: bool = False
+    query: tuple[QueryParam, ...] = ()
+    errors: tuple[int, ...] = ()
+    paged: bool = False
+
+
+ROUTE_DOCS: list[RouteDoc] = []
+PAGE_PARAMS = (
+    QueryParam("limit", f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).", "integer"),
+    QueryParam("cursor", "The next_cursor of the previous page."),
+)
+
+
+@dataclass
+class Call:
+    """One request as a route sees it: the verified caller and parsing helpers."""
+
+    request: Any
+    caller: Caller | None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tenant_id(self) -> str:
+        assert self.caller is not None
+        return self.caller.tenant_id
+
+    @property
+    def user_id(self) -> str:
+        assert self.caller is not None
+        return self.caller.user_id
+
+    def body(self, model: type[BaseModel]) -> Any:
+        raw = self.request.raw_body
+        if not raw:
+            raise BadRequest("The request needs a JSON body.")
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"The body is not valid JSON: {exc}.") from None
+        if not isinstance(data, dict):
+            raise BadRequest("The body must be a JSON object.")
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise ValidationFailed(field_errors(exc)) from None
+
+    def query(self, name: str) -> str | None:
+        params = self.request.query_params or {}
+        value = params.get(name)
+        return value if value not in (None, "") else None
+
+    def query_bool(self, name: str) -> bool | None:
+        value = self.query(name)
+        if value is None:
+            return None
+        if value.lower() in ("true", "1", "yes"):
+            return True
+        if value.lower() in ("false", "0", "no"):
+            return False
+        raise ValidationFailed([FieldError(name, "must be true or false")])
+
+    def page(self) -> tuple[int, str | None]:
+        raw = self.query("limit")
+        limit = DEFAULT_LIMIT
+        if raw is not None:
+            if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+                raise ValidationFailed([FieldError("limit", f"must be a whole number from 1 to {MAX_LIMIT}")])
+            limit = int(raw)
+        return limit, self.query("cursor")
+
+    def if_match(self) -> int | None:
+        """The version named by If-Match ("3", W/"3" or *), or None when absent or *."""
+        value = (self.request.headers or {}).get("if-match")
+        if value is None or value.strip() == "*":
+            return None
+        match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', value)
+        if not match:
+            raise BadRequest('If-Match must be an ETag this API gave, such as "3".')
+        return int(match.group(1))
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    errors = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "is not a field of this resource"
+        elif err["type"] == "missing":
+            message = "is required"
+        errors.append(FieldError(loc, message))
+    return errors
+
+
+def record(data: dict, status: int = 200, headers: dict | None = None) -> Response:
+    """A single resource, with its version as the ETag."""
+    extra = {"ETag": f'"{data["version"]}"'} if data.get("version") is not None else {}
+    return Response(body=data, status_code=status, headers={"Content-Type": JSON, **extra, **(headers or {})})
+
+
+def page(items: list[dict], next_cursor: str | None) -> dict:
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def request_id(request: Any) -> str:
+    context = getattr(request, "context", None) or {}
+    return context.get("requestId") or "unknown"
+
+
+class Endpoints:
+    """A blueprint whose routes are authorized, parsed and documented the same way."""
+
+    def __init__(self, import_name: str, tag: str) -> None:
+        self.blueprint = Blueprint(import_name)
+        self.tag = tag
+
+    def route(
+        self, path: str, method: str, *, summary: str, body: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None, status: int = 200, public: bool = False,
+        admin: bool = False, query: tuple[QueryParam, ...] = (), errors: tuple[int, ...] = (),
+        paged: bool = False, content_types: tuple[str, ...] = (JSON,),
+    ) -> Callable:
+        def register(view: Callable) -> Callable:
+            @functools.wraps(view)
+            def handle(**params: Any) -> Any:
+                request = self.blueprint.current_request
+                try:
+                    caller = None if public else caller_from_context(request.context.get("authorizer"))
+                    if not public and caller is None:
+                        return problem(401, "A valid bearer token is required.")
+                    if admin and not caller.is_admin:
+                        raise Forbidden("Only an admin of this account can do this.")
+                    result = view(Call(request, caller), **params)
+                except DomainError as exc:
+                    return problem_for(exc)
+                except Exception:
+                    rid = request_id(request)
+                    log.exception("unhandled error in %s %s (request %s)", method, path, rid)
+                    return problem(500, f"Something went wrong on our side. Quote request id {rid} if you report it.")
+                if isinstance(result, Response):
+                    return result
+                return Response(body=result, status_code=status, headers={"Content-Type": JSON})
+
+            handle.__name__ = f"{view.__name__}_{method.lower()}"
+            self.blueprint.route(
+                path, methods=[method], authorizer=None if public else token_authorizer,
+                content_types=list(content_types),
+            )(handle)
+            ROUTE_DOCS.append(
+                RouteDoc(path, method, summary, self.tag, body, response, status, public, admin,
+                         tuple(query) + (PAGE_PARAMS if paged else ()), errors, paged)
+            )
+            return view
+
+        return register

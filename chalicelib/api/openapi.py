@@ -1,0 +1,94 @@
+"""The OpenAPI 3.1 document, built from the route registry and the same pydantic schemas the routes validate with."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.api.http import ROUTE_DOCS, RouteDoc
+from chalicelib.api.problems import PROBLEM_TYPE
+from chalicelib.api.schemas import Problem
+
+API_PREFIX = "/v1"
+_REASONS = {
+    400: "Malformed request", 401: "No or bad token", 403: "Not allowed", 404: "Unknown id",
+    409: "Conflict", 412: "Stale If-Match", 413: "Too large", 415: "Unsupported media type",
+    422: "Invalid fields",
+}
+
+
+def _operation(doc: RouteDoc) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": doc.summary,
+        "operationId": re.sub(r"\W+", "_", f"{doc.method.lower()}{doc.path}").strip("_"),
+        "tags": [doc.tag],
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", doc.path)
+        ]
+        + [
+            {"name": q.name, "in": "query", "required": False, "description": q.description,
+             "schema": {"type": q.type, **({"enum": list(q.enum)} if q.enum else {})}}
+            for q in doc.query
+        ],
+    }
+    if doc.method in ("PATCH", "PUT", "DELETE"):
+        op["parameters"].append({"name": "If-Match", "in": "header", "required": False,
+                                 "description": "The ETag you read; 412 if it is stale.",
+                                 "schema": {"type": "string"}})
+    if doc.body is not None:
+        op["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{doc.body.__name__}"}}}}
+    ok: dict[str, Any] = {"description": "OK" if doc.status == 200 else "Created"}
+    if doc.response is not None:
+        ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{doc.response.__name__}"}}}
+    else:
+        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    responses: dict[str, Any] = {str(doc.status): ok}
+    problem_codes = set(doc.errors) | {400, 500}
+    if not doc.public:
+        problem_codes |= {401}
+        op["security"] = [{"bearer": []}]
+    else:
+        op["security"] = []
+    if doc.admin:
+        problem_codes |= {403}
+    for code in sorted(problem_codes):
+        responses[str(code)] = {
+            "description": _REASONS.get(code, "Error"),
+            "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    op["responses"] = responses
+    return op
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    models = {Problem}
+    for doc in ROUTE_DOCS:
+        models.update(m for m in (doc.body, doc.response) if m is not None)
+    _, schemas = models_json_schema(
+        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for doc in ROUTE_DOCS:
+        paths.setdefault(API_PREFIX + doc.path, {})[doc.method.lower()] = _operation(doc)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Sitebook API",
+            "version": "1.0.0",
+            "description": "Customers, sites, contacts and equipment of a field-service business, "
+            "with spreadsheet import and export. Errors are RFC 9457 problem+json.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }

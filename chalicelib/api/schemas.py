@@ -1,0 +1,111 @@
+"""Request and response schemas of the platform resources; the routes validate with them and OpenAPI shows them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Name = Field(min_length=1, max_length=100)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+# --- lookups -------------------------------------------------------------------
+
+class LookupCreate(Strict):
+    name: str = Name
+    active: bool = True
+    due_days: int | None = Field(default=None, ge=0, le=365, description="payment-terms only")
+    due_basis: Literal["invoice_date", "end_of_month"] | None = Field(default=None, description="payment-terms only")
+    adjustment_percent: float | None = Field(default=None, ge=-100, le=1000, description="price-levels only")
+
+
+class LookupPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    active: bool | None = None
+    due_days: int | None = Field(default=None, ge=0, le=365)
+    due_basis: Literal["invoice_date", "end_of_month"] | None = None
+    adjustment_percent: float | None = Field(default=None, ge=-100, le=1000)
+
+
+class Lookup(BaseModel):
+    id: str
+    kind: str
+    name: str
+    active: bool
+    due_days: int | None = None
+    due_basis: str | None = None
+    adjustment_percent: float | None = None
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class LookupPage(BaseModel):
+    items: list[Lookup]
+    next_cursor: str | None
+
+
+# --- users ---------------------------------------------------------------------
+
+class UserCreate(Strict):
+    name: str = Name
+    email: EmailStr
+    role: Literal["admin", "staff"] = "staff"
+    active: bool = True
+
+
+class UserPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    email: EmailStr | None = None
+    role: Literal["admin", "staff"] | None = None
+    active: bool | None = None
+
+
+class User(BaseModel):
+    id: str
+    name: str
+    email: str
+    role: Literal["admin", "staff"]
+    active: bool
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class UserPage(BaseModel):
+    items: list[User]
+    next_cursor: str | None
+
+
+# --- settings ------------------------------------------------------------------
+
+class SettingsPut(Strict):
+    customer_label: str = Field(min_length=1, max_length=40, description='What the business calls customers, e.g. "Client".')
+    default_country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2 code.")
+    date_order: Literal["DMY", "MDY"] = Field(description="How ambiguous dates in imported files are read.")
+
+
+class Settings(BaseModel):
+    customer_label: str
+    default_country: str
+    date_order: Literal["DMY", "MDY"]
+    version: int

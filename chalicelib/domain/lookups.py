@@ -1,0 +1,55 @@
+"""Lookup lists (customer types, payment terms, …): which kinds exist, who may change them, their extra fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
+
+
+@dataclass(frozen=True)
+class LookupKind:
+    name: str
+    label: str
+    admin_only: bool = False
+    extra_fields: tuple[str, ...] = ()
+
+
+LOOKUP_KINDS: dict[str, LookupKind] = {
+    k.name: k
+    for k in (
+        LookupKind("customer-types", "customer type"),
+        LookupKind("lead-sources", "lead source"),
+        LookupKind("contact-roles", "contact role"),
+        LookupKind("equipment-types", "equipment type"),
+        LookupKind("payment-terms", "payment term", True, ("due_days", "due_basis")),
+        LookupKind("price-levels", "price level", True, ("adjustment_percent",)),
+    )
+}
+ALL_EXTRA_FIELDS = ("due_days", "due_basis", "adjustment_percent")
+DUE_BASES = ("invoice_date", "end_of_month")
+
+
+def lookup_kind(kind: str) -> LookupKind:
+    try:
+        return LOOKUP_KINDS[kind]
+    except KeyError:
+        known = ", ".join(LOOKUP_KINDS)
+        raise NotFound(f"There is no lookup list '{kind}'. Lists: {known}.") from None
+
+
+def check_extra_fields(kind: LookupKind, values: dict, *, creating: bool) -> None:
+    """Extra fields belong to their kind only, and payment terms need both of theirs."""
+    errors = [
+        FieldError(name, f"is not a field of {kind.name}")
+        for name in ALL_EXTRA_FIELDS
+        if name not in kind.extra_fields and values.get(name) is not None
+    ]
+    if creating and kind.name == "payment-terms":
+        errors += [
+            FieldError(name, f"is required for {kind.name}")
+            for name in ("due_days", "due_basis")
+            if values.get(name) is None
+        ]
+    if errors:
+        raise ValidationFailed(errors)

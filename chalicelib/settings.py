@@ -1,0 +1,67 @@
+"""Configuration of the running code, read once from the environment (set per stage in .chalice/config.json)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    region: str = "ap-southeast-2"
+    table_name: str = "sitebook-local"
+    bucket_name: str = "sitebook-local"
+    import_queue_url: str = ""
+    # Set locally (and in tests) to reach the moto server; unset in AWS.
+    aws_endpoint_url: str | None = None
+    auth_issuer: str = "sitebook-local"
+    auth_audience: str = "sitebook-local"
+    # In AWS: the Cognito user pool's JWKS. Locally: the dev public key (PEM file).
+    auth_jwks_url: str | None = None
+    auth_public_key_file: str | None = None
+    presign_seconds: int = 900
+    max_upload_bytes: int = 25 * MIB
+    max_uncompressed_bytes: int = 250 * MIB
+    max_import_rows: int = 200_000
+    log_level: str = "INFO"
+    extra: dict = field(default_factory=dict)
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def load_settings() -> Settings:
+    env = os.environ.get
+    return Settings(
+        stage=env("STAGE", "local"),
+        region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "ap-southeast-2",
+        table_name=env("TABLE_NAME", "sitebook-local"),
+        bucket_name=env("BUCKET_NAME", "sitebook-local"),
+        import_queue_url=env("IMPORT_QUEUE_URL", ""),
+        aws_endpoint_url=env("AWS_ENDPOINT_URL") or None,
+        auth_issuer=env("AUTH_ISSUER", "sitebook-local"),
+        auth_audience=env("AUTH_AUDIENCE", "sitebook-local"),
+        auth_jwks_url=env("AUTH_JWKS_URL") or None,
+        auth_public_key_file=env("AUTH_PUBLIC_KEY_FILE") or None,
+        presign_seconds=_int("PRESIGN_SECONDS", 900),
+        max_upload_bytes=_int("MAX_UPLOAD_BYTES", 25 * MIB),
+        max_uncompressed_bytes=_int("MAX_UNCOMPRESSED_BYTES", 250 * MIB),
+        max_import_rows=_int("MAX_IMPORT_ROWS", 200_000),
+        log_level=env("LOG_LEVEL", "INFO"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,183 @@
+"""The single DynamoDB table: its PynamoDB base model, indexes, binding to settings, ids, clocks and cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.domain.errors import BadRequest
+from chalicelib.settings import Settings, get_settings
+
+# Every partition key starts with "<tenant>#", so an IAM dynamodb:LeadingKeys
+# condition of "${tenant}#*" can fence a tenant. The GSIs are generic: each entity
+# says what its gsiNpk/gsiNsk hold (docs/access-patterns.md keeps the table).
+INDEXES = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5")
+
+
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi3(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi4(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi4"
+        projection = AllProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi5(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi5"
+        projection = AllProjection()
+
+    gsi5pk = UnicodeAttribute(hash_key=True)
+    gsi5sk = UnicodeAttribute(range_key=True)
+
+
+class TableModel(Model):
+    """Base of every item: the table's keys, the generic indexes and the bookkeeping fields."""
+
+    class Meta:
+        table_name = "sitebook-local"
+        region = "ap-southeast-2"
+        host: str | None = None
+        max_retry_attempts = 8
+        base_backoff_ms = 25
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entity = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+    gsi3 = Gsi3()
+    gsi4 = Gsi4()
+    gsi5 = Gsi5()
+
+
+class VersionedModel(TableModel):
+    """An item a user edits: optimistic version (the ETag), timestamps and authors."""
+
+    version = NumberAttribute(default=1)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+
+
+def _all_models(root: type[Model]) -> Iterable[type[Model]]:
+    yield root
+    for sub in root.__subclasses__():
+        yield from _all_models(sub)
+
+
+_bound_to: tuple | None = None
+
+
+def bind(settings: Settings | None = None) -> None:
+    """Point every model at the configured table (and the local endpoint); cheap when unchanged."""
+    global _bound_to
+    settings = settings or get_settings()
+    target = (settings.table_name, settings.region, settings.aws_endpoint_url)
+    if target == _bound_to:
+        return
+    TableModel.Meta.table_name = settings.table_name
+    TableModel.Meta.region = settings.region
+    TableModel.Meta.host = settings.aws_endpoint_url
+    for model in _all_models(TableModel):
+        model._connection = None
+    _bound_to = target
+
+
+def unbind() -> None:
+    global _bound_to
+    _bound_to = None
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- cursors -----------------------------------------------------------------
+
+def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    raw = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, partition: tuple[str, str]) -> dict[str, Any] | None:
+    """Decode a cursor and check it belongs to the partition being queried (no tenant hopping)."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("The cursor is not valid; start again without it.") from exc
+    attr, value = partition
+    if not isinstance(key, dict) or key.get(attr, {}).get("S") != value:
+        raise BadRequest("The cursor is not valid for this list; start again without it.")
+    return key
+
+
+M = TypeVar("M", bound=Model)
+
+
+def query_page(
+    run: Callable[..., Any], *, limit: int, cursor: str | None, partition: tuple[str, str]
+) -> tuple[list[Any], str | None]:
+    """Run one Query for a page and return its items and the next cursor."""
+    start = decode_cursor(cursor, partition=partition)
+    result = run(limit=limit, page_size=limit, last_evaluated_key=start)
+    items = list(result)
+    next_key = result.last_evaluated_key if len(items) >= limit else None
+    return items, encode_cursor(next_key)

@@ -1,0 +1,105 @@
+"""Lookup items (customer types, payment terms, …): one partition per tenant and kind, listed by name on gsi1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.lookups import LookupKind
+from chalicelib.domain.values import name_key
+from chalicelib.store.base import VersionedModel, bind, new_id, now_iso, query_page
+from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact, version_matches
+
+
+class LookupItem(VersionedModel):
+    id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    due_days = NumberAttribute(null=True)
+    due_basis = UnicodeAttribute(null=True)
+    adjustment_percent = NumberAttribute(null=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"id": self.id, "kind": self.kind, "name": self.name, "active": self.active}
+        for field in ("due_days", "due_basis", "adjustment_percent"):
+            value = getattr(self, field)
+            if value is not None:
+                out[field] = value
+        out.update(version=self.version, created_at=self.created_at, updated_at=self.updated_at)
+        return out
+
+
+def _partition(tenant_id: str, kind: str) -> str:
+    return f"{tenant_id}#LOOKUP#{kind}"
+
+
+def _scope(kind: str) -> str:
+    return f"lookup:{kind}"
+
+
+def _duplicate(kind: LookupKind, name: str):
+    return lambda: Conflict(f"A {kind.label} named '{name}' already exists.")
+
+
+def _index_keys(item: LookupItem) -> None:
+    item.gsi1pk = item.pk
+    item.gsi1sk = f"{name_key(item.name)}#{item.id}"
+
+
+def create_lookup(tenant_id: str, kind: LookupKind, values: dict, by: str | None) -> LookupItem:
+    now = now_iso()
+    item = LookupItem(
+        _partition(tenant_id, kind.name), new_id(), entity="lookup", kind=kind.name,
+        created_at=now, updated_at=now, created_by=by, updated_by=by, version=1,
+        **{k: v for k, v in values.items() if v is not None},
+    )
+    item.id = item.sk
+    _index_keys(item)
+    transact(
+        [Op("save", item, LookupItem.pk.does_not_exist())]
+        + claim_ops(tenant_id, _scope(kind.name), item.id, None, item.name, _duplicate(kind, item.name))
+    )
+    return item
+
+
+def get_lookup(tenant_id: str, kind: LookupKind, lookup_id: str) -> LookupItem:
+    return get_or_404(LookupItem, _partition(tenant_id, kind.name), lookup_id, kind.label)
+
+
+def list_lookups(
+    tenant_id: str, kind: LookupKind, *, limit: int, cursor: str | None, active: bool | None
+) -> tuple[list[LookupItem], str | None]:
+    bind()
+    pk = _partition(tenant_id, kind.name)
+    condition = None if active is None else (LookupItem.active == active)
+    return query_page(
+        lambda **kw: LookupItem.gsi1.query(pk, filter_condition=condition, **kw),
+        limit=limit, cursor=cursor, partition=("gsi1pk", pk),
+    )
+
+
+def all_lookups(tenant_id: str, kind: str) -> list[LookupItem]:
+    """Every item of a kind (lists are short): for the template's dropdowns and the importer."""
+    bind()
+    return list(LookupItem.query(_partition(tenant_id, kind)))
+
+
+def update_lookup(
+    tenant_id: str, kind: LookupKind, lookup_id: str, changes: dict, *, expected_version: int | None,
+    by: str | None,
+) -> LookupItem:
+    item = get_lookup(tenant_id, kind, lookup_id)
+    version_matches(item, expected_version)
+    old_name, current = item.name, item.version
+    for field, value in changes.items():
+        setattr(item, field, value)
+    item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
+    _index_keys(item)
+    transact(
+        [Op("save", item, LookupItem.version == current, stale(kind.label))]
+        + claim_ops(tenant_id, _scope(kind.name), item.id, old_name, item.name, _duplicate(kind, item.name))
+    )
+    return item

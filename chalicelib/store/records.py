@@ -1,0 +1,105 @@
+"""Transactions over the table, with uniqueness claims and optimistic versions turned into domain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import DomainError, NotFound, PreconditionFailed
+from chalicelib.domain.values import name_key
+from chalicelib.store.base import TableModel, VersionedModel, bind
+from chalicelib.settings import get_settings
+
+
+class UniqueClaim(TableModel):
+    """Holds a unique value (a customer name, a lookup name) for its owner; written in the owner's transaction."""
+
+    owner_id = UnicodeAttribute()
+
+
+def claim_key(tenant_id: str, scope: str, value: str) -> str:
+    return f"{tenant_id}#UNIQUE#{scope}#{name_key(value)}"
+
+
+def new_claim(tenant_id: str, scope: str, value: str, owner_id: str) -> UniqueClaim:
+    return UniqueClaim(claim_key(tenant_id, scope, value), "UNIQUE", entity="unique", owner_id=owner_id)
+
+
+@dataclass
+class Op:
+    """One write of a transaction; ``on_fail`` is raised when its condition does not hold."""
+
+    action: str  # "save" | "delete" | "check"
+    model: Model
+    condition: Any = None
+    on_fail: Callable[[], DomainError] | None = None
+
+
+def connection() -> Connection:
+    settings = get_settings()
+    return Connection(region=settings.region, host=settings.aws_endpoint_url)
+
+
+def transact(ops: Sequence[Op]) -> None:
+    """Write every op or none; a failed condition raises the op's domain error."""
+    bind()
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            for op in ops:
+                if op.action == "save":
+                    tx.save(op.model, condition=op.condition, add_version_condition=False)
+                elif op.action == "delete":
+                    tx.delete(op.model, condition=op.condition, add_version_condition=False)
+                else:
+                    tx.condition_check(type(op.model), op.model.pk, op.model.sk, condition=op.condition)
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        for op, reason in zip(ops, reasons, strict=False):
+            if reason is not None and reason.code == "ConditionalCheckFailed" and op.on_fail:
+                raise op.on_fail() from exc
+        raise
+
+
+def claim_ops(
+    tenant_id: str, scope: str, owner_id: str, old: str | None, new: str | None,
+    conflict: Callable[[], DomainError],
+) -> list[Op]:
+    """The ops that move a unique value from ``old`` to ``new`` (either may be None)."""
+    if (old and new and name_key(old) == name_key(new)) or (not old and not new):
+        return []
+    ops: list[Op] = []
+    if old:
+        claim = new_claim(tenant_id, scope, old, owner_id)
+        ops.append(Op("delete", claim, UniqueClaim.owner_id == owner_id))
+    if new:
+        claim = new_claim(tenant_id, scope, new, owner_id)
+        ops.append(Op("save", claim, UniqueClaim.pk.does_not_exist(), conflict))
+    return ops
+
+
+def version_matches(item: VersionedModel, expected: int | None) -> None:
+    """If-Match: the caller's version must be the stored one."""
+    if expected is not None and item.version != expected:
+        raise PreconditionFailed(
+            f"The record has changed since you read it (it is at version {item.version}, "
+            f"you sent {expected}). Read it again and retry."
+        )
+
+
+def get_or_404(model: type[Model], pk: str, sk: str, what: str) -> Any:
+    bind()
+    try:
+        return model.get(pk, sk, consistent_read=True)
+    except model.DoesNotExist:
+        raise NotFound(f"No {what} with that id.") from None
+
+
+def stale(what: str) -> Callable[[], DomainError]:
+    return lambda: PreconditionFailed(f"The {what} changed while you were saving it. Read it again and retry.")
