@@ -139,6 +139,7 @@ ADDRESS_PARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
             "postal zip code",
             "zipcode",
             "pcode",
+            "p code",
         ),
     ),
     "country": ("Country", "country", ("country", "country region", "country code")),
@@ -183,7 +184,10 @@ def _address_fields(prefix: str, title: str) -> list[ImportField]:
     for part, (suffix, type_, synonyms) in ADDRESS_PARTS.items():
         label = f"{title} {suffix}" if part in ("line1", "line2") else f"{title} {suffix}"
         prefixed = tuple(
-            f"{word} {syn}".strip() for word in ADDRESS_PREFIXES[prefix] if word for syn in synonyms
+            f"{word} {syn}".strip()
+            for word in ADDRESS_PREFIXES[prefix]
+            if word or prefix == "site_address"  # no prefix means the site
+            for syn in synonyms
         )
         fields.append(
             ImportField(
@@ -217,6 +221,8 @@ _CUSTOMER_FIELDS: tuple[ImportField, ...] = (
             "full name",
             "customer display name",
             "company or name",
+            "site name",
+            "property name",
         ),
         description="Display name, matched on re-import; from company or person when blank.",
     ),
@@ -305,6 +311,7 @@ _CUSTOMER_FIELDS: tuple[ImportField, ...] = (
             "primary phone",
             "contact phone",
             "home phone",
+            "ph",
             "day phone",
         ),
         description="Main phone number (landline).",
@@ -339,6 +346,7 @@ _CUSTOMER_FIELDS: tuple[ImportField, ...] = (
             "remarks",
             "customer notes",
             "internal notes",
+            "description",
             "job notes",
             "additional info",
         ),
@@ -383,6 +391,8 @@ _CUSTOMER_FIELDS: tuple[ImportField, ...] = (
             "reference id",
             "zoho id",
             "hubspot id",
+            "j id",
+            "jid",
             "salesforce id",
         ),
         description="Your own key for this record, used to match it on re-import.",
@@ -445,6 +455,8 @@ _CUSTOMER_FIELDS: tuple[ImportField, ...] = (
             "marketing source",
             "referral",
             "acquisition source",
+            "account source",
+            "contact source",
         ),
         description="Where the customer came from (created if missing).",
     ),
@@ -545,6 +557,8 @@ _CUSTOMER_FIELDS: tuple[ImportField, ...] = (
             "acct number",
             "billing account number",
             "account no",
+            "account reference",
+            "account ref",
             "acc number",
         ),
         description="Account number to quote on invoices.",
@@ -674,7 +688,15 @@ _CONTACT_FIELDS: tuple[ImportField, ...] = (
         "mobile",
         "Mobile",
         "phone",
-        synonyms=("mobile", "mobile phone", "mobile number", "cell", "cell phone", "mob"),
+        synonyms=(
+            "mobile",
+            "mobile phone",
+            "mobile number",
+            "mobile phone number",
+            "cell",
+            "cell phone",
+            "mob",
+        ),
         description="Mobile number.",
     ),
     ImportField(

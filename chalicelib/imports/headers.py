@@ -7,7 +7,7 @@ import re
 _CAMEL_LOWER_UPPER = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _CAMEL_ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
 _LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
-_NUMBER_WORDS = re.compile(r"\b(no|num|nbr)\b\.?|#")
+_NUMBER_WORDS = re.compile(r"\b(no|num|nbr)\b\.?|#s?")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _DUPLICATE_SUFFIX = re.compile(r"\s*\(\d+\)\s*$")
 
