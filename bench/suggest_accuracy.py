@@ -1,4 +1,4 @@
-"""Prints how well suggest_mapping maps the header corpus: accuracy per set, overall, and precision."""
+"""Prints how well suggest_mapping maps the header corpus: accuracy per set, overall, precision."""
 
 from __future__ import annotations
 
@@ -39,24 +39,31 @@ def score_set(entry: dict) -> dict:
 
 def main() -> None:
     sets = json.loads(CORPUS.read_text())["sets"]
-    totals = {"total": 0, "correct": 0, "mapped": 0, "mapped_right": 0, "false_maps": 0}
+    groups = {"tuned": _zero(), "holdout": _zero(), "OVERALL": _zero()}
     for entry in sets:
         result = score_set(entry)
-        for key in totals:
-            totals[key] += result[key]
+        for name in ("holdout" if entry.get("holdout") else "tuned", "OVERALL"):
+            for key in groups[name]:
+                groups[name][key] += result[key]
+        label = entry["name"] + (" (holdout)" if entry.get("holdout") else "")
         print(
-            f"{entry['name']:32} {result['correct']:3}/{result['total']:<3} "
+            f"{label:36} {result['correct']:3}/{result['total']:<3} "
             f"accuracy {result['correct'] / result['total']:.3f}  "
             f"precision {result['mapped_right'] / max(result['mapped'], 1):.3f}"
         )
         for header, expected, got in result["misses"]:
             print(f"    {header!r}: expected {expected}, got {got}")
-    print(
-        f"{'OVERALL':32} {totals['correct']:3}/{totals['total']:<3} "
-        f"accuracy {totals['correct'] / totals['total']:.3f}  "
-        f"precision {totals['mapped_right'] / max(totals['mapped'], 1):.3f}  "
-        f"false mappings {totals['false_maps']}"
-    )
+    for name, totals in groups.items():
+        print(
+            f"{name:36} {totals['correct']:3}/{totals['total']:<3} "
+            f"accuracy {totals['correct'] / max(totals['total'], 1):.3f}  "
+            f"precision {totals['mapped_right'] / max(totals['mapped'], 1):.3f}  "
+            f"false mappings {totals['false_maps']}"
+        )
+
+
+def _zero() -> dict[str, int]:
+    return {"total": 0, "correct": 0, "mapped": 0, "mapped_right": 0, "false_maps": 0}
 
 
 if __name__ == "__main__":
