@@ -15,6 +15,8 @@ from typing import Any
 from chalicelib.imports.headers import column_letter, normalise_header, unique_headers
 
 DELIMITERS = (",", ";", "\t", "|")
+CSV_EXTENSIONS = ("csv", "txt", "tsv")  # MYOB exports tab-delimited .txt
+XLSX_EXTENSIONS = ("xlsx", "xlsm")
 SNIFF_BYTES = 64 * 1024
 HEADER_SCAN_ROWS = 20
 SAMPLE_ROWS = 50
@@ -72,7 +74,10 @@ def read_table(
 
     ``has_headers=None`` detects whether a header row exists; False names columns "Column A"...
     """
-    if file_name.lower().endswith((".xlsx", ".xlsm")):
+    kind = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
+    if kind not in CSV_EXTENSIONS + XLSX_EXTENSIONS:
+        raise ValueError(f"{file_name!r} is not a .csv, .txt or .xlsx file")
+    if kind in XLSX_EXTENSIONS:
         raw_rows, encoding, delimiter = _xlsx_rows(path, sheet), None, None
         sheet_name = _xlsx_sheet_name(path, sheet)
     else:

@@ -201,3 +201,16 @@ def test_xlsx_unknown_sheet_is_an_error(tmp_path):
 )
 def test_restore_text_undoes_excel_number_damage(value, field_type, country, expected):
     assert restore_text(value, field_type, country) == expected
+
+
+def test_myob_style_tab_delimited_txt_is_read_as_csv(tmp_path):
+    text = "Co./Last Name\tFirst Name\tAddr 1 - Line 1\nSmith\tJohn\t12 Smith St\n"
+
+    table = read_table(write_csv(tmp_path, text, name="CUST.TXT"), "CUST.TXT")
+
+    assert table.headers == ["Co./Last Name", "First Name", "Addr 1 - Line 1"]
+
+
+def test_other_file_types_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="not a .csv, .txt or .xlsx"):
+        read_table(write_csv(tmp_path, "x", name="old.xls"), "old.xls")
