@@ -39,13 +39,16 @@ def score_set(entry: dict) -> dict:
 
 def main() -> None:
     sets = json.loads(CORPUS.read_text())["sets"]
-    groups = {"tuned": _zero(), "holdout": _zero(), "OVERALL": _zero()}
+    groups = {"tuned": _zero()}
+    groups.update({f"holdout batch {b}": _zero() for b in sorted({_batch(e) for e in sets} - {0})})
+    groups["OVERALL"] = _zero()
     for entry in sets:
         result = score_set(entry)
-        for name in ("holdout" if entry.get("holdout") else "tuned", "OVERALL"):
+        batch = _batch(entry)
+        for name in (f"holdout batch {batch}" if batch else "tuned", "OVERALL"):
             for key in groups[name]:
                 groups[name][key] += result[key]
-        label = entry["name"] + (" (holdout)" if entry.get("holdout") else "")
+        label = entry["name"] + (f" (holdout {_batch(entry)})" if _batch(entry) else "")
         print(
             f"{label:36} {result['correct']:3}/{result['total']:<3} "
             f"accuracy {result['correct'] / result['total']:.3f}  "
@@ -60,6 +63,10 @@ def main() -> None:
             f"precision {totals['mapped_right'] / max(totals['mapped'], 1):.3f}  "
             f"false mappings {totals['false_maps']}"
         )
+
+
+def _batch(entry: dict) -> int:
+    return entry.get("batch", 1) if entry.get("holdout") else 0
 
 
 def _zero() -> dict[str, int]:

@@ -109,6 +109,15 @@ _PART_WORDS["line1"] |= {"1", "street 1", "line 1"}
 _PART_WORDS["line2"] |= {"2", "unit", "suite", "apt", "street 2"}
 _PART_WORDS["postcode"] |= {"code"}
 
+_PART_SINGLE_WORDS = {
+    "line1": {"street"},
+    "suburb": {"suburb", "city", "town", "locality"},
+    "state": {"state", "region", "province", "territory"},
+    "postcode": {"postcode", "zip", "zipcode"},
+    "country": {"country"},
+}
+_NOT_ADDRESS_WORDS = {"name", "email", "phone", "mobile", "number", "id", "type", "notes"}
+
 _IGNORED = re.compile(
     r"\b(fax|website|www|web|url|abn|acn|gst|tax|balance|credit limit|currency|bank|skype|"
     r"twitter|linkedin|facebook|created|modified|updated|last activity|discount|lat|latitude|"
@@ -169,6 +178,13 @@ def _suggest_column(
     if match:
         key, confidence, reason = match
         return _Candidate(column, header, key, confidence, reason)
+    for alternative in _entity_alternatives(effective):
+        if alternative == "":
+            return _Candidate(column, header, None, 0.0, "ignored", "describes another column")
+        match = _match_header(alternative, index)
+        if match:
+            key, confidence, reason = match
+            return _Candidate(column, header, key, confidence - 0.05, reason)
     if _GENERIC.match(text):
         return _Candidate(column, header, None, 0.0, "none", "header says nothing", False)
     if _IGNORED.search(text):
@@ -204,6 +220,29 @@ def _match_header(text: str, index: _Index) -> tuple[str, float, str] | None:
     return None
 
 
+_SEGMENTS = re.compile(r"\s+-\s+|:\s+")
+
+
+def _entity_alternatives(header: str) -> list[str]:
+    """Other readings of "Entity - Field" headers (Pipedrive, Google, Dynamics exports).
+
+    "Organization - Owner" → "owner"; "E-mail 1 - Value" → "email 1"; "Phone 1 - Type" → ""
+    (a column describing another one). Address groups ("Addr 1 - …") are handled elsewhere.
+    """
+    segments = [s for s in _SEGMENTS.split(header) if s.strip()]
+    if len(segments) < 2:
+        return []
+    group = normalise_header(segments[0])
+    if any(group == w for words in _SIDE_WORDS.values() for w in words):
+        return []
+    last = normalise_header(segments[-1])
+    if last in ("type", "label", "kind"):
+        return [""]
+    if last == "value":
+        return [normalise_header(" ".join(segments[:-1]))]
+    return [normalise_header(" ".join(segments[1:]))]
+
+
 def _synonym_confidence(key: str, text: str) -> float:
     # Where a file has both "Suburb" and "City" (NZ style), the suburb is the one we keep.
     if key.endswith(".suburb") and re.search(r"\b(city|town)\b", text):
@@ -227,6 +266,13 @@ def _address_field(text: str, index: _Index) -> str | None:
             if side == "site_address" and rest in ("1", "2", "code") and text == rest:
                 return None
             return f"{side}.{part}"
+    # Compound part names ("City/town/village/locality", "State/county"): one part's word.
+    tokens = set(rest.split())
+    hits = {part for part, words in _PART_SINGLE_WORDS.items() if tokens & words}
+    ordinary = not tokens & _NOT_ADDRESS_WORDS and not _IGNORED.search(text)  # "Other City"
+    if len(hits) == 1 and len(tokens) <= 4 and ordinary:
+        key = f"{side}.{hits.pop()}"
+        return key if key in index.keys else None
     return None
 
 

@@ -179,3 +179,20 @@ def test_field_to_dict_is_json_ready():
     assert data["lookup_kind"] == "equipment-types"
     assert data["required"] is True
     assert data["type"] == "lookup"
+
+
+def test_entity_prefixed_headers_are_read_without_their_entity():
+    headers = ["Organization - Owner", "Organization - Address - City/town/village/locality"]
+
+    assert fields_of(headers) == ["assigned_user", "site_address.suburb"]
+
+
+def test_google_style_value_and_type_columns():
+    suggestion = suggest_mapping(["E-mail 1 - Type", "E-mail 1 - Value"], [])
+
+    assert [c.field for c in suggestion.columns] == [None, "email"]
+    assert suggestion.columns[0].reason == "ignored"
+
+
+def test_secondary_addresses_do_not_take_the_site_address():
+    assert fields_of(["Other Street", "Other City"]) == [None, None]
