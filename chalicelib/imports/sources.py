@@ -8,6 +8,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -41,16 +42,17 @@ class Table:
     def rows(self) -> Iterator[Row]:
         """``(row_number, values)`` for each non-empty row below the header, file row numbers."""
         produced = 0
-        for number, raw in self._raw_rows():
-            if number <= self.header_row:
-                continue
-            values = [raw[i] if i < len(raw) else None for i in self.columns]
-            if all(_is_blank(v) for v in values):
-                continue
-            yield number, values
-            produced += 1
-            if self.max_rows is not None and produced >= self.max_rows:
-                return
+        with closing(self._raw_rows()) as raw_rows:
+            for number, raw in raw_rows:
+                if number <= self.header_row:
+                    continue
+                values = [raw[i] if i < len(raw) else None for i in self.columns]
+                if all(_is_blank(v) for v in values):
+                    continue
+                yield number, values
+                produced += 1
+                if self.max_rows is not None and produced >= self.max_rows:
+                    return
 
     def sample(self, size: int = 20) -> list[list[Any]]:
         """The first ``size`` data rows' values, for suggestions and previews."""
@@ -85,7 +87,8 @@ def read_table(
         delimiter = detect_delimiter(path, encoding)
         raw_rows, sheet_name = _csv_rows(path, encoding, delimiter), None
 
-    head = _first_rows(raw_rows(), SAMPLE_ROWS)
+    with closing(raw_rows()) as rows:  # closes the file even though we stop early
+        head = _first_rows(rows, SAMPLE_ROWS)
     header_row = _find_header_row(head, has_headers)
     header_cells = next((v for n, v in head if n == header_row), []) if header_row else []
     below = [v for n, v in head if n > header_row]
@@ -240,6 +243,9 @@ def _xlsx_rows(path: str, sheet: str | None) -> Callable[[], Iterator[Row]]:
         workbook = load_workbook(path, read_only=True, data_only=True)
         try:
             worksheet = _pick_sheet(workbook, sheet)
+            # Exporters other than Excel often write a wrong <dimension> (e.g. "A1"); read-only
+            # mode would trust it and cut the sheet short, so read what is really there.
+            worksheet.reset_dimensions()
             # Read-only sheets yield gap rows too, so counting from 1 gives the real row number.
             for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
                 yield number, [c.strip() if isinstance(c, str) else c for c in cells]

@@ -214,3 +214,22 @@ def test_myob_style_tab_delimited_txt_is_read_as_csv(tmp_path):
 def test_other_file_types_are_refused(tmp_path):
     with pytest.raises(ValueError, match="not a .csv, .txt or .xlsx"):
         read_table(write_csv(tmp_path, "x", name="old.xls"), "old.xls")
+
+
+def test_xlsx_with_a_wrong_dimension_tag_is_read_to_the_end(tmp_path):
+    import re
+    import zipfile
+
+    path = write_xlsx(tmp_path, [["Name", "Email"], ["Acme", "a@example.com"], ["Beta", "b@x.io"]])
+    patched = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1"', data)
+            target.writestr(item, data)
+
+    table = read_table(str(patched), "patched.xlsx")
+
+    assert table.headers == ["Name", "Email"]
+    assert [n for n, _ in table.rows()] == [2, 3]
