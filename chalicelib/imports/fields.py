@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -1008,7 +1009,9 @@ def field_by_label(
     custom_fields: Iterable[CustomFieldLike] = (),
 ) -> ImportField | None:
     """The field whose template header is ``label`` (ignoring case and outer spaces), if any."""
-    wanted = " ".join(str(label).split()).casefold()
+    # The template may mark required columns: "Customer Name *" or "Customer Name (required)".
+    text = re.sub(r"\s*(\*|\(required\))\s*$", "", str(label), flags=re.I)
+    wanted = " ".join(text.split()).casefold()
     for f in fields_for(target, customer_label, custom_fields):
         if f.label.casefold() == wanted:
             return f

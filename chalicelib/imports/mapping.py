@@ -132,6 +132,9 @@ def parse_mapping(
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("mapping", "must be an object")])
     errors: list[FieldError] = []
+    if data.get("target") and target and data["target"] != target:
+        message = f"this mapping is for {data['target']}, not {target}"
+        raise ValidationFailed([FieldError("target", message)])
     target = data.get("target") or target or "customers"
     try:
         check_target(target)

@@ -233,3 +233,10 @@ def test_split_name(full, expected):
 )
 def test_split_address(text, expected):
     assert split_address(text) == expected
+
+
+def test_a_mapping_saved_for_another_target_is_refused():
+    data = {"target": "contacts", "columns": [{"source": "Email", "field": "email"}]}
+
+    with pytest.raises(ValidationFailed, match="for contacts, not customers"):
+        parse_mapping(data, HEADERS, "customers")

@@ -196,3 +196,9 @@ def test_google_style_value_and_type_columns():
 
 def test_secondary_addresses_do_not_take_the_site_address():
     assert fields_of(["Other Street", "Other City"]) == [None, None]
+
+
+def test_template_headers_marked_required_still_find_their_field():
+    assert field_by_label("customers", "Customer Name *").key == "name"
+    assert field_by_label("equipment", "Equipment Type (required)").key == "equipment_type"
+    assert field_by_label("customers", "Shoe Size") is None
