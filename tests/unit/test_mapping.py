@@ -240,3 +240,61 @@ def test_a_mapping_saved_for_another_target_is_refused():
 
     with pytest.raises(ValidationFailed, match="for contacts, not customers"):
         parse_mapping(data, HEADERS, "customers")
+
+
+def test_a_myob_card_export_is_read_suggested_and_applied(tmp_path):
+    from chalicelib.imports.sources import read_table
+
+    lines = [
+        [
+            "Co./Last Name",
+            "First Name",
+            "Card ID",
+            "Addr 1 - Line 1",
+            "           - City",
+            "           - State",
+            "           - Postcode",
+            "           - Phone No. 1",
+            "Addr 2 - Line 1",
+            "           - City",
+            "           - Postcode",
+            "           - Fax No.",
+        ],
+        [
+            "O’Brien Plumbing",
+            "",
+            "CUS001",
+            "12 Smith St",
+            "Darwin",
+            "NT",
+            "0800",
+            "08 8999 1111",
+            "PO Box 7",
+            "Darwin",
+            "0801",
+            "08 8999 2222",
+        ],
+    ]
+    path = tmp_path / "CUSTOMER.TXT"
+    path.write_bytes("\r\n".join("\t".join(line) for line in lines).encode("cp1252"))
+
+    table = read_table(str(path), "CUSTOMER.TXT")
+    suggestion = suggest_mapping(table.headers, table.sample())
+    confirmed = mapping_from_suggestion(suggestion)
+    [(row_number, values)] = list(table.rows())
+
+    assert table.delimiter == "\t"
+    assert row_number == 2
+    assert confirmed.is_complete()
+    assert confirmed.apply(values) == {
+        "company_name": "O’Brien Plumbing",
+        "customer_number": "CUS001",
+        "site_address.line1": "12 Smith St",
+        "site_address.suburb": "Darwin",
+        "site_address.state": "NT",
+        "site_address.postcode": "0800",
+        "phone": "08 8999 1111",
+        "billing_address.line1": "PO Box 7",
+        "billing_address.suburb": "Darwin",
+        "billing_address.postcode": "0801",
+    }
