@@ -233,3 +233,12 @@ def test_xlsx_with_a_wrong_dimension_tag_is_read_to_the_end(tmp_path):
 
     assert table.headers == ["Name", "Email"]
     assert [n for n, _ in table.rows()] == [2, 3]
+
+
+def test_text_only_rows_that_repeat_values_are_data_not_headers(tmp_path):
+    text = "Acme Plumbing,Richmond,VIC\nBeta Electrical,Kew,VIC\n"
+
+    table = read_table(write_csv(tmp_path, text), "f.csv")
+
+    assert table.has_headers is False
+    assert [n for n, _ in table.rows()] == [1, 2]
