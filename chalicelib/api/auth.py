@@ -26,4 +26,6 @@ def token_authorizer(auth_request):
     except InvalidToken as exc:
         log.info("token rejected: %s", exc)
         raise Unauthorized() from None
-    return AuthResponse(routes=["*"], principal_id=caller.user_id, context=caller_to_context(caller))
+    return AuthResponse(
+        routes=["*"], principal_id=caller.user_id, context=caller_to_context(caller)
+    )

@@ -16,7 +16,13 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.api.auth import token_authorizer
 from chalicelib.api.problems import problem, problem_for
 from chalicelib.api.tokens import Caller, caller_from_context
-from chalicelib.domain.errors import BadRequest, DomainError, FieldError, Forbidden, ValidationFailed
+from chalicelib.domain.errors import (
+    BadRequest,
+    DomainError,
+    FieldError,
+    Forbidden,
+    ValidationFailed,
+)
 
 log = logging.getLogger("sitebook.api")
 
@@ -110,7 +116,9 @@ class Call:
         limit = DEFAULT_LIMIT
         if raw is not None:
             if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-                raise ValidationFailed([FieldError("limit", f"must be a whole number from 1 to {MAX_LIMIT}")])
+                raise ValidationFailed(
+                    [FieldError("limit", f"must be a whole number from 1 to {MAX_LIMIT}")]
+                )
             limit = int(raw)
         return limit, self.query("cursor")
 
@@ -141,7 +149,9 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
 def record(data: dict, status: int = 200, headers: dict | None = None) -> Response:
     """A single resource, with its version as the ETag."""
     extra = {"ETag": f'"{data["version"]}"'} if data.get("version") is not None else {}
-    return Response(body=data, status_code=status, headers={"Content-Type": JSON, **extra, **(headers or {})})
+    return Response(
+        body=data, status_code=status, headers={"Content-Type": JSON, **extra, **(headers or {})}
+    )
 
 
 def page(items: list[dict], next_cursor: str | None) -> dict:
@@ -161,17 +171,29 @@ class Endpoints:
         self.tag = tag
 
     def route(
-        self, path: str, method: str, *, summary: str, body: type[BaseModel] | None = None,
-        response: type[BaseModel] | None = None, status: int = 200, public: bool = False,
-        admin: bool = False, query: tuple[QueryParam, ...] = (), errors: tuple[int, ...] = (),
-        paged: bool = False, content_types: tuple[str, ...] = (JSON,),
+        self,
+        path: str,
+        method: str,
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        public: bool = False,
+        admin: bool = False,
+        query: tuple[QueryParam, ...] = (),
+        errors: tuple[int, ...] = (),
+        paged: bool = False,
+        content_types: tuple[str, ...] = (JSON,),
     ) -> Callable:
         def register(view: Callable) -> Callable:
             @functools.wraps(view)
             def handle(**params: Any) -> Any:
                 request = self.blueprint.current_request
                 try:
-                    caller = None if public else caller_from_context(request.context.get("authorizer"))
+                    caller = (
+                        None if public else caller_from_context(request.context.get("authorizer"))
+                    )
                     if not public and caller is None:
                         return problem(401, "A valid bearer token is required.")
                     if admin and not caller.is_admin:
@@ -182,19 +204,36 @@ class Endpoints:
                 except Exception:
                     rid = request_id(request)
                     log.exception("unhandled error in %s %s (request %s)", method, path, rid)
-                    return problem(500, f"Something went wrong on our side. Quote request id {rid} if you report it.")
+                    return problem(
+                        500,
+                        f"Something went wrong on our side. Quote request id {rid} if you report it.",
+                    )
                 if isinstance(result, Response):
                     return result
                 return Response(body=result, status_code=status, headers={"Content-Type": JSON})
 
             handle.__name__ = f"{view.__name__}_{method.lower()}"
             self.blueprint.route(
-                path, methods=[method], authorizer=None if public else token_authorizer,
+                path,
+                methods=[method],
+                authorizer=None if public else token_authorizer,
                 content_types=list(content_types),
             )(handle)
             ROUTE_DOCS.append(
-                RouteDoc(path, method, summary, self.tag, body, response, status, public, admin,
-                         tuple(query) + (PAGE_PARAMS if paged else ()), errors, paged)
+                RouteDoc(
+                    path,
+                    method,
+                    summary,
+                    self.tag,
+                    body,
+                    response,
+                    status,
+                    public,
+                    admin,
+                    tuple(query) + (PAGE_PARAMS if paged else ()),
+                    errors,
+                    paged,
+                )
             )
             return view
 

@@ -14,8 +14,14 @@ from chalicelib.api.schemas import Problem
 
 API_PREFIX = "/v1"
 _REASONS = {
-    400: "Malformed request", 401: "No or bad token", 403: "Not allowed", 404: "Unknown id",
-    409: "Conflict", 412: "Stale If-Match", 413: "Too large", 415: "Unsupported media type",
+    400: "Malformed request",
+    401: "No or bad token",
+    403: "Not allowed",
+    404: "Unknown id",
+    409: "Conflict",
+    412: "Stale If-Match",
+    413: "Too large",
+    415: "Unsupported media type",
     422: "Invalid fields",
 }
 
@@ -30,21 +36,42 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
             for name in re.findall(r"{(\w+)}", doc.path)
         ]
         + [
-            {"name": q.name, "in": "query", "required": False, "description": q.description,
-             "schema": {"type": q.type, **({"enum": list(q.enum)} if q.enum else {})}}
+            {
+                "name": q.name,
+                "in": "query",
+                "required": False,
+                "description": q.description,
+                "schema": {"type": q.type, **({"enum": list(q.enum)} if q.enum else {})},
+            }
             for q in doc.query
         ],
     }
     if doc.method in ("PATCH", "PUT", "DELETE"):
-        op["parameters"].append({"name": "If-Match", "in": "header", "required": False,
-                                 "description": "The ETag you read; 412 if it is stale.",
-                                 "schema": {"type": "string"}})
+        op["parameters"].append(
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": False,
+                "description": "The ETag you read; 412 if it is stale.",
+                "schema": {"type": "string"},
+            }
+        )
     if doc.body is not None:
-        op["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{doc.body.__name__}"}}}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{doc.body.__name__}"}
+                }
+            },
+        }
     ok: dict[str, Any] = {"description": "OK" if doc.status == 200 else "Created"}
     if doc.response is not None:
-        ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{doc.response.__name__}"}}}
+        ok["content"] = {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{doc.response.__name__}"}
+            }
+        }
     else:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     responses: dict[str, Any] = {str(doc.status): ok}
@@ -89,6 +116,8 @@ def openapi_document() -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas.get("$defs", {}),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
         },
     }

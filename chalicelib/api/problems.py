@@ -28,7 +28,11 @@ _SLUGS = {
 
 
 def problem_body(
-    status: int, detail: str, *, title: str | None = None, errors: list[FieldError] | None = None,
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
     instance: str | None = None,
 ) -> dict[str, Any]:
     slug, default_title = _SLUGS.get(status, ("error", "Error"))
@@ -47,8 +51,13 @@ def problem_body(
 
 
 def problem(
-    status: int, detail: str, *, title: str | None = None, errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None, instance: str | None = None,
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
 ) -> Response:
     body = problem_body(status, detail, title=title, errors=errors, instance=instance)
     return Response(

@@ -30,12 +30,17 @@ class Health(BaseModel):
 
 # --- lookups -------------------------------------------------------------------
 
+
 class LookupCreate(Strict):
     name: str = Name
     active: bool = True
     due_days: int | None = Field(default=None, ge=0, le=365, description="payment-terms only")
-    due_basis: Literal["invoice_date", "end_of_month"] | None = Field(default=None, description="payment-terms only")
-    adjustment_percent: float | None = Field(default=None, ge=-100, le=1000, description="price-levels only")
+    due_basis: Literal["invoice_date", "end_of_month"] | None = Field(
+        default=None, description="payment-terms only"
+    )
+    adjustment_percent: float | None = Field(
+        default=None, ge=-100, le=1000, description="price-levels only"
+    )
 
 
 class LookupPatch(Strict):
@@ -65,6 +70,7 @@ class LookupPage(BaseModel):
 
 
 # --- users ---------------------------------------------------------------------
+
 
 class UserCreate(Strict):
     name: str = Name
@@ -98,10 +104,15 @@ class UserPage(BaseModel):
 
 # --- settings ------------------------------------------------------------------
 
+
 class SettingsPut(Strict):
-    customer_label: str = Field(min_length=1, max_length=40, description='What the business calls customers, e.g. "Client".')
+    customer_label: str = Field(
+        min_length=1, max_length=40, description='What the business calls customers, e.g. "Client".'
+    )
     default_country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2 code.")
-    date_order: Literal["DMY", "MDY"] = Field(description="How ambiguous dates in imported files are read.")
+    date_order: Literal["DMY", "MDY"] = Field(
+        description="How ambiguous dates in imported files are read."
+    )
 
 
 class Settings(BaseModel):

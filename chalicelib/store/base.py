@@ -147,6 +147,7 @@ def now_iso() -> str:
 
 # --- cursors -----------------------------------------------------------------
 
+
 def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     if not last_evaluated_key:
         return None

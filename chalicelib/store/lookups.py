@@ -52,15 +52,24 @@ def _index_keys(item: LookupItem) -> None:
 def create_lookup(tenant_id: str, kind: LookupKind, values: dict, by: str | None) -> LookupItem:
     now = now_iso()
     item = LookupItem(
-        _partition(tenant_id, kind.name), new_id(), entity="lookup", kind=kind.name,
-        created_at=now, updated_at=now, created_by=by, updated_by=by, version=1,
+        _partition(tenant_id, kind.name),
+        new_id(),
+        entity="lookup",
+        kind=kind.name,
+        created_at=now,
+        updated_at=now,
+        created_by=by,
+        updated_by=by,
+        version=1,
         **{k: v for k, v in values.items() if v is not None},
     )
     item.id = item.sk
     _index_keys(item)
     transact(
         [Op("save", item, LookupItem.pk.does_not_exist())]
-        + claim_ops(tenant_id, _scope(kind.name), item.id, None, item.name, _duplicate(kind, item.name))
+        + claim_ops(
+            tenant_id, _scope(kind.name), item.id, None, item.name, _duplicate(kind, item.name)
+        )
     )
     return item
 
@@ -77,7 +86,9 @@ def list_lookups(
     condition = None if active is None else (LookupItem.active == active)
     return query_page(
         lambda **kw: LookupItem.gsi1.query(pk, filter_condition=condition, **kw),
-        limit=limit, cursor=cursor, partition=("gsi1pk", pk),
+        limit=limit,
+        cursor=cursor,
+        partition=("gsi1pk", pk),
     )
 
 
@@ -88,7 +99,12 @@ def all_lookups(tenant_id: str, kind: str) -> list[LookupItem]:
 
 
 def update_lookup(
-    tenant_id: str, kind: LookupKind, lookup_id: str, changes: dict, *, expected_version: int | None,
+    tenant_id: str,
+    kind: LookupKind,
+    lookup_id: str,
+    changes: dict,
+    *,
+    expected_version: int | None,
     by: str | None,
 ) -> LookupItem:
     item = get_lookup(tenant_id, kind, lookup_id)
@@ -100,6 +116,8 @@ def update_lookup(
     _index_keys(item)
     transact(
         [Op("save", item, LookupItem.version == current, stale(kind.label))]
-        + claim_ops(tenant_id, _scope(kind.name), item.id, old_name, item.name, _duplicate(kind, item.name))
+        + claim_ops(
+            tenant_id, _scope(kind.name), item.id, old_name, item.name, _duplicate(kind, item.name)
+        )
     )
     return item

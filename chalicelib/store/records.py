@@ -14,8 +14,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import DomainError, NotFound, PreconditionFailed
 from chalicelib.domain.values import name_key
-from chalicelib.store.base import TableModel, VersionedModel, bind
 from chalicelib.settings import get_settings
+from chalicelib.store.base import TableModel, VersionedModel, bind
 
 
 class UniqueClaim(TableModel):
@@ -29,7 +29,9 @@ def claim_key(tenant_id: str, scope: str, value: str) -> str:
 
 
 def new_claim(tenant_id: str, scope: str, value: str, owner_id: str) -> UniqueClaim:
-    return UniqueClaim(claim_key(tenant_id, scope, value), "UNIQUE", entity="unique", owner_id=owner_id)
+    return UniqueClaim(
+        claim_key(tenant_id, scope, value), "UNIQUE", entity="unique", owner_id=owner_id
+    )
 
 
 @dataclass
@@ -54,11 +56,13 @@ def transact(ops: Sequence[Op]) -> None:
         with TransactWrite(connection=connection()) as tx:
             for op in ops:
                 if op.action == "save":
-                    tx.save(op.model, condition=op.condition, add_version_condition=False)
+                    tx.save(op.model, condition=op.condition)
                 elif op.action == "delete":
-                    tx.delete(op.model, condition=op.condition, add_version_condition=False)
+                    tx.delete(op.model, condition=op.condition)
                 else:
-                    tx.condition_check(type(op.model), op.model.pk, op.model.sk, condition=op.condition)
+                    tx.condition_check(
+                        type(op.model), op.model.pk, op.model.sk, condition=op.condition
+                    )
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
         for op, reason in zip(ops, reasons, strict=False):
@@ -68,7 +72,11 @@ def transact(ops: Sequence[Op]) -> None:
 
 
 def claim_ops(
-    tenant_id: str, scope: str, owner_id: str, old: str | None, new: str | None,
+    tenant_id: str,
+    scope: str,
+    owner_id: str,
+    old: str | None,
+    new: str | None,
     conflict: Callable[[], DomainError],
 ) -> list[Op]:
     """The ops that move a unique value from ``old`` to ``new`` (either may be None)."""
@@ -102,4 +110,6 @@ def get_or_404(model: type[Model], pk: str, sk: str, what: str) -> Any:
 
 
 def stale(what: str) -> Callable[[], DomainError]:
-    return lambda: PreconditionFailed(f"The {what} changed while you were saving it. Read it again and retry.")
+    return lambda: PreconditionFailed(
+        f"The {what} changed while you were saving it. Read it again and retry."
+    )

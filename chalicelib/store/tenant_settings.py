@@ -38,11 +38,21 @@ def put_tenant_settings(
     version_matches(current, expected_version)  # type: ignore[arg-type]
     now = now_iso()
     item = SettingsItem(
-        _pk(tenant_id), SETTINGS_SK, entity="settings", version=current.version + 1,
-        created_at=now, updated_at=now, created_by=by, updated_by=by, **values,
+        _pk(tenant_id),
+        SETTINGS_SK,
+        entity="settings",
+        version=current.version + 1,
+        created_at=now,
+        updated_at=now,
+        created_by=by,
+        updated_by=by,
+        **values,
     )
     if current.version == 0:
-        condition, on_fail = SettingsItem.pk.does_not_exist(), (lambda: Conflict("Settings were created meanwhile."))
+        condition, on_fail = (
+            SettingsItem.pk.does_not_exist(),
+            (lambda: Conflict("Settings were created meanwhile.")),
+        )
     else:
         condition, on_fail = SettingsItem.version == current.version, stale("settings")
     transact([Op("save", item, condition, on_fail)])

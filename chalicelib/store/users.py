@@ -23,9 +23,14 @@ class UserItem(VersionedModel):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "email": self.email, "role": self.role,
-            "active": self.active, "version": self.version,
-            "created_at": self.created_at, "updated_at": self.updated_at,
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "role": self.role,
+            "active": self.active,
+            "version": self.version,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
         }
 
 
@@ -42,12 +47,22 @@ def _index_keys(item: UserItem) -> None:
     item.gsi1sk = f"{name_key(item.name)}#{item.id}"
 
 
-def create_user(tenant_id: str, values: dict, by: str | None, user_id: str | None = None) -> UserItem:
+def create_user(
+    tenant_id: str, values: dict, by: str | None, user_id: str | None = None
+) -> UserItem:
     now = now_iso()
     user_id = user_id or new_id()
     item = UserItem(
-        _partition(tenant_id), user_id, entity="user", id=user_id, version=1,
-        created_at=now, updated_at=now, created_by=by, updated_by=by, **values,
+        _partition(tenant_id),
+        user_id,
+        entity="user",
+        id=user_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=by,
+        updated_by=by,
+        **values,
     )
     _index_keys(item)
     transact(
@@ -69,7 +84,9 @@ def list_users(
     condition = None if active is None else (UserItem.active == active)
     return query_page(
         lambda **kw: UserItem.gsi1.query(pk, filter_condition=condition, **kw),
-        limit=limit, cursor=cursor, partition=("gsi1pk", pk),
+        limit=limit,
+        cursor=cursor,
+        partition=("gsi1pk", pk),
     )
 
 
