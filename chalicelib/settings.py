@@ -1,4 +1,4 @@
-"""Configuration of the running code, read once from the environment (set per stage in .chalice/config.json)."""
+"""Configuration, read once from the environment (set per stage in .chalice/config.json)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""The embedded local stack: moto for DynamoDB, S3 and SQS, chalice local with API Gateway's error responses, the queue pump."""
+"""The embedded local stack: moto (DynamoDB, S3, SQS), chalice local, the queue pump."""

@@ -1,4 +1,4 @@
-"""API Gateway's part, locally: token-authorizer failures become 401, and gateway errors use infra's GatewayResponses."""
+"""API Gateway's part, locally: authorizer failures are 401 and errors use infra's GatewayResponses."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from devstack.resources import template
 
 @lru_cache(maxsize=1)
 def gateway_responses() -> dict[str, tuple[int, str]]:
-    """ResponseType -> (status, body), read from the GatewayResponse resources of infra/resources.json."""
+    """ResponseType -> (status, body), from the GatewayResponses of infra/resources.json."""
     out = {}
     for resource in template()["Resources"].values():
         if resource.get("Type") == "AWS::ApiGateway::GatewayResponse":

@@ -1,4 +1,4 @@
-"""The local dev key pair (kept out of git under .local/) and tokens signed with it, shaped like Cognito ID tokens."""
+"""The local dev key pair (under .local/, not in git) and Cognito-shaped ID tokens signed with it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Creates the table, bucket, queues and notification from infra/resources.json: one description for AWS and local."""
+"""Creates the table, bucket, queues and notification from infra/resources.json."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,13 +85,11 @@ def create_stack(names: StackNames, *, dynamodb, s3, sqs) -> Stack:
         "Attributes"
     ]["QueueArn"]
     bucket = _properties(resources, "Bucket")
-    try:
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(
             Bucket=names.bucket,
             CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name},
         )
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     s3.put_bucket_cors(
         Bucket=names.bucket,
         CORSConfiguration={

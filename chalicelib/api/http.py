@@ -1,4 +1,4 @@
-"""How a route is declared: authorization, request parsing, responses, problems, and its OpenAPI entry."""
+"""How a route is declared: authorization, parsing, responses, problems and its OpenAPI entry."""
 
 from __future__ import annotations
 
@@ -206,7 +206,7 @@ class Endpoints:
                     log.exception("unhandled error in %s %s (request %s)", method, path, rid)
                     return problem(
                         500,
-                        f"Something went wrong on our side. Quote request id {rid} if you report it.",
+                        f"Something went wrong on our side. Quote request id {rid} when reporting.",
                     )
                 if isinstance(result, Response):
                     return result

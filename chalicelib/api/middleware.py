@@ -1,4 +1,4 @@
-"""HTTP middleware: Chalice's own error bodies (405, 415, 500, …) become problem+json; every response names its request."""
+"""HTTP middleware: Chalice's own error bodies (405, 415, 500) become problem+json."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def problem_middleware(event, get_response):
     if response.status_code >= 400 and headers.get("content-type") != PROBLEM_TYPE:
         message = _chalice_error(response)
         if response.status_code >= 500 or message is None:
-            message = f"Something went wrong on our side. Quote request id {request_id(event)} if you report it."
+            rid = request_id(event)
+            message = f"Something went wrong on our side. Quote request id {rid} if you report it."
         kept = {k: v for k, v in (response.headers or {}).items() if k.lower() in ("allow",)}
         response = problem(response.status_code, message, headers=kept)
     response.headers["X-Request-Id"] = request_id(event)

@@ -37,7 +37,7 @@ def problem_body(
 ) -> dict[str, Any]:
     slug, default_title = _SLUGS.get(status, ("error", "Error"))
     body: dict[str, Any] = {
-        # Relative type URIs resolve against the API's base URL (RFC 9457 §3.1.1); docs/errors.md lists them.
+        # Relative type URIs resolve against the API's base URL (RFC 9457 §3.1.1).
         "type": f"/problems/{slug}",
         "title": title or default_title,
         "status": status,

@@ -1,4 +1,4 @@
-"""Request and response schemas of the platform resources; the routes validate with them and OpenAPI shows them."""
+"""Request and response schemas of the platform resources, used to validate and to document."""
 
 from __future__ import annotations
 

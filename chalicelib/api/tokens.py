@@ -1,4 +1,4 @@
-"""Verifying bearer tokens (Cognito-style RS256 ID tokens) and reading the caller from their claims."""
+"""Verifying bearer tokens (Cognito-style RS256 ID tokens) and reading the caller from them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The single DynamoDB table: its PynamoDB base model, indexes, binding to settings, ids, clocks and cursors."""
+"""The single DynamoDB table: PynamoDB base model, indexes, binding, ids, clock and cursors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lookup items (customer types, payment terms, …): one partition per tenant and kind, listed by name on gsi1."""
+"""Lookup items: one partition per tenant and kind, listed by name on gsi1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Transactions over the table, with uniqueness claims and optimistic versions turned into domain errors."""
+"""Transactions with uniqueness claims and optimistic versions, failures as domain errors."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from chalicelib.store.base import TableModel, VersionedModel, bind
 
 
 class UniqueClaim(TableModel):
-    """Holds a unique value (a customer name, a lookup name) for its owner; written in the owner's transaction."""
+    """Holds a unique value (a customer name, a lookup name) for its owner, in one transaction."""
 
     owner_id = UnicodeAttribute()
 

@@ -1,4 +1,4 @@
-"""Functional tests: the Chalice app through its local gateway, against moto in process (real boto3, real PynamoDB)."""
+"""Functional tests: the app through its local gateway, against moto in process."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 @pytest.fixture
 def aws(monkeypatch, key_pair):
-    """moto in process with the stack of infra/resources.json; settings, clients and models re-bound."""
+    """moto in process with the stack of infra/resources.json; settings and clients re-bound."""
     from chalicelib import aws as aws_clients
     from chalicelib.settings import reset_settings
     from chalicelib.store.base import unbind
