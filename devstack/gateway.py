@@ -1,4 +1,4 @@
-"""API Gateway's part, locally: authorizer failures are 401 and errors use infra's GatewayResponses."""
+"""API Gateway's part locally: authorizer failures are 401, errors use infra's GatewayResponses."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The local dev key pair (under .local/, not in git) and Cognito-shaped ID tokens signed with it."""
+"""The local dev key pair (under .local/, not in git) and Cognito-shaped ID tokens it signs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document, built from the route registry and the schemas the routes validate with."""
+"""The OpenAPI 3.1 document, built from the route registry and the schemas routes validate with."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lookup lists (customer types, payment terms, …): their kinds, who may change them, extra fields."""
+"""Lookup lists (customer types, payment terms…): their kinds, who may change them, extra fields."""
 
 from __future__ import annotations
 
