@@ -13,6 +13,7 @@ logging.getLogger("sitebook").setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 register_api(app)
 
 
-@app.on_sqs_message(queue="sitebook-imports", batch_size=1, name="import_worker")
+# The queue is named per stage (sitebook-<stage>-imports); `make package` sets the name.
+@app.on_sqs_message(queue=os.environ.get("IMPORT_QUEUE_NAME", "sitebook-local-imports"), batch_size=1)
 def import_worker(event):
     pass
