@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from chalice import Response
+
 from chalicelib.api import customer_schemas as s
 from chalicelib.api.http import Call, Endpoints, QueryParam, page, record
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.store import custom_fields, customers
+from chalicelib.store import contacts, custom_fields, customers, equipment
 
 api = Endpoints(__name__, "customers")
 STATUS = QueryParam("status", "active (default) or archived.", enum=("active", "archived"))
@@ -173,3 +175,154 @@ def retire_custom_field(call: Call, field_id: str):
         by=call.user_id,
     )
     return record(item.to_dict())
+
+
+# --- contacts and equipment ---------------------------------------------------------
+
+NO_CONTENT = Response(body="", status_code=204)
+
+
+@api.route(
+    "/customers/{customer_id}/contacts",
+    "GET",
+    summary="List a customer's contacts",
+    response=s.ContactPage,
+    paged=True,
+    errors=(404,),
+)
+def list_contacts(call: Call, customer_id: str):
+    limit, cursor = call.page()
+    return page(*contacts.list_contacts(call.tenant_id, customer_id, limit=limit, cursor=cursor))
+
+
+@api.route(
+    "/customers/{customer_id}/contacts",
+    "POST",
+    summary="Add a contact (the first one is the default)",
+    body=s.ContactIn,
+    response=s.Contact,
+    status=201,
+    errors=(404, 422),
+)
+def create_contact(call: Call, customer_id: str):
+    data = call.body(s.ContactIn).model_dump(exclude_unset=True)
+    return record(contacts.create_contact(call.tenant_id, customer_id, data, call.user_id), 201)
+
+
+@api.route(
+    "/customers/{customer_id}/contacts/{contact_id}",
+    "GET",
+    summary="Read a contact",
+    response=s.Contact,
+    errors=(404,),
+)
+def get_contact(call: Call, customer_id: str, contact_id: str):
+    return record(contacts.get_contact(call.tenant_id, customer_id, contact_id).to_record())
+
+
+@api.route(
+    "/customers/{customer_id}/contacts/{contact_id}",
+    "PATCH",
+    summary="Change a contact (is_default true moves the default here)",
+    body=s.ContactIn,
+    response=s.Contact,
+    errors=(404, 412, 422),
+)
+def patch_contact(call: Call, customer_id: str, contact_id: str):
+    changes = call.body(s.ContactIn).model_dump(exclude_unset=True)
+    saved = contacts.update_contact(
+        call.tenant_id,
+        customer_id,
+        contact_id,
+        changes,
+        expected_version=call.if_match(),
+        by=call.user_id,
+    )
+    return record(saved)
+
+
+@api.route(
+    "/customers/{customer_id}/contacts/{contact_id}",
+    "DELETE",
+    summary="Remove a contact (a default's role passes to the oldest other contact)",
+    status=204,
+    errors=(404, 412),
+)
+def delete_contact(call: Call, customer_id: str, contact_id: str):
+    contacts.delete_contact(
+        call.tenant_id, customer_id, contact_id, expected_version=call.if_match()
+    )
+    return NO_CONTENT
+
+
+@api.route(
+    "/customers/{customer_id}/equipment",
+    "GET",
+    summary="List a customer's equipment",
+    response=s.EquipmentPage,
+    paged=True,
+    errors=(404,),
+)
+def list_equipment(call: Call, customer_id: str):
+    limit, cursor = call.page()
+    return page(*equipment.list_equipment(call.tenant_id, customer_id, limit=limit, cursor=cursor))
+
+
+@api.route(
+    "/customers/{customer_id}/equipment",
+    "POST",
+    summary="Add equipment to a customer",
+    body=s.EquipmentIn,
+    response=s.Equipment,
+    status=201,
+    errors=(404, 409, 422),
+)
+def create_equipment(call: Call, customer_id: str):
+    data = call.body(s.EquipmentIn).model_dump(exclude_unset=True)
+    return record(equipment.create_equipment(call.tenant_id, customer_id, data, call.user_id), 201)
+
+
+@api.route(
+    "/customers/{customer_id}/equipment/{equipment_id}",
+    "GET",
+    summary="Read equipment",
+    response=s.Equipment,
+    errors=(404,),
+)
+def get_equipment(call: Call, customer_id: str, equipment_id: str):
+    return record(equipment.get_equipment(call.tenant_id, customer_id, equipment_id).to_record())
+
+
+@api.route(
+    "/customers/{customer_id}/equipment/{equipment_id}",
+    "PATCH",
+    summary="Change equipment",
+    body=s.EquipmentIn,
+    response=s.Equipment,
+    errors=(404, 409, 412, 422),
+)
+def patch_equipment(call: Call, customer_id: str, equipment_id: str):
+    changes = call.body(s.EquipmentIn).model_dump(exclude_unset=True)
+    saved = equipment.update_equipment(
+        call.tenant_id,
+        customer_id,
+        equipment_id,
+        changes,
+        expected_version=call.if_match(),
+        by=call.user_id,
+    )
+    return record(saved)
+
+
+@api.route(
+    "/customers/{customer_id}/equipment/{equipment_id}",
+    "DELETE",
+    summary="Remove equipment and free its number",
+    status=204,
+    errors=(404, 412),
+)
+def delete_equipment(call: Call, customer_id: str, equipment_id: str):
+    equipment.delete_equipment(
+        call.tenant_id, customer_id, equipment_id, expected_version=call.if_match()
+    )
+    return NO_CONTENT

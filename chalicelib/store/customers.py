@@ -395,11 +395,16 @@ def _find(tenant_id: str, customer_id: str) -> CustomerItem | None:
         return None
 
 
-def get_customer(tenant_id: str, customer_id: str) -> dict[str, Any]:
+def require_customer(tenant_id: str, customer_id: str) -> CustomerItem:
+    """The customer's item, or NotFound (also for another tenant's id)."""
     item = _find(tenant_id, customer_id)
     if item is None:
         raise NotFound("No customer with that id.")
-    return item.to_record()
+    return item
+
+
+def get_customer(tenant_id: str, customer_id: str) -> dict[str, Any]:
+    return require_customer(tenant_id, customer_id).to_record()
 
 
 def create_customer(tenant_id: str, data: dict, by: str | None) -> dict[str, Any]:
