@@ -1,4 +1,4 @@
-"""The store functions the importer writes with: items without per-row reads, and the match index."""
+"""Store functions the importer writes with: items without per-row reads, and the match index."""
 
 from __future__ import annotations
 
