@@ -14,6 +14,8 @@ register_api(app)
 
 
 # The queue is named per stage (sitebook-<stage>-imports); `make package` sets the name.
-@app.on_sqs_message(queue=os.environ.get("IMPORT_QUEUE_NAME", "sitebook-local-imports"), batch_size=1)
+@app.on_sqs_message(
+    queue=os.environ.get("IMPORT_QUEUE_NAME", "sitebook-local-imports"), batch_size=1
+)
 def import_worker(event):
     pass

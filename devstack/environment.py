@@ -1,4 +1,4 @@
-"""The environment the local processes run with: the local stage of .chalice/config.json plus loopback endpoints."""
+"""The environment of the local processes: the local stage of .chalice/config.json plus loopback."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def stage_environment(stage: str = "local") -> dict[str, str]:
     return env
 
 
-def local_environment(*, moto_port: int, queue_url: str = "", public_key: Path = PUBLIC_KEY) -> dict:
+def local_environment(
+    *, moto_port: int, queue_url: str = "", public_key: Path = PUBLIC_KEY
+) -> dict:
     env = stage_environment("local")
     env.update(
         AWS_ENDPOINT_URL=f"http://127.0.0.1:{moto_port}",

@@ -1,4 +1,4 @@
-"""The queue pump: receives the import queue's messages and calls the import handler exactly as Lambda would."""
+"""The queue pump: hands the import queue's messages to the import handler as Lambda would."""
 
 from __future__ import annotations
 
@@ -48,17 +48,26 @@ def pump_once(handler, *, wait_seconds: int = 2, timeout_ms: int = LAMBDA_TIMEOU
     """Receive up to one message and hand it to the handler; return how many were handled."""
     sqs = client("sqs")
     queue_url = get_settings().import_queue_url
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     reply = sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=1,
+        WaitTimeSeconds=wait_seconds,
+        AttributeNames=["All"],
     )
     for message in reply.get("Messages", []):
         try:
             handler(lambda_event(message, arn), LambdaContext(timeout_ms))
-        except Exception as exc:  # Lambda would retry after the visibility timeout; so do we, sooner.
+        except (
+            Exception
+        ) as exc:  # Lambda would retry after the visibility timeout; so do we, sooner.
             print(f"pump: handler failed ({exc!r}); the message returns to the queue", flush=True)
             sqs.change_message_visibility(
-                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=RETRY_AFTER_SECONDS
+                QueueUrl=queue_url,
+                ReceiptHandle=message["ReceiptHandle"],
+                VisibilityTimeout=RETRY_AFTER_SECONDS,
             )
         else:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -1,4 +1,4 @@
-"""`make run`: starts moto on loopback, creates the resources, seeds the demo tenant, serves the API and the pump."""
+"""`make run`: moto on loopback, the resources, the demo tenant, the API and the queue pump."""
 
 from __future__ import annotations
 
@@ -73,7 +73,16 @@ class LocalStack:
         ensure_key_pair()
         self.env = local_environment(moto_port=self.moto_port, public_key=PUBLIC_KEY)
         try:
-            self._spawn("moto", "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port), quiet=True)
+            self._spawn(
+                "moto",
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(self.moto_port),
+                quiet=True,
+            )
             wait_for(f"{self.moto_url}/moto-api/")
             queue_url = self._create_resources(seed=seed)
             self.env["IMPORT_QUEUE_URL"] = queue_url
@@ -95,8 +104,12 @@ class LocalStack:
         reset_settings()
         aws.reset_clients()
         unbind()
-        names = StackNames(self.env["TABLE_NAME"], self.env["BUCKET_NAME"], self.env["IMPORT_QUEUE_NAME"])
-        stack = create_stack(names, dynamodb=aws.client("dynamodb"), s3=aws.client("s3"), sqs=aws.client("sqs"))
+        names = StackNames(
+            self.env["TABLE_NAME"], self.env["BUCKET_NAME"], self.env["IMPORT_QUEUE_NAME"]
+        )
+        stack = create_stack(
+            names, dynamodb=aws.client("dynamodb"), s3=aws.client("s3"), sqs=aws.client("sqs")
+        )
         os.environ["IMPORT_QUEUE_URL"] = stack.queue_url
         reset_settings()
         if seed:
@@ -132,17 +145,23 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         stack.start()
+        env = stack.env
+        token_curl = f'curl -H "Authorization: Bearer $(make -s token)" {stack.api_url}'
         print(
-            f"""
-Sitebook is running.
-  API          {stack.api_url}/v1   (OpenAPI: {stack.api_url}/v1/openapi.json)
-  AWS (moto)   {stack.moto_url}  (log: .local/moto.log)   DynamoDB, S3 and SQS; table {stack.env['TABLE_NAME']}, bucket {stack.env['BUCKET_NAME']}
-  Demo tenant  'demo', seeded with an admin, a staff user and default lookups.
-  Token        make token              (admin of 'demo')
-               make token ROLE=staff TENANT=other
-  Try          curl -H "Authorization: Bearer $(make -s token)" {stack.api_url}/v1/lookups/payment-terms
-Ctrl-C stops everything.
-""",
+            "\n".join(
+                [
+                    "",
+                    "Sitebook is running.",
+                    f"  API          {stack.api_url}/v1   (OpenAPI at /v1/openapi.json)",
+                    f"  AWS (moto)   {stack.moto_url}  DynamoDB, S3, SQS (log: .local/moto.log)",
+                    f"               table {env['TABLE_NAME']}, bucket {env['BUCKET_NAME']}",
+                    "  Demo tenant  'demo': an admin, a staff user and default lookups",
+                    "  Token        make token  (or: make token ROLE=staff TENANT=other)",
+                    f"  Try          {token_curl}/v1/lookups/payment-terms",
+                    "Ctrl-C stops everything.",
+                    "",
+                ]
+            ),
             flush=True,
         )
         while all(p.poll() is None for p in stack.processes):

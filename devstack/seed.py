@@ -1,4 +1,4 @@
-"""Seeds the demo tenant: an admin user and the default lookups a trades business starts with (idempotent)."""
+"""Seeds the demo tenant: an admin, a staff user and the default lookups of a trades business."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from chalicelib.domain.lookups import lookup_kind
 from chalicelib.store import lookups, users
 
 DEMO_TENANT = "demo"
-DEMO_ADMIN = {"id": "demo-admin", "name": "Dana Admin", "email": "dana@demo.example", "role": "admin"}
+DEMO_ADMIN = {
+    "id": "demo-admin",
+    "name": "Dana Admin",
+    "email": "dana@demo.example",
+    "role": "admin",
+}
 DEMO_STAFF = {"id": "demo-staff", "name": "Sam Staff", "email": "sam@demo.example", "role": "staff"}
 
 DEFAULT_LOOKUPS: dict[str, list[dict]] = {
@@ -21,11 +26,20 @@ DEFAULT_LOOKUPS: dict[str, list[dict]] = {
         {"name": "Standard", "adjustment_percent": 0},
         {"name": "Trade", "adjustment_percent": -10},
     ],
-    "customer-types": [{"name": n} for n in ("Residential", "Commercial", "Property manager", "Government")],
+    "customer-types": [
+        {"name": n} for n in ("Residential", "Commercial", "Property manager", "Government")
+    ],
     "lead-sources": [{"name": n} for n in ("Google", "Referral", "Repeat customer", "Website")],
     "contact-roles": [{"name": n} for n in ("Owner", "Tenant", "Property manager", "Accounts")],
     "equipment-types": [
-        {"name": n} for n in ("Hot water system", "Split system AC", "Smoke alarm", "Backflow device", "Switchboard")
+        {"name": n}
+        for n in (
+            "Hot water system",
+            "Split system AC",
+            "Smoke alarm",
+            "Backflow device",
+            "Switchboard",
+        )
     ],
 }
 

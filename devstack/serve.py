@@ -34,7 +34,9 @@ def build_server(host: str, port: int, stage: str = "local") -> LocalDevServer:
         config_from_disk=json.loads(CONFIG.read_text()),
         chalice_app=app,
     )
-    create_local_server(app, config, host, port).server.server_close()  # installs the local app class
+    create_local_server(
+        app, config, host, port
+    ).server.server_close()  # installs the local app class
     return LocalDevServer(app, config, host, port, handler_cls=ProblemRequestHandler)
 
 

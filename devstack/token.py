@@ -11,7 +11,9 @@ from devstack.keys import mint_token
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tenant", default=os.environ.get("TENANT") or "demo")
-    parser.add_argument("--role", default=os.environ.get("ROLE") or "admin", choices=("admin", "staff"))
+    parser.add_argument(
+        "--role", default=os.environ.get("ROLE") or "admin", choices=("admin", "staff")
+    )
     parser.add_argument("--user", default=os.environ.get("USER_ID") or None, help="the sub claim")
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="seconds")
     args = parser.parse_args()

@@ -10,7 +10,12 @@ def _problem(reply, status):
     assert reply.status == status, reply.json
     assert reply.content_type == "application/problem+json"
     body = reply.json
-    assert body["status"] == status and body["title"] and body["detail"] and body["type"].startswith("/problems/")
+    assert (
+        body["status"] == status
+        and body["title"]
+        and body["detail"]
+        and body["type"].startswith("/problems/")
+    )
     return body
 
 
@@ -34,8 +39,15 @@ def test_wrong_issuer_or_audience_is_401(api, mint, claim):
 
 def test_alg_none_token_is_401(api):
     now = int(time.time())
-    claims = {"sub": "x", "iss": "sitebook-local", "aud": "sitebook-local", "iat": now, "exp": now + 60,
-              "custom:tenant_id": api.tenant, "cognito:groups": ["admin"]}
+    claims = {
+        "sub": "x",
+        "iss": "sitebook-local",
+        "aud": "sitebook-local",
+        "iat": now,
+        "exp": now + 60,
+        "custom:tenant_id": api.tenant,
+        "cognito:groups": ["admin"],
+    }
     unsigned = jwt.encode(claims, None, algorithm="none")
     _problem(api.get("/v1/users", token=unsigned), 401)
 
@@ -53,8 +65,14 @@ def test_token_signed_by_another_key_is_401(api):
 def test_hs256_token_using_public_key_as_secret_is_401(api, key_pair):
     _, public = key_pair
     now = int(time.time())
-    claims = {"sub": "x", "iss": "sitebook-local", "aud": "sitebook-local", "iat": now, "exp": now + 60,
-              "custom:tenant_id": api.tenant}
+    claims = {
+        "sub": "x",
+        "iss": "sitebook-local",
+        "aud": "sitebook-local",
+        "iat": now,
+        "exp": now + 60,
+        "custom:tenant_id": api.tenant,
+    }
     forged = jwt.api_jws.PyJWS().encode(
         jwt.utils.force_bytes(__import__("json").dumps(claims)), b"x" * 32, algorithm="HS256"
     )
@@ -67,8 +85,13 @@ def test_token_without_tenant_is_401(api, mint):
 
 
 def test_staff_cannot_create_payment_terms(staff):
-    body = _problem(staff.post("/v1/lookups/payment-terms", {"name": "60 days", "due_days": 60,
-                                                              "due_basis": "invoice_date"}), 403)
+    body = _problem(
+        staff.post(
+            "/v1/lookups/payment-terms",
+            {"name": "60 days", "due_days": 60, "due_basis": "invoice_date"},
+        ),
+        403,
+    )
     assert "admin" in body["detail"]
 
 
@@ -80,7 +103,11 @@ def test_staff_may_add_a_customer_type(staff):
     "method,path,body",
     [
         ("POST", "/v1/users", {"name": "A", "email": "a@x.example"}),
-        ("PUT", "/v1/settings", {"customer_label": "Client", "default_country": "NZ", "date_order": "DMY"}),
+        (
+            "PUT",
+            "/v1/settings",
+            {"customer_label": "Client", "default_country": "NZ", "date_order": "DMY"},
+        ),
         ("POST", "/v1/lookups/price-levels", {"name": "VIP", "adjustment_percent": -5}),
     ],
 )

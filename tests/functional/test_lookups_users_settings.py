@@ -10,19 +10,27 @@ def test_lookup_names_are_unique_per_kind_ignoring_case(api):
 
 def test_same_lookup_name_in_two_tenants_is_fine(api):
     assert api.post("/v1/lookups/lead-sources", {"name": "Radio"}).status == 201
-    assert api.as_(tenant="another").post("/v1/lookups/lead-sources", {"name": "Radio"}).status == 201
+    assert (
+        api.as_(tenant="another").post("/v1/lookups/lead-sources", {"name": "Radio"}).status == 201
+    )
 
 
 def test_renaming_releases_the_old_name(api):
     item = api.post("/v1/lookups/contact-roles", {"name": "Tenant"}).json
     renamed = api.patch(f"/v1/lookups/contact-roles/{item['id']}", {"name": "Occupant"})
-    assert renamed.status == 200 and renamed.json["name"] == "Occupant" and renamed.header("ETag") == '"2"'
+    assert (
+        renamed.status == 200
+        and renamed.json["name"] == "Occupant"
+        and renamed.header("ETag") == '"2"'
+    )
     assert api.post("/v1/lookups/contact-roles", {"name": "Tenant"}).status == 201
     assert api.post("/v1/lookups/contact-roles", {"name": "occupant"}).status == 409
 
 
 def test_payment_terms_carry_due_days_and_basis(api):
-    reply = api.post("/v1/lookups/payment-terms", {"name": "30 EOM", "due_days": 30, "due_basis": "end_of_month"})
+    reply = api.post(
+        "/v1/lookups/payment-terms", {"name": "30 EOM", "due_days": 30, "due_basis": "end_of_month"}
+    )
     assert reply.status == 201 and reply.json["due_basis"] == "end_of_month"
     missing = api.post("/v1/lookups/payment-terms", {"name": "Net"})
     assert missing.status == 422
@@ -68,9 +76,15 @@ def test_cursor_of_another_tenant_is_refused(api):
 
 def test_stale_if_match_is_412_and_nothing_changes(api):
     item = api.post("/v1/lookups/customer-types", {"name": "Retail"}).json
-    ok = api.patch(f"/v1/lookups/customer-types/{item['id']}", {"name": "Retail shop"}, headers={"If-Match": '"1"'})
+    ok = api.patch(
+        f"/v1/lookups/customer-types/{item['id']}",
+        {"name": "Retail shop"},
+        headers={"If-Match": '"1"'},
+    )
     assert ok.status == 200
-    stale = api.patch(f"/v1/lookups/customer-types/{item['id']}", {"name": "Shop"}, headers={"If-Match": '"1"'})
+    stale = api.patch(
+        f"/v1/lookups/customer-types/{item['id']}", {"name": "Shop"}, headers={"If-Match": '"1"'}
+    )
     assert stale.status == 412
     assert api.get(f"/v1/lookups/customer-types/{item['id']}").json["name"] == "Retail shop"
 
@@ -78,7 +92,12 @@ def test_stale_if_match_is_412_and_nothing_changes(api):
 def test_another_tenants_lookup_is_404(api):
     item = api.post("/v1/lookups/customer-types", {"name": "Secret"}).json
     assert api.as_(tenant="other").get(f"/v1/lookups/customer-types/{item['id']}").status == 404
-    assert api.as_(tenant="other").patch(f"/v1/lookups/customer-types/{item['id']}", {"name": "x"}).status == 404
+    assert (
+        api.as_(tenant="other")
+        .patch(f"/v1/lookups/customer-types/{item['id']}", {"name": "x"})
+        .status
+        == 404
+    )
 
 
 def test_admin_manages_users_and_emails_are_unique(api, staff):
@@ -87,7 +106,9 @@ def test_admin_manages_users_and_emails_are_unique(api, staff):
     assert api.post("/v1/users", {"name": "Other Pat", "email": "pat@example.com"}).status == 409
     assert staff.get(f"/v1/users/{created.json['id']}").status == 200
     assert staff.patch(f"/v1/users/{created.json['id']}", {"role": "admin"}).status == 403
-    made_admin = api.patch(f"/v1/users/{created.json['id']}", {"role": "admin"}, headers={"If-Match": '"1"'})
+    made_admin = api.patch(
+        f"/v1/users/{created.json['id']}", {"role": "admin"}, headers={"If-Match": '"1"'}
+    )
     assert made_admin.json["role"] == "admin"
 
 
@@ -100,17 +121,31 @@ def test_a_new_tenant_reads_default_settings(api):
     reply = api.get("/v1/settings")
     assert reply.status == 200
     assert {k: reply.json[k] for k in ("customer_label", "default_country", "date_order")} == {
-        "customer_label": "Customer", "default_country": "AU", "date_order": "DMY"}
+        "customer_label": "Customer",
+        "default_country": "AU",
+        "date_order": "DMY",
+    }
 
 
 def test_admin_changes_settings_with_if_match(api):
     body = {"customer_label": "Client", "default_country": "nz", "date_order": "MDY"}
     first = api.put("/v1/settings", body)
-    assert first.status == 200 and first.json["default_country"] == "NZ" and first.header("ETag") == '"1"'
-    assert api.put("/v1/settings", {**body, "customer_label": "Job"}, headers={"If-Match": '"0"'}).status == 412
+    assert (
+        first.status == 200
+        and first.json["default_country"] == "NZ"
+        and first.header("ETag") == '"1"'
+    )
+    assert (
+        api.put(
+            "/v1/settings", {**body, "customer_label": "Job"}, headers={"If-Match": '"0"'}
+        ).status
+        == 412
+    )
     assert api.get("/v1/settings").json["customer_label"] == "Client"
 
 
 def test_settings_reject_unknown_country(api):
-    reply = api.put("/v1/settings", {"customer_label": "Client", "default_country": "XX", "date_order": "DMY"})
+    reply = api.put(
+        "/v1/settings", {"customer_label": "Client", "default_country": "XX", "date_order": "DMY"}
+    )
     assert reply.status == 422 and reply.json["errors"][0]["field"] == "default_country"

@@ -6,7 +6,9 @@ def test_every_registered_route_and_method_is_documented(api):
 
     document = api.get("/v1/openapi.json", token=False).json
     assert document["openapi"].startswith("3.1")
-    documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
+    documented = {
+        (path, method.upper()) for path, ops in document["paths"].items() for method in ops
+    }
     registered = {(path, method) for path, methods in app.routes.items() for method in methods}
     assert registered == documented
 
@@ -17,4 +19,6 @@ def test_request_bodies_reference_the_validating_schemas(api):
     ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert schema["additionalProperties"] is False and "name" in schema["properties"]
-    assert "401" in op["responses"] and "application/problem+json" in op["responses"]["422"]["content"]
+    assert (
+        "401" in op["responses"] and "application/problem+json" in op["responses"]["422"]["content"]
+    )

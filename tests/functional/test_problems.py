@@ -34,7 +34,9 @@ def test_json_that_is_not_an_object_is_400(api):
 
 
 def test_wrong_content_type_is_415(api):
-    reply = api.post("/v1/lookups/customer-types", raw=b"name=x", headers={"Content-Type": "text/plain"})
+    reply = api.post(
+        "/v1/lookups/customer-types", raw=b"name=x", headers={"Content-Type": "text/plain"}
+    )
     _is_problem(reply, 415)
 
 
