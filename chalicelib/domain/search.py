@@ -100,4 +100,10 @@ def _phone_tokens(e164: str) -> set[str]:
     except phonenumbers.NumberParseException:
         return {digits}  # a stored phone we cannot re-read still indexes its digits
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return {digits, "".join(c for c in national if c.isdigit())}
+    significant = phonenumbers.national_significant_number(number)
+    tokens = {digits, "".join(c for c in national if c.isdigit()), significant}
+    # Office staff type a landline without its area code ("9123 4567" for 02 9123 4567).
+    area = phonenumbers.length_of_geographical_area_code(number)
+    if area:
+        tokens.add(significant[area:])
+    return tokens

@@ -81,3 +81,8 @@ def test_query_tokens_come_longest_first_without_repeats():
 
 def test_empty_query_has_no_tokens():
     assert query_tokens("   ") == []
+
+
+def test_a_landline_is_found_by_its_local_number_without_area_code():
+    tokens = search_tokens(name="Harbourside", phones=["+61291234567"])
+    assert {"61291234567", "0291234567", "291234567", "91234567"} <= tokens
