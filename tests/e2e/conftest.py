@@ -1,4 +1,4 @@
-"""End-to-end tests: the real local stack (as `make run` starts it) driven over HTTP with `make token` tokens."""
+"""End-to-end tests: the local stack as `make run` starts it, over HTTP, with `make token`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Office staff's day over HTTP: a billing customer, its sites, contacts and equipment; search; isolation."""
+"""Office staff over HTTP: a billing customer, sites, contacts, equipment; search; isolation."""
 
 from tests.e2e.conftest import Http, make_token
 
