@@ -15,4 +15,6 @@ register_api(app)
 
 @app.on_sqs_message(queue="sitebook-imports", batch_size=1, name="import_worker")
 def import_worker(event):
-    pass
+    from chalicelib.imports.worker import handle_import_event
+
+    handle_import_event(event.to_dict(), event.context)
