@@ -7,8 +7,8 @@ from chalice import Chalice
 
 def register_api(app: Chalice) -> None:
     from chalicelib.api.auth import auth_blueprint
-    from chalicelib.api.middleware import problem_middleware
     from chalicelib.api.imports import api as imports
+    from chalicelib.api.middleware import problem_middleware
     from chalicelib.api.platform import api as platform
 
     app.register_blueprint(auth_blueprint)

@@ -1,4 +1,4 @@
-"""STOPGAP until branch `customers` lands: a thin stand-in for its prepare_customer/contact/equipment.
+"""STOPGAP until branch `customers` lands: a stand-in for its prepare_customer and friends.
 
 The import pipeline calls these only through ``chalicelib.imports.ports.CustomerRules``; when
 ``chalicelib/domain/customers.py`` arrives, ``chalicelib/imports/wiring.py`` points at it and this

@@ -301,7 +301,7 @@ def _refuse_billing_loops(customers: list[_Row], existing: ExistingIndex) -> Non
             if current == start:
                 state.fail(
                     "billing_customer",
-                    "this billing customer is billed to this row's customer: billing chains cannot loop",
+                    "its billing customer is billed to it in turn: billing chains cannot loop",
                 )
                 break
             current, steps = billed_to.get(current), steps + 1

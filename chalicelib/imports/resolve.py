@@ -25,7 +25,7 @@ class LookupIndex:
 
     @classmethod
     def build(cls, lookups: Iterable[Any], users: Iterable[Any]) -> LookupIndex:
-        """From LookupItem-like (kind, name, id, active) and UserItem-like (name, email, id, active)."""
+        """From LookupItem-like (kind, name, id, active) and UserItem-like items."""
         index = cls()
         for item in lookups:
             if item.active:

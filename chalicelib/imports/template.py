@@ -18,7 +18,7 @@ def template_sheets(
     lookup_names: Mapping[str, Sequence[str]],
     custom_fields: Iterable = (),
 ) -> list[SheetSpec]:
-    """The Customers (named per ``customer_label``), Sites, Contacts, Equipment and Instructions sheets."""
+    """Customers (named per ``customer_label``), Sites, Contacts, Equipment, Instructions."""
     custom_fields = list(custom_fields)
     sheets = []
     names = {"customers": customer_sheet_name(customer_label)}
@@ -62,7 +62,7 @@ def write_template(
     lookup_names: Mapping[str, Sequence[str]],
     custom_fields: Iterable = (),
 ) -> None:
-    """Write the template to ``path``; ``lookup_names`` holds each lookup kind's and "users"' names."""
+    """Write the template to ``path``; ``lookup_names``: names per lookup kind and "users"."""
     lists = {kind: list(values) for kind, values in lookup_names.items()}
     for kind in ("customer-types", "lead-sources", "contact-roles", "equipment-types"):
         lists.setdefault(kind, [])
@@ -75,17 +75,20 @@ def write_template(
 def _instructions(label: str) -> list[str]:
     plural = customer_sheet_name(label)
     return [
-        f"One row per record. Row 1 holds the column titles: keep them as they are.",
+        "One row per record. Row 1 holds the column titles: keep them as they are.",
         "Coloured column titles are required.",
-        f"{plural}: each {label.lower()} needs a {label} Name, a Company Name or a First/Last Name.",
-        f"Rows match existing {plural.lower()} by Import ID, else by name (ignoring case and spaces):"
-        " a match is updated, otherwise a new record is created.",
-        "A blank cell keeps the value already stored; importing the same file again changes nothing.",
+        f"{plural}: each {label.lower()} needs a {label} Name, a Company Name or a First or"
+        " Last Name.",
+        f"Rows match existing {plural.lower()} by Import ID, else by name (ignoring case and"
+        " spaces): a match is updated, otherwise a new record is created.",
+        "A blank cell keeps the value already stored; the same file imported again changes"
+        " nothing.",
         f"Sites: name the {label.lower()} that pays in Billing Customer (its name or Import ID).",
-        f"Contacts and Equipment: name their {label.lower()} in the first column (name or Import ID).",
+        f"Contacts and Equipment: name their {label.lower()} in the first column (name or"
+        " Import ID).",
         "References work in any order and across sheets.",
-        "Customer types, lead sources, contact roles and equipment types you type in are created;"
-        " payment terms, price levels and users must already exist.",
+        "Customer types, lead sources, contact roles and equipment types you type in are"
+        " created; payment terms, price levels and users must already exist.",
         "Dates: a date cell, 2024-03-31, or day/month/year as set in your account settings.",
         "Rows with problems are skipped and listed in an errors workbook you can fix and upload.",
     ]

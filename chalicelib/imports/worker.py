@@ -105,7 +105,7 @@ class Runner:
         self._write(item, owner=owner, context=context)
 
     def _plan(self, item: records.ImportItem, *, owner: str) -> bool:
-        """Read, resolve, match, link and validate the whole file; store the batches. False: done."""
+        """Read, resolve, match, link, validate; store the batches. False when it ended."""
         from chalicelib.imports.workbook_safety import FileLimits, FileRejected, open_workbook
 
         settings = self.settings
@@ -330,7 +330,7 @@ def _time_left_ms(context: Any) -> float:
 
 
 def _row_id(import_id: str, sheet: str, row: int) -> str:
-    """A row's new record id, the same on every attempt, so retries rewrite rather than duplicate."""
+    """A row's new record id, the same on every attempt: retries rewrite, never duplicate."""
     return hashlib.sha256(f"{import_id}|{sheet}|{row}".encode()).hexdigest()[:32]
 
 

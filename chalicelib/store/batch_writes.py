@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-
 MAX_BATCH = 25
 WriteRequest = dict[str, Any]
 
@@ -27,14 +26,11 @@ def batch_write(
 ) -> int:
     """Write ``requests`` (≤ 25, distinct keys); returns how many BatchWriteItem calls it took."""
     pending = {table_name: requests}
-    calls = 0
     for attempt in range(attempts):
         response = client.batch_write_item(RequestItems=pending)
-        calls += 1
         pending = response.get("UnprocessedItems") or {}
         if not pending:
-            return calls
+            return attempt + 1
         sleep(min(5.0, base_delay * 2**attempt) * (0.5 + random.random() / 2))
-    raise WritesNotAccepted(
-        f"{sum(len(v) for v in pending.values())} writes were still unprocessed after {attempts} tries"
-    )
+    left = sum(len(v) for v in pending.values())
+    raise WritesNotAccepted(f"{left} writes were still unprocessed after {attempts} tries")

@@ -1,4 +1,4 @@
-"""STOPGAP until branch `customers` lands: the customer, contact and equipment items the importer writes.
+"""STOPGAP until branch `customers` lands: the customer, contact and equipment items imports write.
 
 Only ``chalicelib.imports.wiring`` refers to this module, through ``ports.RecordWriter``; the
 customers branch's store helpers replace it there. Records keep their stored form in ``data``;

@@ -1,4 +1,4 @@
-"""The template import end to end: API → S3 upload → recorded SQS event → worker → record and results."""
+"""Template import end to end: API, S3 upload, recorded SQS event, worker, record, results."""
 
 from __future__ import annotations
 
@@ -107,7 +107,8 @@ FULL_FILE = {
     ],
     "equipment": [
         {"Customer Import ID or Name": "12 Smith St", "Equipment Name": "Hot water unit",
-         "Equipment Number": "HW-1", "Equipment Type": "Hot Water", "Installation Date": "31/01/2020"},
+         "Equipment Number": "HW-1", "Equipment Type": "Hot Water",
+         "Installation Date": "31/01/2020"},
     ],
 }  # fmt: skip
 
