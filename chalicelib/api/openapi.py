@@ -65,8 +65,10 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
                 }
             },
         }
-    ok: dict[str, Any] = {"description": "OK" if doc.status == 200 else "Created"}
-    if doc.response is not None:
+    ok: dict[str, Any] = {"description": {200: "OK", 204: "No content"}.get(doc.status, "Created")}
+    if doc.status == 204:
+        pass
+    elif doc.response is not None:
         ok["content"] = {
             "application/json": {
                 "schema": {"$ref": f"#/components/schemas/{doc.response.__name__}"}

@@ -1,0 +1,116 @@
+"""Custom field definitions: one partition per tenant, the key unique through a claim."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute
+
+from chalicelib.domain.custom_fields import CustomFieldDefinition, validate_definition
+from chalicelib.domain.errors import Conflict
+from chalicelib.store.base import VersionedModel, bind, new_id, now_iso
+from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact, version_matches
+
+SCOPE = "custom-field"
+
+
+class CustomFieldItem(VersionedModel):
+    id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    label = UnicodeAttribute()
+    type = UnicodeAttribute()
+    options = ListAttribute(of=UnicodeAttribute, default=list)
+    required = BooleanAttribute(default=False)
+    active = BooleanAttribute(default=True)
+
+    def definition(self) -> CustomFieldDefinition:
+        return CustomFieldDefinition(
+            self.key, self.label, self.type, tuple(self.options or ()), self.required, self.active
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "key": self.key,
+            "label": self.label,
+            "type": self.type,
+            "options": list(self.options or []),
+            "required": self.required,
+            "active": self.active,
+            "version": self.version,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+def _partition(tenant_id: str) -> str:
+    return f"{tenant_id}#CUSTOMFIELD"
+
+
+def _duplicate(key: str):
+    return lambda: Conflict(f"A custom field with the key '{key}' already exists.")
+
+
+def _apply(item: CustomFieldItem, values: dict) -> None:
+    current = item.definition() if item.key else None
+    merged = CustomFieldDefinition(
+        key=values.get("key", current.key if current else None),
+        label=values.get("label", current.label if current else None),
+        type=values.get("type", current.type if current else None),
+        options=tuple(values.get("options") or ()) if "options" in values else current.options,
+        required=values.get("required", current.required if current else False),
+        active=values.get("active", current.active if current else True),
+    )
+    clean = validate_definition(merged)
+    item.key, item.label, item.type = clean.key, clean.label, clean.type
+    item.options, item.required, item.active = list(clean.options), clean.required, clean.active
+
+
+def create_custom_field(tenant_id: str, values: dict, by: str | None) -> CustomFieldItem:
+    now = now_iso()
+    field_id = new_id()
+    item = CustomFieldItem(
+        _partition(tenant_id),
+        field_id,
+        entity="custom_field",
+        id=field_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=by,
+        updated_by=by,
+    )
+    _apply(item, values)
+    transact(
+        [Op("save", item, CustomFieldItem.pk.does_not_exist())]
+        + claim_ops(tenant_id, SCOPE, field_id, None, item.key, _duplicate(item.key))
+    )
+    return item
+
+
+def get_custom_field(tenant_id: str, field_id: str) -> CustomFieldItem:
+    return get_or_404(CustomFieldItem, _partition(tenant_id), field_id, "custom field")
+
+
+def all_custom_fields(tenant_id: str) -> list[CustomFieldItem]:
+    """Every definition of the tenant, active or not (lists are short), ordered by key."""
+    bind()
+    items = list(CustomFieldItem.query(_partition(tenant_id)))
+    return sorted(items, key=lambda item: item.key)
+
+
+def custom_field_definitions(tenant_id: str) -> list[CustomFieldDefinition]:
+    return [item.definition() for item in all_custom_fields(tenant_id)]
+
+
+def update_custom_field(
+    tenant_id: str, field_id: str, changes: dict, *, expected_version: int | None, by: str | None
+) -> CustomFieldItem:
+    """Change label, options, required or active; key and type are fixed once values exist."""
+    item = get_custom_field(tenant_id, field_id)
+    version_matches(item, expected_version)
+    current = item.version
+    _apply(item, changes)
+    item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
+    transact([Op("save", item, CustomFieldItem.version == current, stale("custom field"))])
+    return item

@@ -1,0 +1,591 @@
+"""Customers in the table: item, unique claims, search tokens, numbering, listing and search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+
+from chalicelib.domain.customers import (
+    References,
+    customer_search_tokens,
+    find_billing_loop,
+    format_customer_number,
+    prepare_customer,
+)
+from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.search import matches_query, query_tokens
+from chalicelib.domain.values import name_key
+from chalicelib.store.base import (
+    TableModel,
+    VersionedModel,
+    bind,
+    decode_cursor,
+    encode_cursor,
+    new_id,
+    now_iso,
+    query_page,
+)
+from chalicelib.store.custom_fields import custom_field_definitions
+from chalicelib.store.lookups import all_lookups
+from chalicelib.store.records import Op, claim_ops, stale, transact, version_matches
+from chalicelib.store.tenant_settings import get_tenant_settings
+from chalicelib.store.users import all_users
+
+CUSTOMER_SK = "CUSTOMER"
+NAME_SCOPE, NUMBER_SCOPE, IMPORT_ID_SCOPE = "customer-name", "customer-number", "customer-import-id"
+_TEXT = (
+    "customer_number",
+    "import_id",
+    "name",
+    "company_name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "phone_e164",
+    "mobile",
+    "mobile_e164",
+    "notes",
+    "assigned_user_id",
+    "customer_type_id",
+    "lead_source_id",
+    "payment_term_id",
+    "price_level_id",
+    "status",
+)
+_MAPS = ("site_address", "billing_address", "billing", "custom_fields")
+_BOOKKEEPING = ("version", "created_at", "updated_at", "created_by", "updated_by")
+# The filters of GET /v1/customers, each with the index that serves it alone (gsi1: none).
+FILTER_INDEXES = {
+    "billing_customer_id": ("gsi5", "BILLEDTO"),
+    "assigned_user_id": ("gsi2", "USER"),
+    "customer_type_id": ("gsi3", "TYPE"),
+    "lead_source_id": ("gsi4", "SOURCE"),
+}
+MAX_SEARCH_READ = 1000  # token items read per search page at most, however few match
+
+
+class CustomerItem(VersionedModel):
+    """One customer: pk ``<tenant>#CUSTOMER#<id>``, sk ``CUSTOMER``; its children share the pk."""
+
+    id = UnicodeAttribute()
+    customer_number = UnicodeAttribute(null=True)
+    import_id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute()
+    company_name = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    phone_e164 = UnicodeAttribute(null=True)
+    mobile = UnicodeAttribute(null=True)
+    mobile_e164 = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    assigned_user_id = UnicodeAttribute(null=True)
+    customer_type_id = UnicodeAttribute(null=True)
+    lead_source_id = UnicodeAttribute(null=True)
+    payment_term_id = UnicodeAttribute(null=True)
+    price_level_id = UnicodeAttribute(null=True)
+    billing_customer_id = UnicodeAttribute(null=True)  # copied out of billing for filters
+    site_address = MapAttribute(null=True)
+    billing_address = MapAttribute(null=True)
+    billing_same_as_site = BooleanAttribute(default=False)
+    billing = MapAttribute(null=True)
+    on_hold = BooleanAttribute(default=False)
+    status = UnicodeAttribute(default="active")
+    custom_fields = MapAttribute(null=True)
+
+    def to_record(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"id": self.id}
+        for name in _TEXT:
+            record[name] = getattr(self, name)
+        for name in _MAPS:
+            value = getattr(self, name)
+            record[name] = value.as_dict() if value is not None else None
+        record["custom_fields"] = record["custom_fields"] or {}
+        record["billing_same_as_site"] = bool(self.billing_same_as_site)
+        record["on_hold"] = bool(self.on_hold)
+        for name in _BOOKKEEPING:
+            record[name] = getattr(self, name)
+        record["version"] = int(record["version"])
+        return _plain(record)
+
+
+class SearchTokenItem(TableModel):
+    """One token of a customer: pk ``<tenant>#SEARCH#<first char>``, sk ``<token>#<customer id>``.
+
+    It carries every token of its customer and the list filters, so a search filters
+    on the token items alone and reads only the customers it returns.
+    """
+
+    customer_id = UnicodeAttribute()
+    tokens = UnicodeSetAttribute()
+    status = UnicodeAttribute()
+    assigned_user_id = UnicodeAttribute(null=True)
+    customer_type_id = UnicodeAttribute(null=True)
+    lead_source_id = UnicodeAttribute(null=True)
+    billing_customer_id = UnicodeAttribute(null=True)
+
+
+class CounterItem(TableModel):
+    """A per-tenant counter (``<tenant>#COUNTER``, sk the counter's name), advanced with ADD."""
+
+    value = NumberAttribute(default=0)
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB hands back whole floats as floats and maps as MapAttribute; records are plain."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def customer_pk(tenant_id: str, customer_id: str) -> str:
+    return f"{tenant_id}#CUSTOMER#{customer_id}"
+
+
+def _list_pk(
+    tenant_id: str, status: str, facet: str | None = None, value: str | None = None
+) -> str:
+    middle = f"{facet}#{value}#" if facet else ""
+    return f"{tenant_id}#CUSTOMERS#{middle}{status}"
+
+
+# ---------------------------------------------------------------- items of a record
+
+
+def customer_item(tenant_id: str, record: dict[str, Any]) -> CustomerItem:
+    """The item of a complete record (id, version and timestamps included), index keys set."""
+    billing = record.get("billing") or {}
+    values = {name: record.get(name) for name in _TEXT}
+    item = CustomerItem(
+        customer_pk(tenant_id, record["id"]),
+        CUSTOMER_SK,
+        entity="customer",
+        id=record["id"],
+        billing_customer_id=billing.get("billing_customer_id"),
+        billing_same_as_site=bool(record.get("billing_same_as_site")),
+        on_hold=bool(record.get("on_hold")),
+        **{k: v for k, v in values.items() if v is not None},
+        **{name: record.get(name) for name in _BOOKKEEPING},
+    )
+    for name in _MAPS:
+        if record.get(name) is not None:
+            setattr(item, name, _plain(record[name]))
+    sort = f"{name_key(record['name'])}#{record['id']}"
+    status = record.get("status") or "active"
+    item.gsi1pk, item.gsi1sk = _list_pk(tenant_id, status), sort
+    for field, (index, facet) in FILTER_INDEXES.items():
+        value = billing.get(field) if field == "billing_customer_id" else record.get(field)
+        if value:
+            setattr(item, f"{index}pk", _list_pk(tenant_id, status, facet, value))
+            setattr(item, f"{index}sk", sort)
+    return item
+
+
+def _facets(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "status": record.get("status") or "active",
+        "assigned_user_id": record.get("assigned_user_id"),
+        "customer_type_id": record.get("customer_type_id"),
+        "lead_source_id": record.get("lead_source_id"),
+        "billing_customer_id": (record.get("billing") or {}).get("billing_customer_id"),
+    }
+
+
+def _token_item(tenant_id: str, customer_id: str, token: str, tokens=(), facets=None):
+    item = SearchTokenItem(
+        f"{tenant_id}#SEARCH#{token[0]}", f"{token}#{customer_id}", entity="search_token"
+    )
+    item.customer_id = customer_id
+    if tokens:
+        item.tokens = set(tokens)
+        for key, value in (facets or {}).items():
+            setattr(item, key, value)
+    return item
+
+
+def _duplicate(field: str, value: str):
+    labels = {"name": "name", "customer_number": "customer number", "import_id": "import ID"}
+    return lambda: Conflict(
+        f"Another customer already has the {labels[field]} '{value}'.",
+        errors=[FieldError(field, "is already used by another customer")],
+    )
+
+
+class NumberTaken(Conflict):
+    """A generated customer number was taken by hand meanwhile; the next one is tried."""
+
+
+def customer_ops(
+    tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None = None
+) -> list[Op]:
+    """Every write that stores ``record`` over ``previous``: the item, claims and search tokens.
+
+    The customer is saved on condition it is new (or still at ``previous``'s version);
+    claims move from the old to the new name, number and import id; token items are
+    rewritten only when the tokens or the filters they carry changed.
+    """
+    item = customer_item(tenant_id, record)
+    if previous is None:
+        condition, on_fail = CustomerItem.pk.does_not_exist(), stale("customer")
+    else:
+        condition, on_fail = CustomerItem.version == previous["version"], stale("customer")
+    ops = [Op("save", item, condition, on_fail)]
+    old = previous or {}
+    scopes = (
+        ("name", NAME_SCOPE),
+        ("customer_number", NUMBER_SCOPE),
+        ("import_id", IMPORT_ID_SCOPE),
+    )
+    for field, scope in scopes:
+        conflict = _duplicate(field, record.get(field) or "")
+        ops += claim_ops(
+            tenant_id, scope, record["id"], old.get(field), record.get(field), conflict
+        )
+
+    tokens = customer_search_tokens(record)
+    old_tokens = customer_search_tokens(old) if previous else set()
+    if tokens != old_tokens or previous is None or _facets(record) != _facets(old):
+        facets = _facets(record)
+        ops += [
+            Op("save", _token_item(tenant_id, record["id"], t, tokens, facets))
+            for t in sorted(tokens)
+        ]
+        ops += [Op("delete", _token_item(tenant_id, record["id"], t)) for t in old_tokens - tokens]
+    return ops
+
+
+def customer_items(
+    tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None = None
+) -> tuple[list[TableModel], list[TableModel]]:
+    """The items to put and to delete to store ``record`` over ``previous``, for a batch writer.
+
+    The same items the API writes in one transaction, without its conditions: the
+    importer checks uniqueness in memory against ``load_customer_index``.
+    """
+    ops = customer_ops(tenant_id, record, previous)
+    puts = [op.model for op in ops if op.action == "save"]
+    deletes = [op.model for op in ops if op.action == "delete"]
+    return puts, deletes
+
+
+class IndexedCustomer(NamedTuple):
+    """What the importer matches rows on, per existing customer."""
+
+    id: str
+    name_key: str
+    import_id: str | None
+    customer_number: str | None
+    version: int
+    record: dict[str, Any]
+
+
+def load_customer_index(tenant_id: str) -> list[IndexedCustomer]:
+    """Every customer of the tenant (active and archived), from gsi1 Queries: no per-row reads."""
+    bind()
+    found = []
+    for status in ("active", "archived"):
+        for item in CustomerItem.gsi1.query(_list_pk(tenant_id, status)):
+            record = item.to_record()
+            found.append(
+                IndexedCustomer(
+                    record["id"],
+                    name_key(record["name"]),
+                    record["import_id"],
+                    record["customer_number"],
+                    record["version"],
+                    record,
+                )
+            )
+    return found
+
+
+def reserve_customer_numbers(tenant_id: str, count: int = 1) -> list[str]:
+    """``count`` fresh customer numbers (C000001, …) from the tenant's atomic counter."""
+    bind()
+    counter = CounterItem(f"{tenant_id}#COUNTER", "customer_number")
+    counter.update(actions=[CounterItem.value.add(count), CounterItem.entity.set("counter")])
+    last = int(counter.value)
+    return [format_customer_number(n) for n in range(last - count + 1, last + 1)]
+
+
+# ---------------------------------------------------------------- references
+
+
+def load_references(tenant_id: str) -> References:
+    """The tenant's active lookup ids and users a customer may refer to."""
+
+    def active(kind: str) -> frozenset[str]:
+        return frozenset(item.id for item in all_lookups(tenant_id, kind) if item.active)
+
+    return References(
+        customer_types=active("customer-types"),
+        lead_sources=active("lead-sources"),
+        payment_terms=active("payment-terms"),
+        price_levels=active("price-levels"),
+        users=frozenset(user.id for user in all_users(tenant_id) if user.active),
+    )
+
+
+def _billing_ops(tenant_id: str, record: dict, previous: dict | None) -> list[Op]:
+    """Checks of the billing customer: it exists here, is active, and the chain does not loop.
+
+    Every customer walked is condition-checked in the transaction, so two concurrent
+    changes cannot close a loop between them.
+    """
+    target = (record.get("billing") or {}).get("billing_customer_id")
+    before = ((previous or {}).get("billing") or {}).get("billing_customer_id")
+    if not target or target == before:
+        return []
+    path = "billing.billing_customer_id"
+    walked: dict[str, CustomerItem] = {}
+
+    def billing_customer_of(customer_id: str) -> str | None:
+        item = _find(tenant_id, customer_id)
+        if item is None:
+            return None
+        walked[customer_id] = item
+        return item.billing_customer_id
+
+    loop = find_billing_loop(record["id"], target, billing_customer_of)
+    if target not in walked:
+        raise ValidationFailed([FieldError(path, "is not a customer of this account")])
+    if walked[target].status != "active":
+        raise ValidationFailed([FieldError(path, "is an archived customer")])
+    if loop:
+        raise ValidationFailed([loop])
+    return [
+        Op("check", item, CustomerItem.version == item.version, stale("billing customer"))
+        for item in walked.values()
+    ]
+
+
+def _archive_check(tenant_id: str, record: dict, previous: dict | None) -> None:
+    if record["status"] != "archived" or (previous or {}).get("status") == "archived":
+        return
+    sites, _ = list_customers(tenant_id, billing_customer_id=record["id"], limit=1, cursor=None)
+    if sites:
+        raise Conflict(
+            f"'{record['name']}' is the billing customer of active sites, such as "
+            f"'{sites[0]['name']}'. Bill those sites elsewhere or archive them first."
+        )
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def _find(tenant_id: str, customer_id: str) -> CustomerItem | None:
+    bind()
+    try:
+        return CustomerItem.get(
+            customer_pk(tenant_id, customer_id), CUSTOMER_SK, consistent_read=True
+        )
+    except CustomerItem.DoesNotExist:
+        return None
+
+
+def require_customer(tenant_id: str, customer_id: str) -> CustomerItem:
+    """The customer's item, or NotFound (also for another tenant's id)."""
+    item = _find(tenant_id, customer_id)
+    if item is None:
+        raise NotFound("No customer with that id.")
+    return item
+
+
+def get_customer(tenant_id: str, customer_id: str) -> dict[str, Any]:
+    return require_customer(tenant_id, customer_id).to_record()
+
+
+def create_customer(tenant_id: str, data: dict, by: str | None) -> dict[str, Any]:
+    """Validate and store a new customer in one transaction with its claims and tokens."""
+    customer_id = new_id()
+    prepared = prepare_customer(
+        data,
+        refs=load_references(tenant_id),
+        settings=get_tenant_settings(tenant_id),
+        custom_field_definitions=custom_field_definitions(tenant_id),
+        customer_id=customer_id,
+    )
+    now = now_iso()
+    record = {
+        **prepared,
+        "id": customer_id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "created_by": by,
+        "updated_by": by,
+    }
+    checks = _billing_ops(tenant_id, record, None)
+    generated = record["customer_number"] is None
+    for _attempt in range(5):
+        if generated:
+            record["customer_number"] = reserve_customer_numbers(tenant_id)[0]
+        ops = customer_ops(tenant_id, record, None)
+        if generated:
+            for op in ops:
+                if op.model.pk.startswith(f"{tenant_id}#UNIQUE#{NUMBER_SCOPE}#"):
+                    op.on_fail = lambda: NumberTaken("generated number taken")
+        try:
+            transact(ops + checks)
+            return record
+        except NumberTaken:
+            continue
+    raise Conflict("Could not give the customer a free number; try again.")
+
+
+def update_customer(
+    tenant_id: str,
+    customer_id: str,
+    changes: dict,
+    *,
+    expected_version: int | None,
+    by: str | None,
+) -> dict[str, Any]:
+    """Apply a partial change (a PATCH, an archive) in one transaction; If-Match honoured."""
+    item = _find(tenant_id, customer_id)
+    if item is None:
+        raise NotFound("No customer with that id.")
+    version_matches(item, expected_version)
+    previous = item.to_record()
+    prepared = prepare_customer(
+        changes,
+        existing=previous,
+        refs=load_references(tenant_id),
+        settings=get_tenant_settings(tenant_id),
+        custom_field_definitions=custom_field_definitions(tenant_id),
+    )
+    if prepared.get("customer_number") is None:
+        prepared["customer_number"] = previous["customer_number"]
+    record = {
+        **prepared,
+        "version": previous["version"] + 1,
+        "updated_at": now_iso(),
+        "updated_by": by,
+    }
+    _archive_check(tenant_id, record, previous)
+    transact(customer_ops(tenant_id, record, previous) + _billing_ops(tenant_id, record, previous))
+    return record
+
+
+def archive_customer(
+    tenant_id: str, customer_id: str, *, expected_version: int | None, by: str | None
+) -> dict[str, Any]:
+    return update_customer(
+        tenant_id, customer_id, {"status": "archived"}, expected_version=expected_version, by=by
+    )
+
+
+def list_customers(
+    tenant_id: str,
+    *,
+    status: str = "active",
+    limit: int,
+    cursor: str | None,
+    **filters: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of customers sorted by name, from the index of the first filter given.
+
+    Each filter has its own index (``FILTER_INDEXES``); when several are given, the
+    first picks the index and the rest filter its items.
+    """
+    bind()
+    given = {k: v for k, v in filters.items() if v}
+    chosen = next((f for f in FILTER_INDEXES if f in given), None)
+    if chosen is None:
+        index, pk = CustomerItem.gsi1, _list_pk(tenant_id, status)
+        attr = "gsi1pk"
+    else:
+        name, facet = FILTER_INDEXES[chosen]
+        index, pk = getattr(CustomerItem, name), _list_pk(tenant_id, status, facet, given[chosen])
+        attr = f"{name}pk"
+    condition = None
+    for field, value in given.items():
+        if field != chosen:
+            term = getattr(CustomerItem, field) == value
+            condition = term if condition is None else condition & term
+    items, nxt = query_page(
+        lambda **kw: index.query(pk, filter_condition=condition, **kw),
+        limit=limit,
+        cursor=cursor,
+        partition=(attr, pk),
+    )
+    return [item.to_record() for item in items], nxt
+
+
+def search_customers(
+    tenant_id: str,
+    q: str,
+    *,
+    status: str = "active",
+    limit: int,
+    cursor: str | None,
+    **filters: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Customers matching every token of ``q`` as a prefix, in token order, one page.
+
+    Queries the token partition of the longest query token with begins_with, checks
+    the other tokens and the filters on the token items, then BatchGets the page.
+    A customer is taken only at its first token matching the leading one, so it shows
+    once however many of its tokens match.
+    """
+    query = query_tokens(q)
+    if not query:
+        return list_customers(tenant_id, status=status, limit=limit, cursor=cursor, **filters)
+    bind()
+    lead = query[0]
+    pk = f"{tenant_id}#SEARCH#{lead[0]}"
+    start = decode_cursor(cursor, partition=("pk", pk))
+    wanted = {"status": status, **{k: v for k, v in filters.items() if v}}
+    results = SearchTokenItem.query(
+        pk,
+        SearchTokenItem.sk.startswith(lead),
+        last_evaluated_key=start,
+        page_size=min(max(limit * 2, 25), 200),
+    )
+    ids: list[str] = []
+    read = 0
+    for hit in results:
+        read += 1
+        token = hit.sk.rsplit("#", 1)[0]
+        first = min(t for t in hit.tokens if t.startswith(lead))
+        if (
+            token == first
+            and all(getattr(hit, k) == v for k, v in wanted.items())
+            and matches_query(hit.tokens, query)
+        ):
+            ids.append(hit.customer_id)
+        if len(ids) >= limit or read >= MAX_SEARCH_READ:
+            break
+    more = len(ids) >= limit or read >= MAX_SEARCH_READ
+    next_cursor = encode_cursor(results.last_evaluated_key) if more else None
+    return _batch_get(tenant_id, ids), next_cursor
+
+
+def _batch_get(tenant_id: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+    ids = list(ids)
+    keys = [(customer_pk(tenant_id, i), CUSTOMER_SK) for i in ids]
+    found = {item.id: item.to_record() for item in CustomerItem.batch_get(keys)}
+    return [found[i] for i in ids if i in found]
+
+
+def list_sites(
+    tenant_id: str, customer_id: str, *, status: str = "active", limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The customers billed to ``customer_id``, by name (gsi5)."""
+    if _find(tenant_id, customer_id) is None:
+        raise NotFound("No customer with that id.")
+    return list_customers(
+        tenant_id, status=status, limit=limit, cursor=cursor, billing_customer_id=customer_id
+    )

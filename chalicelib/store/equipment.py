@@ -1,0 +1,159 @@
+"""A customer's equipment, under the customer's partition; equipment numbers unique per customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+
+from chalicelib.domain.customers import EQUIPMENT_FIELDS, References, prepare_equipment
+from chalicelib.domain.errors import Conflict, FieldError, NotFound
+from chalicelib.store.base import VersionedModel, new_id, now_iso, query_page
+from chalicelib.store.customers import CustomerItem, customer_pk, require_customer
+from chalicelib.store.lookups import all_lookups
+from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact, version_matches
+from chalicelib.store.tenant_settings import get_tenant_settings
+
+PREFIX = "EQUIP#"
+
+
+class EquipmentItem(VersionedModel):
+    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``EQUIP#<id>``."""
+
+    id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    equipment_number = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)
+    make = UnicodeAttribute(null=True)
+    model_number = UnicodeAttribute(null=True)
+    serial_number = UnicodeAttribute(null=True)
+    supplier = UnicodeAttribute(null=True)
+    equipment_type_id = UnicodeAttribute()
+    installation_date = UnicodeAttribute(null=True)
+    commission_date = UnicodeAttribute(null=True)
+    warranty_expiry = UnicodeAttribute(null=True)
+    service_period_start = UnicodeAttribute(null=True)
+    service_period_end = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+
+    def to_record(self) -> dict[str, Any]:
+        record = {"id": self.id, "customer_id": self.customer_id}
+        record |= {name: getattr(self, name) for name in EQUIPMENT_FIELDS}
+        record |= {
+            "version": int(self.version),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+        return record
+
+
+def number_scope(customer_id: str) -> str:
+    return f"equipment-number#{customer_id}"
+
+
+def _duplicate(number: str | None):
+    return lambda: Conflict(
+        f"This customer already has equipment numbered '{number}'.",
+        errors=[FieldError("equipment_number", "is already used by this customer's equipment")],
+    )
+
+
+def _references(tenant_id: str) -> References:
+    kinds = all_lookups(tenant_id, "equipment-types")
+    return References(equipment_types=frozenset(k.id for k in kinds if k.active))
+
+
+def list_equipment(
+    tenant_id: str, customer_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    require_customer(tenant_id, customer_id)
+    pk = customer_pk(tenant_id, customer_id)
+    items, nxt = query_page(
+        lambda **kw: EquipmentItem.query(pk, EquipmentItem.sk.startswith(PREFIX), **kw),
+        limit=limit,
+        cursor=cursor,
+        partition=("pk", pk),
+    )
+    return [item.to_record() for item in items], nxt
+
+
+def get_equipment(tenant_id: str, customer_id: str, equipment_id: str) -> EquipmentItem:
+    pk = customer_pk(tenant_id, customer_id)
+    return get_or_404(EquipmentItem, pk, PREFIX + equipment_id, "equipment")
+
+
+def create_equipment(tenant_id: str, customer_id: str, data: dict, by: str | None) -> dict:
+    parent = require_customer(tenant_id, customer_id)
+    prepared = prepare_equipment(
+        data, refs=_references(tenant_id), settings=get_tenant_settings(tenant_id)
+    )
+    now, equipment_id = now_iso(), new_id()
+    item = EquipmentItem(
+        parent.pk,
+        PREFIX + equipment_id,
+        entity="equipment",
+        id=equipment_id,
+        customer_id=customer_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=by,
+        updated_by=by,
+        **{k: v for k, v in prepared.items() if v is not None},
+    )
+    number = prepared.get("equipment_number")
+    transact(
+        [
+            Op("save", item, EquipmentItem.pk.does_not_exist()),
+            Op("check", parent, CustomerItem.pk.exists(), lambda: NotFound("No such customer.")),
+        ]
+        + claim_ops(
+            tenant_id, number_scope(customer_id), equipment_id, None, number, _duplicate(number)
+        )
+    )
+    return item.to_record()
+
+
+def update_equipment(
+    tenant_id: str,
+    customer_id: str,
+    equipment_id: str,
+    changes: dict,
+    *,
+    expected_version: int | None,
+    by: str | None,
+) -> dict:
+    item = get_equipment(tenant_id, customer_id, equipment_id)
+    version_matches(item, expected_version)
+    previous = item.to_record()
+    prepared = prepare_equipment(
+        changes,
+        existing=previous,
+        refs=_references(tenant_id),
+        settings=get_tenant_settings(tenant_id),
+    )
+    current = item.version
+    for name in EQUIPMENT_FIELDS:
+        setattr(item, name, prepared.get(name))
+    item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
+    old, new = previous["equipment_number"], prepared.get("equipment_number")
+    transact(
+        [Op("save", item, EquipmentItem.version == current, stale("equipment"))]
+        + claim_ops(tenant_id, number_scope(customer_id), equipment_id, old, new, _duplicate(new))
+    )
+    return item.to_record()
+
+
+def delete_equipment(
+    tenant_id: str, customer_id: str, equipment_id: str, *, expected_version: int | None
+) -> None:
+    """Remove the equipment and free its number (docs/decisions/customers.md says why)."""
+    item = get_equipment(tenant_id, customer_id, equipment_id)
+    version_matches(item, expected_version)
+    transact(
+        [Op("delete", item, EquipmentItem.version == item.version, stale("equipment"))]
+        + claim_ops(
+            tenant_id, number_scope(customer_id), equipment_id, item.equipment_number, None, None
+        )
+    )

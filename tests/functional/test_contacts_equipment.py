@@ -1,0 +1,120 @@
+"""Contacts and equipment of a customer over HTTP: defaults, unique numbers, dates, isolation."""
+
+from __future__ import annotations
+
+
+def customer(api, name="Harbour Cafe"):
+    reply = api.post("/v1/customers", {"name": name})
+    assert reply.status == 201, reply.json
+    return reply.json["id"]
+
+
+def lookup(api, kind, name):
+    return api.post(f"/v1/lookups/{kind}", {"name": name}).json["id"]
+
+
+def fields_of(reply):
+    return {e["field"] for e in reply.json.get("errors", [])}
+
+
+def test_first_contact_is_default_and_a_new_default_clears_the_old(api):
+    cid = customer(api)
+    base = f"/v1/customers/{cid}/contacts"
+    first = api.post(base, {"first_name": "Ann", "phone": "02 9876 5432"}).json
+    assert first["is_default"] is True and first["phone_e164"] == "+61298765432"
+    second = api.post(base, {"first_name": "Bob", "is_default": True})
+    assert second.status == 201 and second.json["is_default"] is True
+    third = api.post(base, {"first_name": "Cy"}).json
+    assert third["is_default"] is False
+    moved = api.patch(f"{base}/{third['id']}", {"is_default": True}, headers={"If-Match": '"1"'})
+    assert moved.status == 200
+    defaults = [c["first_name"] for c in api.get(base).json["items"] if c["is_default"]]
+    assert defaults == ["Cy"]
+
+
+def test_deleting_the_default_contact_passes_the_default_on(api):
+    cid = customer(api)
+    base = f"/v1/customers/{cid}/contacts"
+    ann = api.post(base, {"first_name": "Ann"}).json
+    api.post(base, {"first_name": "Bob"})
+    assert api.delete(f"{base}/{ann['id']}").status == 204
+    assert api.get(f"{base}/{ann['id']}").status == 404
+    assert [c["first_name"] for c in api.get(base).json["items"] if c["is_default"]] == ["Bob"]
+
+
+def test_contact_fields_are_validated(api):
+    cid = customer(api)
+    role = lookup(api, "contact-roles", "Tenant")
+    bad = api.post(
+        f"/v1/customers/{cid}/contacts",
+        {"email": "nope", "phone": "123", "role_id": "ghost"},
+    )
+    assert bad.status == 422
+    assert fields_of(bad) == {"email", "phone", "role_id", "first_name"}
+    good = api.post(f"/v1/customers/{cid}/contacts", {"last_name": "Lee", "role_id": role})
+    assert good.status == 201 and good.json["role_id"] == role
+    stale = api.patch(
+        f"/v1/customers/{cid}/contacts/{good.json['id']}",
+        {"notes": "x"},
+        headers={"If-Match": '"9"'},
+    )
+    assert stale.status == 412
+
+
+def test_equipment_needs_a_type_and_reads_dates(api):
+    cid = customer(api)
+    kind = lookup(api, "equipment-types", "Hot water system")
+    base = f"/v1/customers/{cid}/equipment"
+    missing = api.post(base, {"name": "HWS", "installation_date": "31/13/2024"})
+    assert missing.status == 422
+    assert fields_of(missing) == {"equipment_type_id", "installation_date"}
+    made = api.post(
+        base,
+        {
+            "equipment_type_id": kind,
+            "equipment_number": "EQ-1",
+            "installation_date": "05/03/2024",
+            "warranty_expiry": "2029-03-05",
+        },
+    )
+    assert made.status == 201, made.json
+    assert made.json["installation_date"] == "2024-03-05"
+    assert api.get(base).json["items"][0]["id"] == made.json["id"]
+
+
+def test_equipment_numbers_are_unique_within_a_customer_only(api):
+    kind = lookup(api, "equipment-types", "Split system")
+    one, two = customer(api, "One"), customer(api, "Two")
+    body = {"equipment_type_id": kind, "equipment_number": "AC-1"}
+    first = api.post(f"/v1/customers/{one}/equipment", body).json
+    again = api.post(f"/v1/customers/{one}/equipment", {**body, "equipment_number": "ac-1"})
+    assert again.status == 409 and fields_of(again) == {"equipment_number"}
+    assert api.post(f"/v1/customers/{two}/equipment", body).status == 201
+    path = f"/v1/customers/{one}/equipment/{first['id']}"
+    assert api.delete(path, headers={"If-Match": '"1"'}).status == 204
+    assert api.post(f"/v1/customers/{one}/equipment", body).status == 201
+
+
+def test_another_tenants_contacts_and_equipment_are_not_found(api):
+    cid = customer(api)
+    kind = lookup(api, "equipment-types", "Boiler")
+    contact = api.post(f"/v1/customers/{cid}/contacts", {"first_name": "Ann"}).json
+    item = api.post(f"/v1/customers/{cid}/equipment", {"equipment_type_id": kind}).json
+    other = api.as_(tenant="someone-else")
+    families = (
+        ("contacts", contact["id"], {"first_name": "X"}),
+        ("equipment", item["id"], {"equipment_type_id": kind}),
+    )
+    for family, child, body in families:
+        base = f"/v1/customers/{cid}/{family}"
+        assert other.get(base).status == 404
+        assert other.post(base, body).status == 404
+        assert other.get(f"{base}/{child}").status == 404
+        assert other.patch(f"{base}/{child}", {"notes": "x"}).status == 404
+        assert other.delete(f"{base}/{child}").status == 404
+    assert api.get(f"/v1/customers/{cid}/contacts/{contact['id']}").status == 200
+
+
+def test_children_of_an_unknown_customer_are_not_found(api):
+    assert api.post("/v1/customers/nope/contacts", {"first_name": "Ann"}).status == 404
+    assert api.get("/v1/customers/nope/equipment").status == 404
