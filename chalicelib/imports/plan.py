@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain.customers import find_billing_loop
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.names import derive_customer_name
 from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_bool, parse_date
@@ -23,6 +24,7 @@ ACTIONS = ("created", "updated", "unchanged", "failed")
 TARGETS = ("customers", "sites", "contacts", "equipment")
 # Kept by the store, not by validation: never compared, never sent to prepare.
 BOOKKEEPING = ("version", "created_at", "created_by", "updated_at", "updated_by")
+MERGED_OBJECTS = ("site_address", "billing_address", "billing")
 _LOOKUP_ID_KEYS = {
     "customer_type": "customer_type_id",
     "lead_source": "lead_source_id",
@@ -127,8 +129,13 @@ def plan_import(
     rules: CustomerRules,
     ctx: PrepareContext,
     make_id: Callable[[SheetRow], str],
+    load_children: Callable[[set[str]], tuple[dict, dict]] | None = None,
 ) -> Plan:
-    """Decide every row against ``existing`` (the tenant's records) without any further read."""
+    """Decide every row against ``existing`` (the tenant's customers, loaded once).
+
+    ``load_children`` fetches the contacts and equipment of the existing customers that
+    contact and equipment rows name (once, for all of them); without it, ``existing``'s are used.
+    """
     by_sheet = {layout.sheet: layout for layout in layouts}
     entity = {"customers": "customer", "sites": "customer"}
     states = [
@@ -143,13 +150,19 @@ def plan_import(
         if not state.failed:
             _prepare_customer(state, refs, lookups, rules, ctx)
     _refuse_billing_loops(customers, existing)
+    children = [s for s in states if s.outcome.row.target in ("contacts", "equipment")]
+    if load_children is not None:
+        named = {refs.find(s.outcome.row.fields.get("customer")) for s in children}
+        existing.contacts, existing.equipment = load_children(
+            {i for i in named if i in existing.customers}
+        )
     _plan_children(
         [s for s in states if s.outcome.row.target == "contacts"],
         existing.contacts,
         refs,
         lookups,
         make_id,
-        lambda data: rules.prepare_contact(data, ctx),
+        lambda data, before: rules.prepare_contact(data, before, ctx),
         _contact_keys,
         ctx,
     )
@@ -159,7 +172,7 @@ def plan_import(
         refs,
         lookups,
         make_id,
-        lambda data: rules.prepare_equipment(data, ctx),
+        lambda data, before: rules.prepare_equipment(data, before, ctx),
         _equipment_keys,
         ctx,
     )
@@ -257,7 +270,6 @@ def _prepare_customer(
     rules: CustomerRules,
     ctx: PrepareContext,
 ) -> None:
-    row = state.outcome.row
     customer_id = state.outcome.record["id"]
     patch = _typed_fields(state, ctx)
     _resolve_lookups(state, patch, lookups)
@@ -280,7 +292,9 @@ def _prepare_customer(
             patch["billing.billing_customer_id"] = billing_id
     if state.failed:
         return
-    _finish(state, patch, lambda data: rules.prepare_customer(data, ctx), customer_id, row)
+    _finish(
+        state, patch, lambda data, before: rules.prepare_customer(data, before, ctx, customer_id)
+    )
 
 
 def _refuse_billing_loops(customers: list[_Row], existing: ExistingIndex) -> None:
@@ -288,23 +302,16 @@ def _refuse_billing_loops(customers: list[_Row], existing: ExistingIndex) -> Non
         cid: (c.get("billing") or {}).get("billing_customer_id")
         for cid, c in existing.customers.items()
     }
-    for state in customers:
-        if state.outcome.record and not state.failed:
-            billing = state.outcome.record.get("billing") or {}
-            billed_to[state.outcome.record["id"]] = billing.get("billing_customer_id")
-    for state in customers:
-        if state.failed or not state.outcome.record:
-            continue
-        start = state.outcome.record["id"]
-        current, steps = billed_to.get(start), 0
-        while current and steps <= len(billed_to):
-            if current == start:
-                state.fail(
-                    "billing_customer",
-                    "its billing customer is billed to it in turn: billing chains cannot loop",
-                )
-                break
-            current, steps = billed_to.get(current), steps + 1
+    planned = [s for s in customers if s.outcome.record and not s.failed]
+    for state in planned:
+        billed_to[state.outcome.record["id"]] = (state.outcome.record.get("billing") or {}).get(
+            "billing_customer_id"
+        )
+    for state in planned:
+        record = state.outcome.record
+        loop = find_billing_loop(record["id"], billed_to[record["id"]], billed_to.get)
+        if loop is not None:
+            state.fail("billing_customer", loop.message)
 
 
 # --- contacts and equipment ----------------------------------------------------------------
@@ -334,7 +341,7 @@ def _plan_children(
     refs: _CustomerRefs,
     lookups: LookupIndex,
     make_id: Callable,
-    prepare: Callable[[dict], dict],
+    prepare: Callable[[dict, dict | None], dict],
     keys_of: Callable[[str, dict], list[str]],
     ctx: PrepareContext,
 ) -> None:
@@ -368,8 +375,7 @@ def _plan_children(
             in_file[key] = row
         record_id = match or make_id(row)
         state.outcome.previous = existing.get(match) if match else None
-        patch["customer_id"] = customer_id
-        _finish(state, patch, prepare, record_id, row)
+        _finish(state, patch, prepare, ids={"id": record_id, "customer_id": customer_id})
 
 
 # --- shared --------------------------------------------------------------------------------
@@ -383,7 +389,7 @@ def _typed_fields(state: _Row, ctx: PrepareContext) -> dict[str, Any]:
         kind = types.get(key)
         try:
             if kind == "date":
-                value = parse_date(value, ctx.date_order).isoformat()
+                value = parse_date(value, ctx.settings.date_order).isoformat()
             elif kind == "boolean":
                 value = parse_bool(value)
             elif isinstance(value, dt.datetime | dt.date):
@@ -426,29 +432,27 @@ def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _stored(record: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (record or {}).items() if k not in BOOKKEEPING}
-
-
 def _finish(
     state: _Row,
     patch: dict[str, Any],
-    prepare: Callable[[dict], dict],
-    record_id: str,
-    row: SheetRow,
+    prepare: Callable[[dict, dict | None], dict],
+    ids: dict[str, str] | None = None,
 ) -> None:
-    previous = _stored(state.outcome.previous)
-    data = _merge(previous, _nest(patch))
-    data["id"] = record_id
+    """Validate the row's values over the record it updates; blank cells were never in ``patch``."""
+    previous = state.outcome.previous
+    given = _nest(patch)
+    for key in MERGED_OBJECTS:  # a row giving only Site Postcode keeps the rest of the address
+        if key in given and previous and isinstance(previous.get(key), dict):
+            given[key] = _merge(previous[key], given[key])
     try:
-        record = prepare(data)
+        record = {**prepare(given, previous), **(ids or {})}
     except ValidationFailed as exc:
         state.fail_all(exc.errors)
         return
-    state.outcome.record = record
-    if not state.outcome.previous:
+    if not previous:
         state.outcome.action = "created"
-    elif record == previous:
+    elif all(record.get(k) == v for k, v in previous.items()) and record.keys() <= previous.keys():
         state.outcome.action = "unchanged"
     else:
         state.outcome.action = "updated"
+    state.outcome.record = {k: v for k, v in record.items() if k not in BOOKKEEPING}

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain.customers import References
 from chalicelib.domain.values import clean_text, name_key
 from chalicelib.imports.fields import fields_for
-from chalicelib.imports.ports import KnownIds
 from chalicelib.imports.rows import SheetRow
 
 # "+Add New" kinds are created when a file names one; the others must exist (admins own them).
@@ -41,10 +41,20 @@ class LookupIndex:
     def add(self, kind: str, name: str, lookup_id: str) -> None:
         self.active.setdefault(kind, {})[name_key(name)] = lookup_id
 
-    def known_ids(self) -> KnownIds:
-        return KnownIds(
-            lookups={kind: frozenset(ids.values()) for kind, ids in self.active.items()},
+    def references(self) -> References:
+        """The active ids validation accepts (lookups created for this file included)."""
+
+        def ids(kind: str) -> frozenset[str]:
+            return frozenset(self.active.get(kind, {}).values())
+
+        return References(
+            customer_types=ids("customer-types"),
+            lead_sources=ids("lead-sources"),
+            payment_terms=ids("payment-terms"),
+            price_levels=ids("price-levels"),
             users=frozenset(self.users.values()),
+            contact_roles=ids("contact-roles"),
+            equipment_types=ids("equipment-types"),
         )
 
     def lookup_id(self, kind: str, name: Any) -> str:

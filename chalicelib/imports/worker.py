@@ -21,7 +21,7 @@ from chalicelib.imports.events import (
     messages_of,
     records_of,
 )
-from chalicelib.imports.ports import CustomerRules, PrepareContext, RecordWriter
+from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext, RecordWriter
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store import imports as records
 from chalicelib.store.base import now_iso
@@ -148,7 +148,8 @@ class Runner:
         from chalicelib.imports.plan import plan_import
         from chalicelib.imports.resolve import LookupIndex, missing_lookups
         from chalicelib.imports.rows import read_template
-        from chalicelib.store.lookups import all_lookups, create_lookup
+        from chalicelib.store.custom_fields import custom_field_definitions
+        from chalicelib.store.lookups import all_lookups
         from chalicelib.store.tenant_settings import get_tenant_settings
         from chalicelib.store.users import all_users
 
@@ -164,11 +165,11 @@ class Runner:
             for name in names:
                 lookups.add(kind, name, self._new_lookup(tenant_id, kind, name, item.dry_run))
         ctx = PrepareContext(
-            default_country=tenant.default_country,
-            date_order=tenant.date_order,
-            known=lookups.known_ids(),
+            settings=tenant,
+            refs=lookups.references(),
+            custom_fields=tuple(custom_field_definitions(tenant_id)),
         )
-        existing = self.writer.load_index(tenant_id)
+        existing = ExistingIndex(customers=self.writer.load_customers(tenant_id))
         plan = plan_import(
             rows,
             layouts,
@@ -177,8 +178,8 @@ class Runner:
             rules=self.rules,
             ctx=ctx,
             make_id=lambda row: _row_id(item.id, row.sheet, row.row),
+            load_children=lambda ids: self.writer.load_children(tenant_id, sorted(ids)),
         )
-        _ = create_lookup  # imported for _new_lookup's module cache
         return plan, layouts, ctx
 
     def _new_lookup(self, tenant_id: str, kind_name: str, name: str, dry_run: bool) -> str:

@@ -67,9 +67,14 @@ def _bucket() -> str:
 
 
 def stored(tenant: str):
-    from chalicelib.store.stopgap_customers import StopgapRecordWriter
+    """What the register holds, read the way the importer reads it."""
+    from chalicelib.imports.ports import ExistingIndex
+    from chalicelib.store.import_writes import ImportRecordWriter
 
-    return StopgapRecordWriter().load_index(tenant)
+    writer = ImportRecordWriter()
+    customers = writer.load_customers(tenant)
+    contacts, equipment = writer.load_children(tenant, customers)
+    return ExistingIndex(customers, contacts, equipment)
 
 
 def record(api, import_id: str) -> dict:
