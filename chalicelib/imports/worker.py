@@ -227,7 +227,12 @@ class Runner:
 
     def _store_batches(self, item, owner: str, plan, result_keys: dict[str, str]) -> bool:
         from chalicelib.imports.results import MAX_ERRORS_ON_RECORD, final_status
-        from chalicelib.imports.writes import batches, new_customers_needing_numbers, row_writes
+        from chalicelib.imports.writes import (
+            batches,
+            checkpoint_groups,
+            new_customers_needing_numbers,
+            row_writes,
+        )
 
         errors = [e.to_dict() for e in plan.errors]
         common = dict(
@@ -260,8 +265,8 @@ class Runner:
         count = 0
         with tempfile.NamedTemporaryFile(suffix=".jsonl.gz") as handle:
             with gzip.open(handle.name, "wt") as out:
-                for batch in batches(writes):
-                    out.write(json.dumps(batch.to_json(), separators=(",", ":")) + "\n")
+                for group in checkpoint_groups(batches(writes)):
+                    out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
                     count += 1
             self.s3.upload_file(handle.name, self.settings.bucket_name, key)
         return records.save_progress(
@@ -295,14 +300,15 @@ class Runner:
                         )
                         log.info("import %s continues in a follow-on at batch %d", item.id, index)
                         return
-                    batch = json.loads(line)
-                    batch_write(self.dynamodb, self.settings.table_name, batch["requests"])
+                    group = json.loads(line)
+                    for requests in group["batches"]:
+                        batch_write(self.dynamodb, self.settings.table_name, requests)
                     self.after_batch(index)
                     if not records.save_progress(
                         item,
                         owner=owner,
                         checkpoint=index + 1,
-                        rows_done=base_done + batch["rows_written"],
+                        rows_done=base_done + group["rows_written"],
                     ):
                         log.warning("import %s was taken over; this delivery stops", item.id)
                         return

@@ -9,6 +9,8 @@ from chalicelib.imports.plan import Plan, RowOutcome
 from chalicelib.imports.ports import RecordWriter, WriteRequest
 
 MAX_BATCH = 25
+# BatchWriteItem calls per checkpoint: a crash rewrites at most this many batches.
+BATCHES_PER_CHECKPOINT = 10
 
 
 @dataclass
@@ -75,3 +77,28 @@ def batches(rows: Iterable[list[WriteRequest]], size: int = MAX_BATCH) -> Iterat
 def _key_of(request: WriteRequest) -> tuple[str, str]:
     body = request.get("PutRequest", {}).get("Item") or request["DeleteRequest"]["Key"]
     return body["pk"]["S"], body["sk"]["S"]
+
+
+@dataclass
+class CheckpointGroup:
+    """Batches written between two checkpoints; ``rows_written`` rows are complete after it."""
+
+    batches: list[list[WriteRequest]]
+    rows_written: int
+
+    def to_json(self) -> dict:
+        return {"batches": self.batches, "rows_written": self.rows_written}
+
+
+def checkpoint_groups(
+    packed: Iterable[Batch], per_group: int = BATCHES_PER_CHECKPOINT
+) -> Iterator[CheckpointGroup]:
+    """Group batches so the import record is updated once per ``per_group`` BatchWriteItem calls."""
+    group: list[Batch] = []
+    for batch in packed:
+        group.append(batch)
+        if len(group) == per_group:
+            yield CheckpointGroup([b.requests for b in group], group[-1].rows_written)
+            group = []
+    if group:
+        yield CheckpointGroup([b.requests for b in group], group[-1].rows_written)

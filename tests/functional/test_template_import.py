@@ -228,26 +228,26 @@ def test_blank_cells_keep_existing_values_and_changes_update(api, aws, tmp_path)
 
 
 def test_a_crash_after_the_first_batch_is_resumed_without_duplicates(api, aws, tmp_path):
-    many = {"customers": [{"Customer Name": f"Customer {n:03d}"} for n in range(40)]}
+    many = {"customers": [{"Customer Name": f"Customer {n:03d}"} for n in range(80)]}
     import_id, key = upload(api, aws, many, tmp_path=tmp_path)
 
     def crash(index):
-        if index == 1:  # batch 0 is checkpointed, batch 1 is written but not checkpointed
+        if index == 1:  # group 0 is checkpointed; group 1 is written, not checkpointed
             raise RuntimeError("injected crash mid-file")
 
     with pytest.raises(RuntimeError):
         deliver(key, run=runner(after_batch=crash))
     halfway = record(api, import_id)
-    assert halfway["status"] == "running" and 0 < halfway["rows_done"] < 40
+    assert halfway["status"] == "running" and 0 < halfway["rows_done"] < 80
 
     deliver(key)  # SQS redelivers the same message
 
     done = record(api, import_id)
-    assert done["status"] == "succeeded" and done["rows_done"] == 40
-    assert done["counts"]["customers"]["created"] == 40
+    assert done["status"] == "succeeded" and done["rows_done"] == 80
+    assert done["counts"]["customers"]["created"] == 80
     customers = stored(api.tenant).customers.values()
-    assert len(customers) == 40
-    assert len({c["customer_number"] for c in customers}) == 40
+    assert len(customers) == 80
+    assert len({c["customer_number"] for c in customers}) == 80
 
 
 def test_an_import_short_of_time_continues_in_a_follow_on_message(api, aws, tmp_path):

@@ -11,7 +11,7 @@ from chalicelib.imports.ports import ExistingIndex, PrepareContext
 from chalicelib.imports.resolve import LookupIndex, missing_lookups
 from chalicelib.imports.rows import SheetRow, sheet_layout
 from chalicelib.imports.wiring import DomainRules
-from chalicelib.imports.writes import Batch, batches
+from chalicelib.imports.writes import Batch, batches, checkpoint_groups
 from chalicelib.store.batch_writes import batch_write
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -188,3 +188,10 @@ def test_test_events_other_prefixes_and_follow_ons():
     ]
     follow_on = json.dumps({"kind": "continue", "tenant_id": "t", "import_id": "i", "owner": "o"})
     assert messages_of(follow_on) == [ContinueImport("t", "i", "o")]
+
+
+def test_checkpoints_come_after_groups_of_batches_with_the_rows_they_finish():
+    packed = [Batch([_put(f"p{n}", "a")], n + 1) for n in range(23)]
+    groups = list(checkpoint_groups(packed, per_group=10))
+    assert [len(g.batches) for g in groups] == [10, 10, 3]
+    assert [g.rows_written for g in groups] == [10, 20, 23]
