@@ -66,16 +66,13 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
             },
         }
     ok: dict[str, Any] = {"description": {200: "OK", 204: "No content"}.get(doc.status, "Created")}
-    if doc.status == 204:
-        pass
-    elif doc.response is not None:
-        ok["content"] = {
-            "application/json": {
-                "schema": {"$ref": f"#/components/schemas/{doc.response.__name__}"}
-            }
-        }
-    else:
-        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    if doc.status != 204:
+        schema = (
+            {"$ref": f"#/components/schemas/{doc.response.__name__}"}
+            if doc.response is not None
+            else {"type": "object"}
+        )
+        ok["content"] = {"application/json": {"schema": schema}}
     responses: dict[str, Any] = {str(doc.status): ok}
     problem_codes = set(doc.errors) | {400, 500}
     if not doc.public:

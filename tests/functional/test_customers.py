@@ -302,3 +302,22 @@ def test_another_tenants_customers_and_fields_are_not_found(api):
         "/v1/customers", {"name": "Mine", "billing": {"billing_customer_id": agent["id"]}}
     )
     assert cross.status == 422
+
+
+def test_openapi_documents_every_customer_route(api):
+    doc = api.get("/v1/openapi.json", token=False).json
+    for path in (
+        "/v1/customers",
+        "/v1/customers/{customer_id}",
+        "/v1/customers/{customer_id}/sites",
+        "/v1/customers/{customer_id}/contacts/{contact_id}",
+        "/v1/customers/{customer_id}/equipment/{equipment_id}",
+        "/v1/custom-fields/{field_id}",
+    ):
+        assert path in doc["paths"], path
+    phone = doc["components"]["schemas"]["Customer"]["properties"]["phone_e164"]
+    assert "E.164" in phone["description"]
+    assert (
+        "204"
+        in doc["paths"]["/v1/customers/{customer_id}/contacts/{contact_id}"]["delete"]["responses"]
+    )
