@@ -26,6 +26,67 @@ class DownloadLink(BaseModel):
     expires_at: str
 
 
+class RowErrorOut(BaseModel):
+    sheet: str
+    row: int
+    column: str
+    value: str | int | float | bool | None
+    message: str
+
+
+class TargetCounts(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+
+
+class ImportRecord(BaseModel):
+    """An import: status, progress, counts per target and the first 100 row errors."""
+
+    id: str
+    source: Literal["template", "own_format"]
+    file_name: str
+    dry_run: bool
+    status: Literal[
+        "queued",
+        "analyzing",
+        "needs_mapping",
+        "running",
+        "succeeded",
+        "completed_with_errors",
+        "failed",
+    ]
+    message: str | None
+    rows_total: int
+    rows_done: int
+    counts: dict[str, TargetCounts]
+    errors: list[RowErrorOut]
+    errors_total: int
+    mapping_id: str | None
+    created_at: str
+    updated_at: str
+    started_at: str | None
+    finished_at: str | None
+    results_url: str | None = Field(default=None, description="results.json, when written")
+    errors_url: str | None = Field(default=None, description="errors.xlsx, when rows failed")
+
+
+class PresignedPost(BaseModel):
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+class ImportCreated(ImportRecord):
+    upload: PresignedPost = Field(description="POST the file as multipart form data, fields first")
+
+
+class ImportPage(BaseModel):
+    items: list[ImportRecord]
+    next_cursor: str | None
+
+
 @api.route(
     "/imports/template",
     "GET",
@@ -46,6 +107,7 @@ def fields(call: Call):
     "POST",
     summary="Create an import and get a presigned POST for its file",
     body=ImportCreate,
+    response=ImportCreated,
     status=201,
     errors=(422,),
 )
@@ -54,13 +116,19 @@ def create_import(call: Call):
     return service.start_upload(call.tenant_id, call.user_id, **body.model_dump())
 
 
-@api.route("/imports", "GET", summary="Imports, newest first", paged=True)
+@api.route("/imports", "GET", summary="Imports, newest first", response=ImportPage, paged=True)
 def list_imports(call: Call):
     limit, cursor = call.page()
     items, nxt = service.list_imports(call.tenant_id, limit=limit, cursor=cursor)
     return page(items, nxt)
 
 
-@api.route("/imports/{import_id}", "GET", summary="An import's status and results", errors=(404,))
+@api.route(
+    "/imports/{import_id}",
+    "GET",
+    summary="An import's status, progress, counts, first errors and result links",
+    response=ImportRecord,
+    errors=(404,),
+)
 def get_import(call: Call, import_id: str):
     return service.import_status(call.tenant_id, import_id)

@@ -132,6 +132,9 @@ def test_a_filled_template_imports_every_sheet_with_references_in_any_order(api,
     assert done["counts"]["contacts"]["created"] == 1
     assert done["counts"]["equipment"]["created"] == 1
     assert done["errors"] == [] and done["errors_url"] is None
+    from chalicelib.api.imports import ImportRecord
+
+    ImportRecord.model_validate(done)  # the response matches its documented schema
     results = s3_json(done["results_url"])
     assert results["counts"] == done["counts"]
 
@@ -426,3 +429,11 @@ def test_the_notification_s3_itself_queues_for_an_upload_runs_the_import(api, aw
     runner().handle_event(event, FakeContext())
 
     assert record(api, import_id)["status"] == "succeeded"
+
+
+def test_the_openapi_document_describes_the_import_routes(api):
+    document = api.get("/v1/openapi.json", token=False).json
+    paths = document["paths"]
+    for path in ("/v1/imports", "/v1/imports/{import_id}", "/v1/imports/template"):
+        assert path in paths, sorted(paths)
+    assert "201" in paths["/v1/imports"]["post"]["responses"]
