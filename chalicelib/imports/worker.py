@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib import aws
+from chalicelib.domain.errors import NotFound
 from chalicelib.imports.events import (
     ContinueImport,
     FileDropped,
@@ -89,7 +90,7 @@ class Runner:
     def run(self, tenant_id: str, import_id: str, *, owner: str, context: Any) -> None:
         try:
             item = records.get_import(tenant_id, import_id)
-        except Exception:
+        except NotFound:
             log.warning("import %s/%s: no such import; message ignored", tenant_id, import_id)
             return
         if item.status in records.FINISHED:
@@ -106,7 +107,9 @@ class Runner:
 
     def _plan(self, item: records.ImportItem, *, owner: str) -> bool:
         """Read, resolve, match, link, validate; store the batches. False when it ended."""
+        from chalicelib.imports.rows import read_template
         from chalicelib.imports.workbook_safety import FileLimits, FileRejected, open_workbook
+        from chalicelib.store.tenant_settings import get_tenant_settings
 
         settings = self.settings
         try:
@@ -132,30 +135,38 @@ class Runner:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "upload.xlsx")
             self.s3.download_file(settings.bucket_name, item.s3_key, path)
+            tenant = get_tenant_settings(item.tenant_id)
             try:
                 workbook = open_workbook(path, limits)
                 try:
-                    prepared = self._prepare_plan(item, workbook, limits)
+                    layouts, rows = read_template(
+                        workbook, tenant.customer_label, max_rows=limits.max_rows
+                    )
                 finally:
                     workbook.close()
             except FileRejected as exc:
                 return self._fail(item, owner, f"{exc.message}.")
-            plan, layouts, ctx = prepared
+            except Exception as exc:  # openpyxl's many ways to dislike a damaged file
+                log.warning("import %s: unreadable workbook: %r", item.id, exc)
+                return self._fail(
+                    item,
+                    owner,
+                    "The workbook could not be read; open it in Excel, save it as .xlsx "
+                    "and upload it again.",
+                )
+            plan = self._prepare_plan(item, tenant, layouts, rows)
             result_keys = self._publish_results(item, plan, layouts, folder)
         return self._store_batches(item, owner, plan, result_keys)
 
-    def _prepare_plan(self, item, workbook, limits):
+    def _prepare_plan(self, item, tenant, layouts, rows):
+        """Resolve lookups (creating "+Add New" ones), load the register once, plan every row."""
         from chalicelib.imports.plan import plan_import
         from chalicelib.imports.resolve import LookupIndex, missing_lookups
-        from chalicelib.imports.rows import read_template
         from chalicelib.store.custom_fields import custom_field_definitions
         from chalicelib.store.lookups import all_lookups
-        from chalicelib.store.tenant_settings import get_tenant_settings
         from chalicelib.store.users import all_users
 
         tenant_id = item.tenant_id
-        tenant = get_tenant_settings(tenant_id)
-        layouts, rows = read_template(workbook, tenant.customer_label, max_rows=limits.max_rows)
         kinds = ("customer-types", "lead-sources", "contact-roles", "equipment-types")
         kinds += ("payment-terms", "price-levels")
         lookups = LookupIndex.build(
@@ -180,7 +191,7 @@ class Runner:
             make_id=lambda row: _row_id(item.id, row.sheet, row.row),
             load_children=lambda ids: self.writer.load_children(tenant_id, sorted(ids)),
         )
-        return plan, layouts, ctx
+        return plan
 
     def _new_lookup(self, tenant_id: str, kind_name: str, name: str, dry_run: bool) -> str:
         """Create a "+Add New" lookup (a dry run only pretends); an existing one is reused."""

@@ -437,3 +437,20 @@ def test_the_openapi_document_describes_the_import_routes(api):
     for path in ("/v1/imports", "/v1/imports/{import_id}", "/v1/imports/template"):
         assert path in paths, sorted(paths)
     assert "201" in paths["/v1/imports"]["post"]["responses"]
+
+
+def test_a_damaged_workbook_fails_with_advice_instead_of_retrying_forever(api, aws):
+    from chalicelib import aws as clients
+
+    created = api.post("/v1/imports", {"file_name": "damaged.xlsx"}).json
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook><not closed")
+    key = created["upload"]["fields"]["key"]
+    clients.client("s3").put_object(Bucket=aws.names.bucket, Key=key, Body=buffer.getvalue())
+
+    deliver(key)
+
+    done = record(api, created["id"])
+    assert done["status"] == "failed" and "save it as .xlsx" in done["message"], done["message"]
