@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.store.base import bind
 from chalicelib.store.contacts import PREFIX as CONTACT_PREFIX
 from chalicelib.store.contacts import ContactItem
 from chalicelib.store.customers import (
@@ -57,19 +56,32 @@ class ImportRecordWriter:
     def load_children(
         self, tenant_id: str, customer_ids: Iterable[str]
     ) -> tuple[dict[str, Record], dict[str, Record]]:
-        """Contacts and equipment of existing customers: a Query per customer the file names."""
-        bind()
+        """Contacts and equipment of existing customers: one Query per customer the file names.
+
+        A customer's partition holds the customer and its children, so one Query on ``pk``
+        reads both kinds; the customer item itself is skipped.
+        """
+        from chalicelib import aws
+        from chalicelib.settings import get_settings
+
+        client = self._client or aws.client("dynamodb")
+        pages = client.get_paginator("query")
         contacts: dict[str, Record] = {}
         equipment: dict[str, Record] = {}
         for customer_id in customer_ids:
-            for item in ContactItem.query(
-                customer_pk(tenant_id, customer_id), ContactItem.sk.startswith(CONTACT_PREFIX)
+            for page in pages.paginate(
+                TableName=get_settings().table_name,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": customer_pk(tenant_id, customer_id)}},
             ):
-                contacts[item.id] = item.to_record()
-            for item in EquipmentItem.query(
-                customer_pk(tenant_id, customer_id), EquipmentItem.sk.startswith(EQUIPMENT_PREFIX)
-            ):
-                equipment[item.id] = item.to_record()
+                for raw in page["Items"]:
+                    sk = raw["sk"]["S"]
+                    if sk.startswith(CONTACT_PREFIX):
+                        record = ContactItem.from_raw_data(raw).to_record()
+                        contacts[record["id"]] = record
+                    elif sk.startswith(EQUIPMENT_PREFIX):
+                        record = EquipmentItem.from_raw_data(raw).to_record()
+                        equipment[record["id"]] = record
         return contacts, equipment
 
     def reserve_customer_numbers(self, tenant_id: str, count: int) -> Callable[[], str]:
