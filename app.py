@@ -18,4 +18,6 @@ register_api(app)
     queue=os.environ.get("IMPORT_QUEUE_NAME", "sitebook-local-imports"), batch_size=1
 )
 def import_worker(event):
-    pass
+    from chalicelib.imports.worker import handle_import_event
+
+    handle_import_event(event.to_dict(), event.context)

@@ -8,10 +8,12 @@ from chalice import Chalice
 def register_api(app: Chalice) -> None:
     from chalicelib.api.auth import auth_blueprint
     from chalicelib.api.customers import api as customers
+    from chalicelib.api.imports import api as imports
     from chalicelib.api.middleware import problem_middleware
     from chalicelib.api.platform import api as platform
 
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(platform.blueprint, url_prefix="/v1")
     app.register_blueprint(customers.blueprint, url_prefix="/v1")
+    app.register_blueprint(imports.blueprint, url_prefix="/v1")
     app.register_middleware(problem_middleware, "http")

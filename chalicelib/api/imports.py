@@ -1,0 +1,134 @@
+"""Routes for the import template, the field catalog and import records."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from chalicelib.api.http import Call, Endpoints, page
+from chalicelib.api.schemas import Strict
+from chalicelib.imports import service
+
+api = Endpoints(__name__, "imports")
+
+
+class ImportCreate(Strict):
+    source: Literal["template", "own_format"] = "template"
+    file_name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
+    dry_run: bool = False
+    mapping: dict[str, str] | None = None
+    mapping_id: str | None = None
+
+
+class DownloadLink(BaseModel):
+    url: str
+    expires_at: str
+
+
+class RowErrorOut(BaseModel):
+    sheet: str
+    row: int
+    column: str
+    value: str | int | float | bool | None
+    message: str
+
+
+class TargetCounts(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+
+
+class ImportRecord(BaseModel):
+    """An import: status, progress, counts per target and the first 100 row errors."""
+
+    id: str
+    source: Literal["template", "own_format"]
+    file_name: str
+    dry_run: bool
+    status: Literal[
+        "queued",
+        "analyzing",
+        "needs_mapping",
+        "running",
+        "succeeded",
+        "completed_with_errors",
+        "failed",
+    ]
+    message: str | None
+    rows_total: int
+    rows_done: int
+    counts: dict[str, TargetCounts]
+    errors: list[RowErrorOut]
+    errors_total: int
+    mapping_id: str | None
+    created_at: str
+    updated_at: str
+    started_at: str | None
+    finished_at: str | None
+    results_url: str | None = Field(default=None, description="results.json, when written")
+    errors_url: str | None = Field(default=None, description="errors.xlsx, when rows failed")
+
+
+class PresignedPost(BaseModel):
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+class ImportCreated(ImportRecord):
+    upload: PresignedPost = Field(description="POST the file as multipart form data, fields first")
+
+
+class ImportPage(BaseModel):
+    items: list[ImportRecord]
+    next_cursor: str | None
+
+
+@api.route(
+    "/imports/template",
+    "GET",
+    summary="Download link of the import template workbook",
+    response=DownloadLink,
+)
+def template(call: Call):
+    return service.template_link(call.tenant_id)
+
+
+@api.route("/imports/fields", "GET", summary="Importable fields per target")
+def fields(call: Call):
+    return service.field_catalog(call.tenant_id)
+
+
+@api.route(
+    "/imports",
+    "POST",
+    summary="Create an import and get a presigned POST for its file",
+    body=ImportCreate,
+    response=ImportCreated,
+    status=201,
+    errors=(422,),
+)
+def create_import(call: Call):
+    body = call.body(ImportCreate)
+    return service.start_upload(call.tenant_id, call.user_id, **body.model_dump())
+
+
+@api.route("/imports", "GET", summary="Imports, newest first", response=ImportPage, paged=True)
+def list_imports(call: Call):
+    limit, cursor = call.page()
+    items, nxt = service.list_imports(call.tenant_id, limit=limit, cursor=cursor)
+    return page(items, nxt)
+
+
+@api.route(
+    "/imports/{import_id}",
+    "GET",
+    summary="An import's status, progress, counts, first errors and result links",
+    response=ImportRecord,
+    errors=(404,),
+)
+def get_import(call: Call, import_id: str):
+    return service.import_status(call.tenant_id, import_id)

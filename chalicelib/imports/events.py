@@ -1,0 +1,93 @@
+"""Parses the import queue's messages: S3 notifications (uploads, partner drops) and follow-ons."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+log = logging.getLogger("sitebook.imports")
+
+
+@dataclass(frozen=True)
+class UploadArrived:
+    """A file reached ``uploads/<tenant>/<import id>/<file>``: run that import."""
+
+    tenant_id: str
+    import_id: str
+    key: str
+    size: int
+    etag: str | None
+
+
+@dataclass(frozen=True)
+class FileDropped:
+    """A partner dropped ``drops/<tenant>/template/<file>``: create an import and run it."""
+
+    tenant_id: str
+    key: str
+    file_name: str
+    size: int
+    etag: str | None
+
+
+@dataclass(frozen=True)
+class ContinueImport:
+    """A follow-on: the previous invocation ran short of time; continue from the checkpoint."""
+
+    tenant_id: str
+    import_id: str
+    owner: str
+
+
+Message = UploadArrived | FileDropped | ContinueImport
+
+
+def messages_of(sqs_record_body: str) -> list[Message]:
+    """The work in one SQS message body; [] for test events and keys outside our prefixes."""
+    try:
+        body = json.loads(sqs_record_body)
+    except ValueError:
+        log.warning("import queue: a message that is not JSON was ignored")
+        return []
+    if not isinstance(body, dict):
+        return []
+    if body.get("kind") == "continue":
+        return [ContinueImport(body["tenant_id"], body["import_id"], body["owner"])]
+    if body.get("Event") == "s3:TestEvent":
+        return []
+    found: list[Message] = []
+    for record in body.get("Records") or []:
+        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+            continue
+        obj = record.get("s3", {}).get("object", {})
+        message = message_for_key(
+            unquote_plus(obj.get("key", "")), int(obj.get("size") or 0), obj.get("eTag")
+        )
+        if message is None:
+            log.warning("import queue: ignored an object outside uploads/ and drops/")
+        else:
+            found.append(message)
+    return found
+
+
+def message_for_key(key: str, size: int, etag: str | None) -> Message | None:
+    parts = key.split("/")
+    if len(parts) == 4 and parts[0] == "uploads" and all(parts[1:]):
+        return UploadArrived(parts[1], parts[2], key, size, etag)
+    if len(parts) == 4 and parts[0] == "drops" and parts[2] == "template" and all(parts[1:]):
+        return FileDropped(parts[1], key, parts[3], size, etag)
+    return None
+
+
+def continue_body(tenant_id: str, import_id: str, owner: str) -> str:
+    return json.dumps(
+        {"kind": "continue", "tenant_id": tenant_id, "import_id": import_id, "owner": owner}
+    )
+
+
+def records_of(event: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(message id, body)`` of each SQS record in a Lambda event."""
+    return [(r.get("messageId", ""), r.get("body", "")) for r in event.get("Records") or []]

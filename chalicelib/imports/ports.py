@@ -1,0 +1,77 @@
+"""The two seams the import pipeline needs from the customers module: its rules and its store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chalicelib.domain.customers import References
+from chalicelib.domain.tenant_settings import TenantSettings
+
+# One DynamoDB write as BatchWriteItem takes it: {"PutRequest": {"Item": …}} or a DeleteRequest.
+WriteRequest = dict[str, Any]
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PrepareContext:
+    """The tenant's data a record is validated against (no I/O happens during validation)."""
+
+    settings: TenantSettings = field(default_factory=TenantSettings)
+    refs: References = field(default_factory=References)
+    custom_fields: tuple[Any, ...] = ()
+
+
+class CustomerRules(Protocol):
+    """The one validation of customers, contacts and equipment, shared with the HTTP API.
+
+    ``data`` is API-shaped (lookups already ids) and holds only what the row gives;
+    ``existing`` is the stored record it updates, or None to create. The stored form comes
+    back; ValidationFailed lists every bad field.
+    """
+
+    def prepare_customer(
+        self, data: Record, existing: Record | None, ctx: PrepareContext, record_id: str
+    ) -> Record: ...
+
+    def prepare_contact(
+        self, data: Record, existing: Record | None, ctx: PrepareContext
+    ) -> Record: ...
+
+    def prepare_equipment(
+        self, data: Record, existing: Record | None, ctx: PrepareContext
+    ) -> Record: ...
+
+
+@dataclass
+class ExistingIndex:
+    """A tenant's records the importer matches against, keyed by id (loaded before planning)."""
+
+    customers: dict[str, Record] = field(default_factory=dict)
+    contacts: dict[str, Record] = field(default_factory=dict)
+    equipment: dict[str, Record] = field(default_factory=dict)
+
+
+class RecordWriter(Protocol):
+    """How records are loaded in bulk and become items: no read per row, writes for batches."""
+
+    def load_customers(self, tenant_id: str) -> dict[str, Record]: ...
+
+    def load_children(
+        self, tenant_id: str, customer_ids: Iterable[str]
+    ) -> tuple[dict[str, Record], dict[str, Record]]: ...
+
+    def reserve_customer_numbers(self, tenant_id: str, count: int) -> Callable[[], str]: ...
+
+    def customer_writes(
+        self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None
+    ) -> list[WriteRequest]: ...
+
+    def contact_writes(
+        self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None
+    ) -> list[WriteRequest]: ...
+
+    def equipment_writes(
+        self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None
+    ) -> list[WriteRequest]: ...

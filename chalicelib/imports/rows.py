@@ -1,0 +1,112 @@
+"""Stage 1: the template's sheets read into rows of raw field values, keyed by catalog field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.values import is_blank
+from chalicelib.imports.fields import ImportField, field_by_label
+from chalicelib.imports.workbook_reader import iter_sheet_rows, read_header, sheet_names
+from chalicelib.imports.workbook_safety import FileRejected
+from chalicelib.imports.workbook_writer import ERROR_HEADER
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+
+# Template sheet → import target, in the order the template lays them out.
+SHEET_TARGETS = {"Sites": "sites", "Contacts": "contacts", "Equipment": "equipment"}
+
+
+def customer_sheet_name(customer_label: str) -> str:
+    """The first sheet is named after what the business calls customers ("Clients", …)."""
+    label = (customer_label or "Customer").strip() or "Customer"
+    return label if label.endswith("s") else f"{label}s"
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """One sheet's header: its labels and, per column index, the field it fills (or None)."""
+
+    sheet: str
+    target: str
+    headers: tuple[str, ...]
+    columns: tuple[ImportField | None, ...]
+
+    def label_of(self, key: str) -> str:
+        for column in self.columns:
+            if column is not None and column.key == key:
+                return column.label
+        return key
+
+
+@dataclass
+class SheetRow:
+    """One non-blank row: where it is, its original cells and its non-blank fields."""
+
+    sheet: str
+    target: str
+    row: int
+    values: tuple[Any, ...]
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def sheet_layout(
+    target: str, sheet: str, headers: Iterable[str], customer_label: str, custom_fields=()
+) -> SheetLayout:
+    headers = tuple(headers)
+    columns = tuple(
+        None if h == ERROR_HEADER else field_by_label(target, h, customer_label, custom_fields)
+        for h in headers
+    )
+    return SheetLayout(sheet, target, headers, columns)
+
+
+def layouts_of(workbook: Workbook, customer_label: str, custom_fields=()) -> list[SheetLayout]:
+    """The template sheets present in ``workbook``; FileRejected when none is."""
+    present = set(sheet_names(workbook))
+    wanted = {customer_sheet_name(customer_label): "customers", "Customers": "customers"}
+    wanted.update(SHEET_TARGETS)
+    layouts, seen_targets = [], set()
+    for sheet, target in wanted.items():
+        if sheet in present and target not in seen_targets:
+            seen_targets.add(target)
+            layout = sheet_layout(
+                target, sheet, read_header(workbook, sheet), customer_label, custom_fields
+            )
+            if any(layout.columns):
+                layouts.append(layout)
+    if not layouts:
+        raise FileRejected(
+            "This is not the Sitebook import template: no sheet named "
+            f"{customer_sheet_name(customer_label)}, Sites, Contacts or Equipment has its columns"
+        )
+    return layouts
+
+
+def rows_of(
+    layout: SheetLayout, cells: Iterable[tuple[int, tuple[Any, ...]]]
+) -> Iterator[SheetRow]:
+    """Turn ``(row_number, values)`` into SheetRows; blank cells are left out (they keep values)."""
+    for number, values in cells:
+        fields = {}
+        for column, value in zip(layout.columns, values, strict=False):
+            if column is not None and not is_blank(value):
+                fields[column.key] = value.strip() if isinstance(value, str) else value
+        yield SheetRow(layout.sheet, layout.target, number, tuple(values), fields)
+
+
+def read_template(
+    workbook: Workbook, customer_label: str, *, max_rows: int, custom_fields=()
+) -> tuple[list[SheetLayout], list[SheetRow]]:
+    """Every row of every template sheet, with the layouts that explain their columns."""
+    layouts = layouts_of(workbook, customer_label, custom_fields)
+    rows: list[SheetRow] = []
+    for layout in layouts:
+        rows.extend(rows_of(layout, iter_sheet_rows(workbook, layout.sheet, max_rows=max_rows)))
+        if len(rows) > max_rows:
+            raise FileRejected(
+                f"The file has more than {max_rows:,} rows, more than one import accepts"
+            )
+    return layouts, rows

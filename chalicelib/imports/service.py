@@ -1,0 +1,123 @@
+"""Import use cases behind the routes: template link, catalog, upload start, status with links."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.imports.fields import TARGETS, fields_for, required_rules
+from chalicelib.settings import get_settings
+from chalicelib.store import imports as records
+from chalicelib.store.base import new_id
+
+
+def _expiry() -> str:
+    seconds = get_settings().presign_seconds
+    when = datetime.now(UTC) + timedelta(seconds=seconds)
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _download_url(key: str, file_name: str | None = None) -> str:
+    params: dict[str, Any] = {"Bucket": get_settings().bucket_name, "Key": key}
+    if file_name:
+        params["ResponseContentDisposition"] = f'attachment; filename="{file_name}"'
+    return aws.client("s3").generate_presigned_url(
+        "get_object", Params=params, ExpiresIn=get_settings().presign_seconds
+    )
+
+
+def template_link(tenant_id: str) -> dict[str, str]:
+    """Write the tenant's template (labels, dropdowns as of now) to S3 and link to it."""
+    from chalicelib.imports.template import USERS_LIST, write_template
+    from chalicelib.store.lookups import all_lookups
+    from chalicelib.store.tenant_settings import get_tenant_settings
+    from chalicelib.store.users import all_users
+
+    tenant = get_tenant_settings(tenant_id)
+    kinds = (
+        "customer-types",
+        "lead-sources",
+        "contact-roles",
+        "equipment-types",
+        "payment-terms",
+        "price-levels",
+    )
+    names = {
+        kind: sorted(i.name for i in all_lookups(tenant_id, kind) if i.active) for kind in kinds
+    }
+    names[USERS_LIST] = sorted(u.name for u in all_users(tenant_id) if u.active)
+    key = f"templates/{tenant_id}/{new_id()}/sitebook-import-template.xlsx"
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "template.xlsx")
+        write_template(path, tenant.customer_label, names)
+        aws.client("s3").upload_file(path, get_settings().bucket_name, key)
+    return {"url": _download_url(key, "sitebook-import-template.xlsx"), "expires_at": _expiry()}
+
+
+def field_catalog(tenant_id: str) -> dict[str, Any]:
+    from chalicelib.store.tenant_settings import get_tenant_settings
+
+    label = get_tenant_settings(tenant_id).customer_label
+    return {
+        "targets": {
+            target: {
+                "fields": [f.to_dict() for f in fields_for(target, label)],
+                "required": [r.to_dict() for r in required_rules(target, label)],
+            }
+            for target in TARGETS
+        }
+    }
+
+
+def start_upload(
+    tenant_id: str,
+    user_id: str,
+    *,
+    source: str,
+    file_name: str,
+    dry_run: bool,
+    mapping: dict | None = None,
+    mapping_id: str | None = None,
+) -> dict[str, Any]:
+    """Create the import record and a presigned POST limited to the configured size."""
+    settings = get_settings()
+    item, _ = records.create_import(
+        tenant_id,
+        source=source,
+        file_name=file_name,
+        dry_run=dry_run,
+        by=user_id,
+        mapping=mapping,
+        mapping_id=mapping_id,
+    )
+    upload = aws.client("s3").generate_presigned_post(
+        settings.bucket_name,
+        item.s3_key,
+        Conditions=[["content-length-range", 1, settings.max_upload_bytes]],
+        ExpiresIn=settings.presign_seconds,
+    )
+    return {
+        **item.to_dict(),
+        "upload": {"url": upload["url"], "fields": upload["fields"], "expires_at": _expiry()},
+    }
+
+
+def list_imports(tenant_id: str, *, limit: int, cursor: str | None):
+    items, nxt = records.list_imports(tenant_id, limit=limit, cursor=cursor)
+    return [i.to_dict() for i in items], nxt
+
+
+def import_status(tenant_id: str, import_id: str) -> dict[str, Any]:
+    item = records.get_import(tenant_id, import_id)
+    data = item.to_dict()
+    keys = item.result_keys or {}
+    data["results_url"] = _download_url(keys["results"]) if "results" in keys else None
+    data["errors_url"] = (
+        _download_url(keys["errors"], f"errors-{item.file_name.rsplit('.', 1)[0]}.xlsx")
+        if "errors" in keys
+        else None
+    )
+    return data

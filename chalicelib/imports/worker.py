@@ -1,0 +1,360 @@
+"""The import runner: the only code that knows S3, SQS, checkpoints and the Lambda's time limit."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.domain.errors import NotFound
+from chalicelib.imports.events import (
+    ContinueImport,
+    FileDropped,
+    UploadArrived,
+    continue_body,
+    messages_of,
+    records_of,
+)
+from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext, RecordWriter
+from chalicelib.settings import Settings, get_settings
+from chalicelib.store import imports as records
+from chalicelib.store.base import now_iso
+
+log = logging.getLogger("sitebook.imports")
+IMPORTER = "importer"
+
+
+@dataclass
+class Runner:
+    """Runs imports with injected collaborators; ``after_batch`` lets tests inject a crash."""
+
+    settings: Settings
+    rules: CustomerRules
+    writer: RecordWriter
+    s3: Any
+    sqs: Any
+    dynamodb: Any
+    safety_margin_ms: int = 60_000
+    after_batch: Callable[[int], None] = field(default=lambda index: None)
+
+    @classmethod
+    def default(cls) -> Runner:
+        from chalicelib.imports.wiring import customer_rules, record_writer
+
+        return cls(
+            get_settings(),
+            customer_rules(),
+            record_writer(),
+            aws.client("s3"),
+            aws.client("sqs"),
+            aws.client("dynamodb"),
+        )
+
+    # --- messages ----------------------------------------------------------------------------
+
+    def handle_event(self, event: dict[str, Any], context: Any) -> None:
+        """The SQS handler body: every message of the event, in order."""
+        for message_id, body in records_of(event):
+            for message in messages_of(body):
+                self.handle(message, owner=message_id, context=context)
+
+    def handle(self, message: Any, *, owner: str, context: Any) -> None:
+        if isinstance(message, ContinueImport):
+            self.run(message.tenant_id, message.import_id, owner=message.owner, context=context)
+            return
+        if isinstance(message, FileDropped):
+            import_id = _drop_import_id(message.key, message.etag)
+            records.create_import(
+                message.tenant_id,
+                source="template",
+                file_name=message.file_name,
+                dry_run=False,
+                by=None,
+                import_id=import_id,
+                s3_key=message.key,
+            )
+            self.run(message.tenant_id, import_id, owner=owner, context=context)
+            return
+        if isinstance(message, UploadArrived):
+            self.run(message.tenant_id, message.import_id, owner=owner, context=context)
+
+    # --- one import --------------------------------------------------------------------------
+
+    def run(self, tenant_id: str, import_id: str, *, owner: str, context: Any) -> None:
+        try:
+            item = records.get_import(tenant_id, import_id)
+        except NotFound:
+            log.warning("import %s/%s: no such import; message ignored", tenant_id, import_id)
+            return
+        if item.status in records.FINISHED:
+            return  # a duplicate delivery of work already done
+        if not records.claim_import(item, owner=owner, etag=None):
+            log.info("import %s is running for another delivery; this one does nothing", import_id)
+            return
+        item.refresh(consistent_read=True)
+        if item.checkpoint is None:
+            if not self._plan(item, owner=owner):
+                return
+            item.refresh(consistent_read=True)
+        self._write(item, owner=owner, context=context)
+
+    def _plan(self, item: records.ImportItem, *, owner: str) -> bool:
+        """Read, resolve, match, link, validate; store the batches. False when it ended."""
+        from chalicelib.imports.rows import read_template
+        from chalicelib.imports.workbook_safety import FileLimits, FileRejected, open_workbook
+        from chalicelib.store.tenant_settings import get_tenant_settings
+
+        settings = self.settings
+        try:
+            head = self.s3.head_object(Bucket=settings.bucket_name, Key=item.s3_key)
+        except self.s3.exceptions.ClientError:
+            return self._fail(item, owner, "The uploaded file was not found.")
+        size = head["ContentLength"]
+        if size > settings.max_upload_bytes:
+            return self._fail(
+                item,
+                owner,
+                f"The file is {size / 2**20:.1f} MiB; the largest accepted is "
+                f"{settings.max_upload_bytes / 2**20:.0f} MiB.",
+            )
+        if item.source != "template":
+            return self._fail(item, owner, "Own-format files are not imported by this version yet.")
+        records.save_progress(item, owner=owner, object_etag=head.get("ETag", "").strip('"'))
+        limits = FileLimits(
+            max_file_bytes=settings.max_upload_bytes,
+            max_uncompressed_bytes=settings.max_uncompressed_bytes,
+            max_rows=settings.max_import_rows,
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "upload.xlsx")
+            self.s3.download_file(settings.bucket_name, item.s3_key, path)
+            tenant = get_tenant_settings(item.tenant_id)
+            try:
+                workbook = open_workbook(path, limits)
+                try:
+                    layouts, rows = read_template(
+                        workbook, tenant.customer_label, max_rows=limits.max_rows
+                    )
+                finally:
+                    workbook.close()
+            except FileRejected as exc:
+                return self._fail(item, owner, f"{exc.message}.")
+            except Exception as exc:  # openpyxl's many ways to dislike a damaged file
+                log.warning("import %s: unreadable workbook: %r", item.id, exc)
+                return self._fail(
+                    item,
+                    owner,
+                    "The workbook could not be read; open it in Excel, save it as .xlsx "
+                    "and upload it again.",
+                )
+            plan = self._prepare_plan(item, tenant, layouts, rows)
+            result_keys = self._publish_results(item, plan, layouts, folder)
+        return self._store_batches(item, owner, plan, result_keys)
+
+    def _prepare_plan(self, item, tenant, layouts, rows):
+        """Resolve lookups (creating "+Add New" ones), load the register once, plan every row."""
+        from chalicelib.imports.plan import plan_import
+        from chalicelib.imports.resolve import LookupIndex, missing_lookups
+        from chalicelib.store.custom_fields import custom_field_definitions
+        from chalicelib.store.lookups import all_lookups
+        from chalicelib.store.users import all_users
+
+        tenant_id = item.tenant_id
+        kinds = ("customer-types", "lead-sources", "contact-roles", "equipment-types")
+        kinds += ("payment-terms", "price-levels")
+        lookups = LookupIndex.build(
+            [x for kind in kinds for x in all_lookups(tenant_id, kind)], all_users(tenant_id)
+        )
+        for kind, names in missing_lookups(rows, lookups).items():
+            for name in names:
+                lookups.add(kind, name, self._new_lookup(tenant_id, kind, name, item.dry_run))
+        ctx = PrepareContext(
+            settings=tenant,
+            refs=lookups.references(),
+            custom_fields=tuple(custom_field_definitions(tenant_id)),
+        )
+        existing = ExistingIndex(customers=self.writer.load_customers(tenant_id))
+        plan = plan_import(
+            rows,
+            layouts,
+            existing=existing,
+            lookups=lookups,
+            rules=self.rules,
+            ctx=ctx,
+            make_id=lambda row: _row_id(item.id, row.sheet, row.row),
+            load_children=lambda ids: self.writer.load_children(tenant_id, sorted(ids)),
+        )
+        return plan
+
+    def _new_lookup(self, tenant_id: str, kind_name: str, name: str, dry_run: bool) -> str:
+        """Create a "+Add New" lookup (a dry run only pretends); an existing one is reused."""
+        from chalicelib.domain.errors import Conflict
+        from chalicelib.domain.lookups import lookup_kind
+        from chalicelib.domain.values import name_key
+        from chalicelib.store.lookups import all_lookups, create_lookup
+
+        if dry_run:
+            return f"new:{kind_name}:{name_key(name)}"
+        try:
+            return create_lookup(tenant_id, lookup_kind(kind_name), {"name": name}, IMPORTER).id
+        except Conflict:  # created meanwhile (another import, the API, an earlier attempt)
+            for item in all_lookups(tenant_id, kind_name):
+                if name_key(item.name) == name_key(name):
+                    return item.id
+            raise
+
+    def _publish_results(self, item, plan, layouts, folder: str) -> dict[str, str]:
+        from chalicelib.imports.results import summary, write_errors_workbook
+
+        prefix = records.results_prefix(item.tenant_id, item.id)
+        bucket = self.settings.bucket_name
+        keys = {"results": f"{prefix}results.json"}
+        body = json.dumps(summary(plan, import_id=item.id, dry_run=item.dry_run), default=str)
+        self.s3.put_object(
+            Bucket=bucket, Key=keys["results"], Body=body.encode(), ContentType="application/json"
+        )
+        errors_path = os.path.join(folder, "errors.xlsx")
+        if write_errors_workbook(plan, layouts, errors_path):
+            keys["errors"] = f"{prefix}errors.xlsx"
+            self.s3.upload_file(errors_path, bucket, keys["errors"])
+        if item.s3_key.startswith("drops/"):
+            # Partners find results beside their file (one level down, so no new import starts).
+            folder_key, _, file_name = item.s3_key.rpartition("/")
+            for name, key in keys.items():
+                suffix = "results.json" if name == "results" else "errors.xlsx"
+                self.s3.copy_object(
+                    Bucket=bucket,
+                    Key=f"{folder_key}/results/{file_name}.{suffix}",
+                    CopySource={"Bucket": bucket, "Key": key},
+                )
+        return keys
+
+    def _store_batches(self, item, owner: str, plan, result_keys: dict[str, str]) -> bool:
+        from chalicelib.imports.results import MAX_ERRORS_ON_RECORD, final_status
+        from chalicelib.imports.writes import (
+            batches,
+            checkpoint_groups,
+            new_customers_needing_numbers,
+            row_writes,
+        )
+
+        errors = [e.to_dict() for e in plan.errors]
+        common = dict(
+            rows_total=len(plan.outcomes),
+            counts=plan.counts,
+            errors=errors[:MAX_ERRORS_ON_RECORD],
+            errors_total=len(errors),
+            result_keys=result_keys,
+        )
+        if item.dry_run:
+            records.finish_import(
+                item, owner=owner, status=final_status(plan), rows_done=len(plan.outcomes), **common
+            )
+            return False
+        numbers = self.writer.reserve_customer_numbers(
+            item.tenant_id, new_customers_needing_numbers(plan)
+        )
+        writes = row_writes(
+            plan.outcomes,
+            self.writer,
+            item.tenant_id,
+            now=now_iso(),
+            by=IMPORTER,
+            next_number=numbers,
+        )
+        rows_without_writes = sum(
+            1 for o in plan.outcomes if o.action not in ("created", "updated")
+        )
+        key = _plan_key(item)
+        count = 0
+        with tempfile.NamedTemporaryFile(suffix=".jsonl.gz") as handle:
+            with gzip.open(handle.name, "wt") as out:
+                for group in checkpoint_groups(batches(writes)):
+                    out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
+                    count += 1
+            self.s3.upload_file(handle.name, self.settings.bucket_name, key)
+        return records.save_progress(
+            item,
+            owner=owner,
+            checkpoint=0,
+            batches_total=count,
+            rows_done=rows_without_writes,
+            message=None,
+            **common,
+        )
+
+    def _write(self, item: records.ImportItem, *, owner: str, context: Any) -> None:
+        """Write batches from the checkpoint on; hand over to a follow-on before time runs out."""
+        from chalicelib.store.batch_writes import batch_write
+
+        base_done = item.rows_total - sum(
+            item.counts.get(t, {}).get(a, 0) for t in item.counts for a in ("created", "updated")
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "plan.jsonl.gz")
+            self.s3.download_file(self.settings.bucket_name, _plan_key(item), path)
+            with gzip.open(path, "rt") as lines:
+                for index, line in enumerate(lines):
+                    if index < item.checkpoint:
+                        continue
+                    if _time_left_ms(context) < self.safety_margin_ms:
+                        self.sqs.send_message(
+                            QueueUrl=self.settings.import_queue_url,
+                            MessageBody=continue_body(item.tenant_id, item.id, owner),
+                        )
+                        log.info("import %s continues in a follow-on at batch %d", item.id, index)
+                        return
+                    group = json.loads(line)
+                    for requests in group["batches"]:
+                        batch_write(self.dynamodb, self.settings.table_name, requests)
+                    self.after_batch(index)
+                    if not records.save_progress(
+                        item,
+                        owner=owner,
+                        checkpoint=index + 1,
+                        rows_done=base_done + group["rows_written"],
+                    ):
+                        log.warning("import %s was taken over; this delivery stops", item.id)
+                        return
+        errors = item.errors_total
+        records.finish_import(
+            item,
+            owner=owner,
+            status="completed_with_errors" if errors else "succeeded",
+            rows_done=item.rows_total,
+        )
+        self.s3.delete_object(Bucket=self.settings.bucket_name, Key=_plan_key(item))
+
+    def _fail(self, item: records.ImportItem, owner: str, message: str) -> bool:
+        records.finish_import(item, owner=owner, status="failed", message=message)
+        return False
+
+
+def handle_import_event(event: dict[str, Any], context: Any) -> None:
+    """Entry point for app.import_worker."""
+    Runner.default().handle_event(event, context)
+
+
+def _time_left_ms(context: Any) -> float:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    return getter() if getter else float("inf")
+
+
+def _row_id(import_id: str, sheet: str, row: int) -> str:
+    """A row's new record id, the same on every attempt: retries rewrite, never duplicate."""
+    return hashlib.sha256(f"{import_id}|{sheet}|{row}".encode()).hexdigest()[:32]
+
+
+def _drop_import_id(key: str, etag: str | None) -> str:
+    return hashlib.sha256(f"{key}|{etag}".encode()).hexdigest()[:32]
+
+
+def _plan_key(item: records.ImportItem) -> str:
+    return f"work/{item.tenant_id}/{item.id}/plan.jsonl.gz"

@@ -1,0 +1,206 @@
+"""Import records: status, progress, counts, first errors and the checkpoint, one per import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.store.base import TableModel, bind, new_id, now_iso, query_page
+
+STATUSES = (
+    "queued",
+    "analyzing",
+    "needs_mapping",
+    "running",
+    "succeeded",
+    "completed_with_errors",
+    "failed",
+)
+FINISHED = ("succeeded", "completed_with_errors", "failed")
+MAX_ERRORS_KEPT = 100
+
+
+class ImportItem(TableModel):
+    id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    source = UnicodeAttribute()
+    file_name = UnicodeAttribute()
+    dry_run = BooleanAttribute(default=False)
+    status = UnicodeAttribute(default="queued")
+    message = UnicodeAttribute(null=True)
+    rows_total = NumberAttribute(default=0)
+    rows_done = NumberAttribute(default=0)
+    counts = JSONAttribute(default=dict)
+    errors = JSONAttribute(default=list)
+    errors_total = NumberAttribute(default=0)
+    mapping = JSONAttribute(null=True)
+    mapping_id = UnicodeAttribute(null=True)
+    s3_key = UnicodeAttribute()
+    object_etag = UnicodeAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
+    checkpoint = NumberAttribute(null=True)
+    batches_total = NumberAttribute(null=True)
+    result_keys = JSONAttribute(default=dict)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "file_name": self.file_name,
+            "dry_run": self.dry_run,
+            "status": self.status,
+            "message": self.message,
+            "rows_total": self.rows_total,
+            "rows_done": self.rows_done,
+            "counts": self.counts or {},
+            "errors": self.errors or [],
+            "errors_total": self.errors_total,
+            "mapping_id": self.mapping_id,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+
+def _pk(tenant_id: str) -> str:
+    return f"{tenant_id}#IMPORT"
+
+
+def upload_key(tenant_id: str, import_id: str, file_name: str) -> str:
+    return f"uploads/{tenant_id}/{import_id}/{file_name}"
+
+
+def results_prefix(tenant_id: str, import_id: str) -> str:
+    return f"results/{tenant_id}/{import_id}/"
+
+
+def create_import(
+    tenant_id: str,
+    *,
+    source: str,
+    file_name: str,
+    dry_run: bool,
+    by: str | None,
+    import_id: str | None = None,
+    s3_key: str | None = None,
+    mapping: dict | None = None,
+    mapping_id: str | None = None,
+) -> tuple[ImportItem, bool]:
+    """Create the record (``import_id`` given: only if absent); returns it and whether it is new."""
+    bind()
+    import_id = import_id or new_id()
+    now = now_iso()
+    item = ImportItem(
+        _pk(tenant_id),
+        import_id,
+        entity="import",
+        id=import_id,
+        tenant_id=tenant_id,
+        source=source,
+        file_name=file_name,
+        dry_run=dry_run,
+        status="queued",
+        s3_key=s3_key or upload_key(tenant_id, import_id, file_name),
+        mapping=mapping,
+        mapping_id=mapping_id,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+        gsi1pk=_pk(tenant_id),
+        gsi1sk=f"{now}#{import_id}",
+    )
+    try:
+        item.save(condition=ImportItem.pk.does_not_exist())
+    except PutError as exc:
+        if _conditional(exc):
+            return get_import(tenant_id, import_id), False
+        raise
+    return item, True
+
+
+def get_import(tenant_id: str, import_id: str) -> ImportItem:
+    bind()
+    try:
+        return ImportItem.get(_pk(tenant_id), import_id, consistent_read=True)
+    except ImportItem.DoesNotExist:
+        raise NotFound("No import with that id.") from None
+
+
+def list_imports(
+    tenant_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[ImportItem], str | None]:
+    """Newest first (gsi1 sorts by creation time)."""
+    bind()
+    pk = _pk(tenant_id)
+    return query_page(
+        lambda **kw: ImportItem.gsi1.query(pk, scan_index_forward=False, **kw),
+        limit=limit,
+        cursor=cursor,
+        partition=("gsi1pk", pk),
+    )
+
+
+def claim_import(item: ImportItem, *, owner: str, etag: str | None) -> bool:
+    """Take the import for ``owner``: queued → running, or already running for the same owner.
+
+    A conditional write, so two deliveries of one notification cannot both run it.
+    """
+    condition = (ImportItem.status == "queued") | (
+        (ImportItem.status == "running") & (ImportItem.owner == owner)
+    )
+    actions = [
+        ImportItem.status.set("running"),
+        ImportItem.owner.set(owner),
+        ImportItem.updated_at.set(now_iso()),
+    ]
+    if item.status == "queued":
+        actions += [ImportItem.started_at.set(now_iso())]
+    if etag:
+        actions.append(ImportItem.object_etag.set(etag))
+    return _update(item, actions, condition)
+
+
+def save_progress(item: ImportItem, *, owner: str, **values: Any) -> bool:
+    """Write progress fields while ``owner`` still holds the import; False if it lost it."""
+    actions = [getattr(ImportItem, k).set(v) for k, v in values.items()]
+    actions.append(ImportItem.updated_at.set(now_iso()))
+    return _update(item, actions, ImportItem.owner == owner)
+
+
+def finish_import(item: ImportItem, *, owner: str | None, status: str, **values: Any) -> bool:
+    now = now_iso()
+    actions = [getattr(ImportItem, k).set(v) for k, v in values.items()]
+    actions += [
+        ImportItem.status.set(status),
+        ImportItem.updated_at.set(now),
+        ImportItem.finished_at.set(now),
+    ]
+    condition = (
+        (ImportItem.owner == owner) if owner else ImportItem.status.is_in("queued", "running")
+    )
+    return _update(item, actions, condition)
+
+
+def _update(item: ImportItem, actions: list, condition: Any) -> bool:
+    bind()
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if _conditional(exc):
+            return False
+        raise
+    return True
+
+
+def _conditional(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"

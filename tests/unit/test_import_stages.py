@@ -1,0 +1,197 @@
+"""The import stages alone, on lists of rows: no AWS, no workbook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chalicelib.imports.events import ContinueImport, FileDropped, UploadArrived, messages_of
+from chalicelib.imports.plan import plan_import
+from chalicelib.imports.ports import ExistingIndex, PrepareContext
+from chalicelib.imports.resolve import LookupIndex, missing_lookups
+from chalicelib.imports.rows import SheetRow, sheet_layout
+from chalicelib.imports.wiring import DomainRules
+from chalicelib.imports.writes import Batch, batches, checkpoint_groups
+from chalicelib.store.batch_writes import batch_write
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+SHEETS = {
+    "customers": "Customers",
+    "sites": "Sites",
+    "contacts": "Contacts",
+    "equipment": "Equipment",
+}
+
+
+def row(target: str, number: int, **fields) -> SheetRow:
+    return SheetRow(SHEETS[target], target, number, tuple(fields.values()), fields)
+
+
+def layouts():
+    from chalicelib.imports.fields import fields_for
+
+    return [
+        sheet_layout(t, SHEETS[t], [f.label for f in fields_for(t)], "Customer") for t in SHEETS
+    ]
+
+
+def plan(rows, existing=None, lookups=None):
+    lookups = lookups or LookupIndex()
+    return plan_import(
+        rows,
+        layouts(),
+        existing=existing or ExistingIndex(),
+        lookups=lookups,
+        rules=DomainRules(),
+        ctx=PrepareContext(refs=lookups.references()),
+        make_id=lambda r: f"{r.sheet}-{r.row}",
+    )
+
+
+def test_site_before_its_billing_customer_is_linked():
+    result = plan([
+        row("sites", 2, name="12 Smith St", billing_customer="pm-1"),
+        row("customers", 2, name="Acme PM", import_id="PM-1"),
+    ])  # fmt: skip
+    site = result.outcomes[0].record
+    assert result.outcomes[0].action == "created"
+    assert site["billing"]["billing_customer_id"] == "Customers-2"
+
+
+def test_contact_before_its_customer_is_linked_by_name_ignoring_case_and_spaces():
+    result = plan([
+        row("contacts", 2, customer="ACME   pm", first_name="Jo"),
+        row("customers", 2, name="Acme PM"),
+    ])  # fmt: skip
+    assert result.outcomes[0].record["customer_id"] == "Customers-2"
+
+
+def test_unknown_reference_is_a_row_error_naming_the_column_and_value():
+    result = plan([row("equipment", 5, customer="Nobody", equipment_type="Boiler")])
+    error = result.errors[0]
+    assert (error.sheet, error.row, error.column, error.value) == (
+        "Equipment", 5, "Customer Import ID or Name", "Nobody",
+    )  # fmt: skip
+
+
+def test_two_rows_with_one_name_are_reported_not_merged():
+    result = plan(
+        [
+            row("customers", 2, name="Bob's Plumbing"),
+            row("customers", 3, name="bobs plumbing"),
+            row("customers", 4, name="BOB'S  plumbing"),
+        ]
+    )
+    assert [o.action for o in result.outcomes] == ["created", "created", "failed"]
+    assert "row 2 of Customers" in result.errors[0].message
+
+
+def test_matching_prefers_import_id_and_blank_cells_keep_existing_values():
+    existing = ExistingIndex(customers={})
+    first = plan([row("customers", 2, name="Acme", import_id="A1", email="a@acme.example")])
+    stored = {**first.outcomes[0].record, "version": 1, "created_at": "t", "updated_at": "t",
+              "created_by": None, "updated_by": None}  # fmt: skip
+    existing.customers[stored["id"]] = stored
+
+    renamed = plan([row("customers", 9, name="Acme Pty Ltd", import_id="a1")], existing)
+    same = plan([row("customers", 9, name="Acme")], existing)
+
+    assert renamed.outcomes[0].action == "updated"
+    assert renamed.outcomes[0].record["id"] == stored["id"]
+    assert renamed.outcomes[0].record["email"] == "a@acme.example"
+    assert same.outcomes[0].action == "unchanged"
+
+
+def test_a_bad_row_does_not_stop_the_others():
+    result = plan([row("customers", 2, name="A", email="nope"), row("customers", 3, name="B")])
+    assert [o.action for o in result.outcomes] == ["failed", "created"]
+    assert result.counts["customers"]["failed"] == 1
+
+
+def test_creatable_lookups_are_listed_once_and_fixed_ones_are_row_errors():
+    rows = [
+        row("customers", 2, name="A", customer_type="Residential", payment_term="30 days"),
+        row("customers", 3, name="B", customer_type="residential"),
+    ]
+    lookups = LookupIndex()
+    assert missing_lookups(rows, lookups) == {"customer-types": ["Residential"]}
+    lookups.add("customer-types", "Residential", "ct-1")
+    result = plan(rows, lookups=lookups)
+    assert result.outcomes[1].record["customer_type_id"] == "ct-1"
+    assert result.errors[0].column == "Payment Term"
+
+
+def test_billing_loops_in_the_file_are_refused():
+    result = plan([
+        row("customers", 2, name="A", billing_customer="B"),
+        row("customers", 3, name="B", billing_customer="A"),
+    ])  # fmt: skip
+    assert {o.action for o in result.outcomes} == {"failed"}
+
+
+def _put(pk: str, sk: str) -> dict:
+    return {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": sk}}}}
+
+
+def test_batches_hold_25_writes_with_distinct_keys_and_count_finished_rows():
+    rows = [[_put(f"p{n}", "a"), _put(f"p{n}", "b")] for n in range(20)] + [
+        [_put("p19", "a")]  # a key already in this batch: it starts the next one
+    ]
+    packed = list(batches(rows))
+    assert [len(b.requests) for b in packed] == [25, 15, 1]
+    assert [b.rows_written for b in packed] == [12, 20, 21]
+    assert isinstance(packed[0], Batch)
+
+
+class FlakyDynamo:
+    def __init__(self, unprocessed_rounds: int) -> None:
+        self.rounds = unprocessed_rounds
+        self.calls = []
+
+    def batch_write_item(self, RequestItems):
+        self.calls.append(RequestItems)
+        if self.rounds:
+            self.rounds -= 1
+            table, items = next(iter(RequestItems.items()))
+            return {"UnprocessedItems": {table: items[:1]}}
+        return {"UnprocessedItems": {}}
+
+
+def test_unprocessed_items_are_retried_with_growing_backoff():
+    dynamo, sleeps = FlakyDynamo(3), []
+    calls = batch_write(dynamo, "t", [_put("a", "1"), _put("b", "1")], sleep=sleeps.append)
+    assert calls == 4 and len(dynamo.calls[-1]["t"]) == 1
+    assert sleeps[0] < sleeps[2] * 2 and max(sleeps) <= 5
+
+
+def test_s3_keys_are_url_decoded_and_prefixes_decide_the_work():
+    event = json.loads((EVENTS / "s3_object_created_in_sqs.json").read_text())
+    (message,) = messages_of(event["Records"][0]["body"])
+    assert message == UploadArrived(
+        "TENANT", "IMPORT_ID", "uploads/TENANT/IMPORT_ID/My customers (2024).xlsx", 1024,
+        "d41d8cd98f00b204e9800998ecf8427e",
+    )  # fmt: skip
+
+
+def test_test_events_other_prefixes_and_follow_ons():
+    test_event = json.loads((EVENTS / "s3_test_event_in_sqs.json").read_text())
+    assert messages_of(test_event["Records"][0]["body"]) == []
+
+    def body(key):
+        record = {"eventName": "ObjectCreated:Put", "s3": {"object": {"key": key, "size": 1}}}
+        return json.dumps({"Records": [record]})
+
+    assert messages_of(body("results/t/i/results.json")) == []
+    assert messages_of(body("drops/t/template/results/x.xlsx.results.json")) == []
+    assert messages_of(body("drops/t/template/week+1.xlsx")) == [
+        FileDropped("t", "drops/t/template/week 1.xlsx", "week 1.xlsx", 1, None)
+    ]
+    follow_on = json.dumps({"kind": "continue", "tenant_id": "t", "import_id": "i", "owner": "o"})
+    assert messages_of(follow_on) == [ContinueImport("t", "i", "o")]
+
+
+def test_checkpoints_come_after_groups_of_batches_with_the_rows_they_finish():
+    packed = [Batch([_put(f"p{n}", "a")], n + 1) for n in range(23)]
+    groups = list(checkpoint_groups(packed, per_group=10))
+    assert [len(g.batches) for g in groups] == [10, 10, 3]
+    assert [g.rows_written for g in groups] == [10, 20, 23]
