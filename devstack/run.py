@@ -142,6 +142,8 @@ def main() -> None:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT") or 5005))
     args = parser.parse_args()
     stack = LocalStack(api_port=args.port, moto_port=args.moto_port)
+    # Ctrl-C and SIGTERM both end in stop(), even when SIGINT was inherited as ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         stack.start()
