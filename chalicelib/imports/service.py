@@ -81,6 +81,9 @@ def start_upload(
     dry_run: bool,
     mapping: dict | None = None,
     mapping_id: str | None = None,
+    target: str | None = None,
+    has_headers: bool | None = None,
+    save_mapping_as: str | None = None,
 ) -> dict[str, Any]:
     """Create the import record and a presigned POST limited to the configured size."""
     settings = get_settings()
@@ -92,6 +95,9 @@ def start_upload(
         by=user_id,
         mapping=mapping,
         mapping_id=mapping_id,
+        target=target,
+        has_headers=has_headers,
+        save_mapping_as=save_mapping_as,
     )
     upload = aws.client("s3").generate_presigned_post(
         settings.bucket_name,
