@@ -89,9 +89,11 @@ def read_own_format(
 
 def _restored(value: Any, field_type: str, country: str | None) -> Any:
     """Excel's numbers back to text where the field is text (phones keep their leading zero)."""
+    if field_type in ("phone", "postcode"):
+        return restore_text(value, field_type, country)
     if isinstance(value, str):
         return value.strip()
-    if field_type in ("phone", "postcode", "text", "email"):
+    if field_type in ("text", "email"):
         return restore_text(value, field_type, country)
     return value
 
