@@ -24,6 +24,7 @@ def analysis(table: Table, suggestion: Suggestion, missing_required: list[str]) 
     """What the user sees before choosing a mapping: the file's shape and our proposal."""
     return {
         "headers": list(table.headers),
+        "columns": list(table.columns),
         "header_row": table.header_row,
         "has_headers": table.has_headers,
         "encoding": table.encoding,

@@ -75,7 +75,7 @@ def start_import(
     item = records.get_import(tenant_id, import_id)
     if item.status != "needs_mapping" or not item.analysis:
         raise Conflict(f"The import is {item.status.replace('_', ' ')}, not waiting for a mapping.")
-    headers = list(item.analysis["headers"])
+    headers = _headers_to_map(item.analysis, has_headers)
     if has_headers is not None:
         mapping = {**mapping, "has_headers": has_headers}
     parsed = tenant_mapping(tenant_id, mapping, headers, item.target or "customers")
@@ -101,3 +101,15 @@ def start_import(
         MessageBody=continue_body(tenant_id, import_id, f"start-{new_id()}"),
     )
     return records.get_import(tenant_id, import_id).to_dict()
+
+
+def _headers_to_map(analysis: dict[str, Any], has_headers: bool | None) -> list[str]:
+    """The analysed headers, or "Column C"… when the user says the file has no header row."""
+    from chalicelib.imports.headers import column_letter
+
+    if has_headers is False and analysis.get("has_headers"):
+        return [f"Column {column_letter(i)}" for i in analysis.get("columns", [])]
+    if has_headers and not analysis.get("has_headers"):
+        message = "the file was read without a header row; upload it again with has_headers true"
+        raise ValidationFailed([FieldError("has_headers", message)])
+    return list(analysis["headers"])

@@ -197,7 +197,7 @@ class Runner:
         records.save_progress(item, owner=owner, status="analyzing")
         table = read_table(path, item.file_name, has_headers=item.has_headers)
         custom = tuple(custom_field_definitions(item.tenant_id))
-        chosen = self._chosen_mapping(item, table.headers, tenant.customer_label, custom)
+        chosen, problem = self._chosen_mapping(item, table.headers, tenant.customer_label, custom)
         if chosen is None:
             suggestion = suggest_mapping(
                 table.headers,
@@ -207,7 +207,9 @@ class Runner:
                 customer_label=tenant.customer_label,
             )
             missing = _suggested_missing(suggestion)
-            records.await_mapping(item, owner=owner, analysis=analysis(table, suggestion, missing))
+            records.await_mapping(
+                item, owner=owner, analysis=analysis(table, suggestion, missing), message=problem
+            )
             return None
         mapping, used = chosen
         records.save_progress(item, owner=owner, status="running", mapping_used=used)
@@ -222,7 +224,10 @@ class Runner:
         )
 
     def _chosen_mapping(self, item, headers: list[str], label: str, custom: tuple):
-        """The mapping to run with and why: given, by id, or saved for these headers; or None."""
+        """``((mapping, mapping_used), None)``, or ``(None, why the mapping named cannot run)``.
+
+        Tried in turn: the mapping given, the saved one by id, the newest saved for these headers.
+        """
         from chalicelib.domain.errors import ValidationFailed
         from chalicelib.imports.mapping import headers_signature, parse_mapping
         from chalicelib.store.mappings import get_mapping, mapping_for_headers
@@ -236,7 +241,7 @@ class Runner:
             try:
                 saved = get_mapping(item.tenant_id, item.mapping_id)
             except NotFound:
-                saved = None
+                return None, "The saved mapping chosen for this import was deleted; choose one."
             if saved is not None:
                 by = "mapping_id"
                 candidates.append(
@@ -249,17 +254,20 @@ class Runner:
                 candidates.append(
                     (saved.mapping, {"id": saved.id, "name": saved.name, "matched_by": by})
                 )
+        problem = None
         for data, used in candidates:
             try:
                 mapping = parse_mapping(
                     data, headers, target, custom_fields=custom, customer_label=label
                 )
             except ValidationFailed as exc:
-                log.info("import %s: mapping does not fit this file: %s", item.id, exc)
+                faults = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+                problem = f"The mapping does not fit this file ({faults}); choose one."
                 continue
             if mapping.is_complete():
-                return mapping, used
-        return None
+                return (mapping, used), None
+            problem = f"The mapping is incomplete ({'; '.join(mapping.missing_required())})."
+        return None, problem if (item.mapping or item.mapping_id) else None
 
     def _save_mapping(self, item, mapping) -> None:
         from chalicelib.domain.errors import Conflict

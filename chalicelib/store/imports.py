@@ -190,10 +190,13 @@ def save_progress(item: ImportItem, *, owner: str, **values: Any) -> bool:
     return _update(item, actions, ImportItem.owner == owner)
 
 
-def await_mapping(item: ImportItem, *, owner: str, analysis: dict[str, Any]) -> bool:
+def await_mapping(
+    item: ImportItem, *, owner: str, analysis: dict[str, Any], message: str | None = None
+) -> bool:
     """Park an own-format import at ``needs_mapping`` with what the user needs to choose one."""
     actions = [
         ImportItem.status.set("needs_mapping"),
+        ImportItem.message.set(message),
         ImportItem.analysis.set(analysis),
         ImportItem.owner.remove(),
         ImportItem.updated_at.set(now_iso()),

@@ -235,3 +235,22 @@ def test_saved_mappings_are_unique_by_name_versioned_and_private(api, aws):
     assert api.post("/v1/mappings", body).status == 201  # the old name is free again
     assert api.delete(f"/v1/mappings/{mapping_id}").status == 204
     assert api.get(f"/v1/mappings/{mapping_id}").status == 404
+
+
+def test_a_given_mapping_that_does_not_fit_waits_for_one_and_says_why(api, aws):
+    wrong = {"columns": [{"source": "Company", "field": "name"}]}
+    import_id, key = create(api, aws, myob_csv(), file_name="cards.csv", mapping=wrong)
+    deliver(key)
+    waiting = record(api, import_id)
+    assert waiting["status"] == "needs_mapping"
+    assert "Company" in waiting["message"]
+    assert waiting["analysis"]["headers"][2] == "Card ID"
+
+
+def test_own_format_requests_are_checked_before_the_upload(api, aws):
+    pdf = api.post("/v1/imports", {"source": "own_format", "file_name": "cards.pdf"})
+    assert pdf.status == 422
+    unknown = api.post(
+        "/v1/imports", {"source": "own_format", "file_name": "a.csv", "mapping_id": "nope"}
+    )
+    assert unknown.status == 404
