@@ -12,6 +12,7 @@ from chalicelib.imports.suggest import Suggestion
 from chalicelib.imports.workbook_safety import FileRejected
 
 ANALYSIS_SAMPLE_ROWS = 10
+SAMPLE_CELL_CHARS = 200
 ADDRESS_PARTS = ("line1", "line2", "suburb", "state", "postcode", "country")
 
 
@@ -100,4 +101,6 @@ def _restored(value: Any, field_type: str, country: str | None) -> Any:
 
 
 def _json_cell_row(values: list[Any]) -> list[Any]:
-    return [v if v is None or isinstance(v, str | int | float | bool) else str(v) for v in values]
+    """Cells as JSON, long text cut short: the analysis lives on the import's DynamoDB item."""
+    cells = [v if v is None or isinstance(v, str | int | float | bool) else str(v) for v in values]
+    return [c[:SAMPLE_CELL_CHARS] if isinstance(c, str) else c for c in cells]
