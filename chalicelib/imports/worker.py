@@ -189,7 +189,7 @@ class Runner:
         from chalicelib.imports.own_format import analysis, read_own_format, sheet_name
         from chalicelib.imports.sources import XLSX_EXTENSIONS, read_table
         from chalicelib.imports.suggest import suggest_mapping
-        from chalicelib.imports.workbook_safety import check_xlsx
+        from chalicelib.imports.workbook_safety import FileRejected, check_xlsx
         from chalicelib.store.custom_fields import custom_field_definitions
 
         if item.file_name.lower().rsplit(".", 1)[-1] in XLSX_EXTENSIONS:
@@ -198,6 +198,8 @@ class Runner:
         table = read_table(path, item.file_name, has_headers=item.has_headers)
         custom = tuple(custom_field_definitions(item.tenant_id))
         chosen, problem = self._chosen_mapping(item, table.headers, tenant.customer_label, custom)
+        if chosen is None and problem and item.s3_key.startswith("drops/"):
+            raise FileRejected(problem)  # nobody waits at a partner's drop folder to choose
         if chosen is None:
             suggestion = suggest_mapping(
                 table.headers,
@@ -208,7 +210,10 @@ class Runner:
             )
             missing = _suggested_missing(suggestion)
             records.await_mapping(
-                item, owner=owner, analysis=analysis(table, suggestion, missing), message=problem
+                item,
+                owner=owner,
+                analysis=analysis(table, suggestion, missing),
+                message=f"{problem}; choose a mapping." if problem else None,
             )
             return None
         mapping, used = chosen
@@ -241,7 +246,7 @@ class Runner:
             try:
                 saved = get_mapping(item.tenant_id, item.mapping_id)
             except NotFound:
-                return None, "The saved mapping chosen for this import was deleted; choose one."
+                return None, "The saved mapping chosen for this import was deleted"
             if saved is not None:
                 by = "mapping_id"
                 candidates.append(
@@ -262,11 +267,11 @@ class Runner:
                 )
             except ValidationFailed as exc:
                 faults = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-                problem = f"The mapping does not fit this file ({faults}); choose one."
+                problem = f"The mapping does not fit this file ({faults})"
                 continue
             if mapping.is_complete():
                 return (mapping, used), None
-            problem = f"The mapping is incomplete ({'; '.join(mapping.missing_required())})."
+            problem = f"The mapping is incomplete ({'; '.join(mapping.missing_required())})"
         return None, problem if (item.mapping or item.mapping_id) else None
 
     def _save_mapping(self, item, mapping) -> None:

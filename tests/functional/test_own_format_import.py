@@ -247,6 +247,18 @@ def test_a_given_mapping_that_does_not_fit_waits_for_one_and_says_why(api, aws):
     assert waiting["analysis"]["headers"][2] == "Card ID"
 
 
+def test_a_drop_whose_columns_do_not_fit_its_mapping_fails_saying_why(api, aws):
+    body = {"name": "Simpro", "headers": ["Company"], "mapping": {
+        "columns": [{"source": "Company", "field": "company_name"}]}}  # fmt: skip
+    assert api.post("/v1/mappings", body).status == 201
+    drop = f"drops/{api.tenant}/simpro/export.csv"
+    put(aws, drop, myob_csv())
+    deliver(drop)
+    (item,) = api.get("/v1/imports").json["items"]
+    assert item["status"] == "failed"
+    assert "Company" in item["message"]
+
+
 def test_own_format_requests_are_checked_before_the_upload(api, aws):
     pdf = api.post("/v1/imports", {"source": "own_format", "file_name": "cards.pdf"})
     assert pdf.status == 422
