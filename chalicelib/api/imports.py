@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, Endpoints, page
 from chalicelib.api.schemas import Strict
-from chalicelib.imports import service
+from chalicelib.imports import saved_mappings, service
 
 api = Endpoints(__name__, "imports")
 
@@ -17,8 +17,20 @@ class ImportCreate(Strict):
     source: Literal["template", "own_format"] = "template"
     file_name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
     dry_run: bool = False
-    mapping: dict[str, str] | None = None
+    target: Literal["customers", "contacts", "equipment"] | None = None
+    has_headers: bool | None = None
+    mapping: dict[str, Any] | None = Field(
+        default=None, description="columns → fields (docs/imports-own-format.md); own_format only"
+    )
     mapping_id: str | None = None
+    save_mapping_as: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class ImportStart(Strict):
+    mapping: dict[str, Any]
+    has_headers: bool | None = None
+    save_mapping_as: str | None = Field(default=None, min_length=1, max_length=100)
+    dry_run: bool | None = None
 
 
 class DownloadLink(BaseModel):
@@ -64,6 +76,13 @@ class ImportRecord(BaseModel):
     errors: list[RowErrorOut]
     errors_total: int
     mapping_id: str | None
+    target: str | None = None
+    analysis: dict[str, Any] | None = Field(
+        default=None, description="own format: headers, sample rows, suggestion (needs_mapping)"
+    )
+    mapping_used: dict[str, Any] | None = Field(
+        default=None, description='{id, name, matched_by: "given" | "mapping_id" | "headers"}'
+    )
     created_at: str
     updated_at: str
     started_at: str | None
@@ -132,3 +151,19 @@ def list_imports(call: Call):
 )
 def get_import(call: Call, import_id: str):
     return service.import_status(call.tenant_id, import_id)
+
+
+@api.route(
+    "/imports/{import_id}/start",
+    "POST",
+    summary="Run an own-format import that waits for its mapping",
+    body=ImportStart,
+    response=ImportRecord,
+    status=202,
+    errors=(404, 409, 422),
+)
+def start_import(call: Call, import_id: str):
+    body = call.body(ImportStart)
+    return saved_mappings.start_import(
+        call.tenant_id, import_id, by=call.user_id, **body.model_dump()
+    )

@@ -24,13 +24,14 @@ class UploadArrived:
 
 @dataclass(frozen=True)
 class FileDropped:
-    """A partner dropped ``drops/<tenant>/template/<file>``: create an import and run it."""
+    """A partner dropped ``drops/<tenant>/<"template" or mapping name>/<file>``: run an import."""
 
     tenant_id: str
     key: str
     file_name: str
     size: int
     etag: str | None
+    mapping_name: str = "template"
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ def message_for_key(key: str, size: int, etag: str | None) -> Message | None:
     parts = key.split("/")
     if len(parts) == 4 and parts[0] == "uploads" and all(parts[1:]):
         return UploadArrived(parts[1], parts[2], key, size, etag)
-    if len(parts) == 4 and parts[0] == "drops" and parts[2] == "template" and all(parts[1:]):
-        return FileDropped(parts[1], key, parts[3], size, etag)
+    if len(parts) == 4 and parts[0] == "drops" and all(parts[1:]):
+        return FileDropped(parts[1], key, parts[3], size, etag, mapping_name=parts[2])
     return None
 
 

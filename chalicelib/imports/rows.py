@@ -27,14 +27,20 @@ def customer_sheet_name(customer_label: str) -> str:
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """One sheet's header: its labels and, per column index, the field it fills (or None)."""
+    """One sheet's header: its labels and, per column index, the field it fills (or None).
+
+    ``labels`` names the original column of each field where a mapping, not the header, says so.
+    """
 
     sheet: str
     target: str
     headers: tuple[str, ...]
     columns: tuple[ImportField | None, ...]
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
 
     def label_of(self, key: str) -> str:
+        if key in self.labels:
+            return self.labels[key]
         for column in self.columns:
             if column is not None and column.key == key:
                 return column.label

@@ -81,8 +81,15 @@ def start_upload(
     dry_run: bool,
     mapping: dict | None = None,
     mapping_id: str | None = None,
+    target: str | None = None,
+    has_headers: bool | None = None,
+    save_mapping_as: str | None = None,
 ) -> dict[str, Any]:
     """Create the import record and a presigned POST limited to the configured size."""
+    if source == "own_format":
+        _check_own_format(tenant_id, file_name, mapping_id)
+    else:
+        mapping = mapping_id = target = has_headers = save_mapping_as = None
     settings = get_settings()
     item, _ = records.create_import(
         tenant_id,
@@ -92,6 +99,9 @@ def start_upload(
         by=user_id,
         mapping=mapping,
         mapping_id=mapping_id,
+        target=target,
+        has_headers=has_headers,
+        save_mapping_as=save_mapping_as,
     )
     upload = aws.client("s3").generate_presigned_post(
         settings.bucket_name,
@@ -103,6 +113,20 @@ def start_upload(
         **item.to_dict(),
         "upload": {"url": upload["url"], "fields": upload["fields"], "expires_at": _expiry()},
     }
+
+
+def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) -> None:
+    """An own file must be one we read; a named mapping must exist (404 otherwise)."""
+    from chalicelib.domain.errors import FieldError, ValidationFailed
+    from chalicelib.imports.sources import CSV_EXTENSIONS, XLSX_EXTENSIONS
+    from chalicelib.store.mappings import get_mapping
+
+    extension = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
+    if extension not in CSV_EXTENSIONS + XLSX_EXTENSIONS:
+        message = "must end in .csv, .txt or .xlsx for an own-format import"
+        raise ValidationFailed([FieldError("file_name", message)])
+    if mapping_id:
+        get_mapping(tenant_id, mapping_id)
 
 
 def list_imports(tenant_id: str, *, limit: int, cursor: str | None):

@@ -70,20 +70,41 @@ class Runner:
             self.run(message.tenant_id, message.import_id, owner=message.owner, context=context)
             return
         if isinstance(message, FileDropped):
-            import_id = _drop_import_id(message.key, message.etag)
-            records.create_import(
-                message.tenant_id,
-                source="template",
-                file_name=message.file_name,
-                dry_run=False,
-                by=None,
-                import_id=import_id,
-                s3_key=message.key,
-            )
-            self.run(message.tenant_id, import_id, owner=owner, context=context)
+            self._run_drop(message, owner=owner, context=context)
             return
         if isinstance(message, UploadArrived):
             self.run(message.tenant_id, message.import_id, owner=owner, context=context)
+
+    def _run_drop(self, message: FileDropped, *, owner: str, context: Any) -> None:
+        """A partner's file: the template, or their own format with the saved mapping named."""
+        from chalicelib.store.mappings import mapping_named
+
+        import_id = _drop_import_id(message.key, message.etag)
+        own_format = message.mapping_name != "template"
+        saved, problem = None, None
+        if own_format:
+            try:
+                saved = mapping_named(message.tenant_id, message.mapping_name)
+            except NotFound:
+                problem = (
+                    f"No saved mapping is named '{message.mapping_name}': save one under that "
+                    "name, or drop the file into a folder named after an existing mapping."
+                )
+        item, _ = records.create_import(
+            message.tenant_id,
+            source="own_format" if own_format else "template",
+            file_name=message.file_name,
+            dry_run=False,
+            by=None,
+            import_id=import_id,
+            s3_key=message.key,
+            mapping_id=saved.id if saved else None,
+            target=saved.target if saved else None,
+        )
+        if problem:
+            records.finish_import(item, owner=None, status="failed", message=problem)
+            return
+        self.run(message.tenant_id, import_id, owner=owner, context=context)
 
     # --- one import --------------------------------------------------------------------------
 
@@ -124,8 +145,6 @@ class Runner:
                 f"The file is {size / 2**20:.1f} MiB; the largest accepted is "
                 f"{settings.max_upload_bytes / 2**20:.0f} MiB.",
             )
-        if item.source != "template":
-            return self._fail(item, owner, "Own-format files are not imported by this version yet.")
         records.save_progress(item, owner=owner, object_etag=head.get("ETag", "").strip('"'))
         limits = FileLimits(
             max_file_bytes=settings.max_upload_bytes,
@@ -133,30 +152,136 @@ class Runner:
             max_rows=settings.max_import_rows,
         )
         with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, "upload.xlsx")
+            extension = item.file_name.rsplit(".", 1)[-1].lower() if "." in item.file_name else ""
+            path = os.path.join(folder, f"upload.{extension or 'xlsx'}")
             self.s3.download_file(settings.bucket_name, item.s3_key, path)
             tenant = get_tenant_settings(item.tenant_id)
             try:
-                workbook = open_workbook(path, limits)
-                try:
-                    layouts, rows = read_template(
-                        workbook, tenant.customer_label, max_rows=limits.max_rows
-                    )
-                finally:
-                    workbook.close()
+                if item.source == "own_format":
+                    read = self._read_own_format(item, owner, path, tenant, limits)
+                    if read is None:
+                        return False  # waiting for the user's mapping
+                    layouts, rows = read
+                else:
+                    workbook = open_workbook(path, limits)
+                    try:
+                        layouts, rows = read_template(
+                            workbook, tenant.customer_label, max_rows=limits.max_rows
+                        )
+                    finally:
+                        workbook.close()
             except FileRejected as exc:
                 return self._fail(item, owner, f"{exc.message}.")
-            except Exception as exc:  # openpyxl's many ways to dislike a damaged file
-                log.warning("import %s: unreadable workbook: %r", item.id, exc)
+            except Exception as exc:  # openpyxl's and csv's many ways to dislike a damaged file
+                log.warning("import %s: unreadable file: %r", item.id, exc)
                 return self._fail(
                     item,
                     owner,
-                    "The workbook could not be read; open it in Excel, save it as .xlsx "
+                    "The file could not be read; open it in Excel, save it as .xlsx or .csv "
                     "and upload it again.",
                 )
             plan = self._prepare_plan(item, tenant, layouts, rows)
             result_keys = self._publish_results(item, plan, layouts, folder)
         return self._store_batches(item, owner, plan, result_keys)
+
+    def _read_own_format(self, item, owner: str, path: str, tenant, limits):
+        """Analyse the file; rows when a mapping is known, else None after parking the import."""
+        from chalicelib.imports.own_format import analysis, read_own_format, sheet_name
+        from chalicelib.imports.sources import XLSX_EXTENSIONS, read_table
+        from chalicelib.imports.suggest import suggest_mapping
+        from chalicelib.imports.workbook_safety import FileRejected, check_xlsx
+        from chalicelib.store.custom_fields import custom_field_definitions
+
+        if item.file_name.lower().rsplit(".", 1)[-1] in XLSX_EXTENSIONS:
+            check_xlsx(path, limits)
+        records.save_progress(item, owner=owner, status="analyzing")
+        table = read_table(path, item.file_name, has_headers=item.has_headers)
+        custom = tuple(custom_field_definitions(item.tenant_id))
+        chosen, problem = self._chosen_mapping(item, table.headers, tenant.customer_label, custom)
+        if chosen is None and problem and item.s3_key.startswith("drops/"):
+            raise FileRejected(problem)  # nobody waits at a partner's drop folder to choose
+        if chosen is None:
+            suggestion = suggest_mapping(
+                table.headers,
+                table.sample(),
+                item.target or "customers",
+                custom_fields=custom,
+                customer_label=tenant.customer_label,
+            )
+            missing = _suggested_missing(suggestion)
+            records.await_mapping(
+                item,
+                owner=owner,
+                analysis=analysis(table, suggestion, missing),
+                message=f"{problem}; choose a mapping." if problem else None,
+            )
+            return None
+        mapping, used = chosen
+        records.save_progress(item, owner=owner, status="running", mapping_used=used)
+        if item.save_mapping_as and used["matched_by"] == "given":
+            self._save_mapping(item, mapping)
+        return read_own_format(
+            table,
+            mapping,
+            sheet_name(table, item.file_name),
+            max_rows=limits.max_rows,
+            country=tenant.default_country,
+        )
+
+    def _chosen_mapping(self, item, headers: list[str], label: str, custom: tuple):
+        """``((mapping, mapping_used), None)``, or ``(None, why the mapping named cannot run)``.
+
+        Tried in turn: the mapping given, the saved one by id, the newest saved for these headers.
+        """
+        from chalicelib.domain.errors import ValidationFailed
+        from chalicelib.imports.mapping import headers_signature, parse_mapping
+        from chalicelib.store.mappings import get_mapping, mapping_for_headers
+
+        target = item.target or "customers"
+        candidates = []
+        if item.mapping:
+            used = item.mapping_used or {"id": None, "name": None, "matched_by": "given"}
+            candidates.append((item.mapping, used))
+        elif item.mapping_id:
+            try:
+                saved = get_mapping(item.tenant_id, item.mapping_id)
+            except NotFound:
+                return None, "The saved mapping chosen for this import was deleted"
+            if saved is not None:
+                by = "mapping_id"
+                candidates.append(
+                    (saved.mapping, {"id": saved.id, "name": saved.name, "matched_by": by})
+                )
+        else:
+            saved = mapping_for_headers(item.tenant_id, headers_signature(headers))
+            if saved is not None and saved.target == target:
+                by = "headers"
+                candidates.append(
+                    (saved.mapping, {"id": saved.id, "name": saved.name, "matched_by": by})
+                )
+        problem = None
+        for data, used in candidates:
+            try:
+                mapping = parse_mapping(
+                    data, headers, target, custom_fields=custom, customer_label=label
+                )
+            except ValidationFailed as exc:
+                faults = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+                problem = f"The mapping does not fit this file ({faults})"
+                continue
+            if mapping.is_complete():
+                return (mapping, used), None
+            problem = f"The mapping is incomplete ({'; '.join(mapping.missing_required())})"
+        return None, problem if (item.mapping or item.mapping_id) else None
+
+    def _save_mapping(self, item, mapping) -> None:
+        from chalicelib.domain.errors import Conflict
+        from chalicelib.imports.saved_mappings import save_mapping
+
+        try:
+            save_mapping(item.tenant_id, item.save_mapping_as, mapping, item.created_by)
+        except Conflict:  # saved by an earlier attempt, or the name is taken: the import goes on
+            log.info("import %s: mapping name %r is taken", item.id, item.save_mapping_as)
 
     def _prepare_plan(self, item, tenant, layouts, rows):
         """Resolve lookups (creating "+Add New" ones), load the register once, plan every row."""
@@ -354,6 +479,16 @@ def _row_id(import_id: str, sheet: str, row: int) -> str:
 
 def _drop_import_id(key: str, etag: str | None) -> str:
     return hashlib.sha256(f"{key}|{etag}".encode()).hexdigest()[:32]
+
+
+def _suggested_missing(suggestion) -> list[str]:
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.imports.mapping import mapping_from_suggestion
+
+    try:
+        return mapping_from_suggestion(suggestion).missing_required()
+    except ValidationFailed:
+        return []
 
 
 def _plan_key(item: records.ImportItem) -> str:

@@ -38,6 +38,11 @@ class ImportItem(TableModel):
     errors_total = NumberAttribute(default=0)
     mapping = JSONAttribute(null=True)
     mapping_id = UnicodeAttribute(null=True)
+    target = UnicodeAttribute(null=True)
+    has_headers = BooleanAttribute(null=True)
+    save_mapping_as = UnicodeAttribute(null=True)
+    analysis = JSONAttribute(null=True)
+    mapping_used = JSONAttribute(null=True)
     s3_key = UnicodeAttribute()
     object_etag = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)
@@ -64,6 +69,9 @@ class ImportItem(TableModel):
             "errors": self.errors or [],
             "errors_total": self.errors_total,
             "mapping_id": self.mapping_id,
+            "target": self.target,
+            "analysis": self.analysis,
+            "mapping_used": self.mapping_used,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "started_at": self.started_at,
@@ -94,6 +102,9 @@ def create_import(
     s3_key: str | None = None,
     mapping: dict | None = None,
     mapping_id: str | None = None,
+    target: str | None = None,
+    has_headers: bool | None = None,
+    save_mapping_as: str | None = None,
 ) -> tuple[ImportItem, bool]:
     """Create the record (``import_id`` given: only if absent); returns it and whether it is new."""
     bind()
@@ -112,6 +123,9 @@ def create_import(
         s3_key=s3_key or upload_key(tenant_id, import_id, file_name),
         mapping=mapping,
         mapping_id=mapping_id,
+        target=target,
+        has_headers=has_headers,
+        save_mapping_as=save_mapping_as,
         created_by=by,
         created_at=now,
         updated_at=now,
@@ -155,7 +169,7 @@ def claim_import(item: ImportItem, *, owner: str, etag: str | None) -> bool:
     A conditional write, so two deliveries of one notification cannot both run it.
     """
     condition = (ImportItem.status == "queued") | (
-        (ImportItem.status == "running") & (ImportItem.owner == owner)
+        ImportItem.status.is_in("running", "analyzing") & (ImportItem.owner == owner)
     )
     actions = [
         ImportItem.status.set("running"),
@@ -174,6 +188,27 @@ def save_progress(item: ImportItem, *, owner: str, **values: Any) -> bool:
     actions = [getattr(ImportItem, k).set(v) for k, v in values.items()]
     actions.append(ImportItem.updated_at.set(now_iso()))
     return _update(item, actions, ImportItem.owner == owner)
+
+
+def await_mapping(
+    item: ImportItem, *, owner: str, analysis: dict[str, Any], message: str | None = None
+) -> bool:
+    """Park an own-format import at ``needs_mapping`` with what the user needs to choose one."""
+    actions = [
+        ImportItem.status.set("needs_mapping"),
+        ImportItem.message.set(message),
+        ImportItem.analysis.set(analysis),
+        ImportItem.owner.remove(),
+        ImportItem.updated_at.set(now_iso()),
+    ]
+    return _update(item, actions, ImportItem.owner == owner)
+
+
+def queue_with_mapping(item: ImportItem, **values: Any) -> bool:
+    """needs_mapping → queued with the chosen mapping; False if it was not waiting for one."""
+    actions = [getattr(ImportItem, k).set(v) for k, v in values.items() if v is not None]
+    actions += [ImportItem.status.set("queued"), ImportItem.updated_at.set(now_iso())]
+    return _update(item, actions, ImportItem.status == "needs_mapping")
 
 
 def finish_import(item: ImportItem, *, owner: str | None, status: str, **values: Any) -> bool:

@@ -184,7 +184,10 @@ def test_test_events_other_prefixes_and_follow_ons():
     assert messages_of(body("results/t/i/results.json")) == []
     assert messages_of(body("drops/t/template/results/x.xlsx.results.json")) == []
     assert messages_of(body("drops/t/template/week+1.xlsx")) == [
-        FileDropped("t", "drops/t/template/week 1.xlsx", "week 1.xlsx", 1, None)
+        FileDropped("t", "drops/t/template/week 1.xlsx", "week 1.xlsx", 1, None, "template")
+    ]
+    assert messages_of(body("drops/t/MYOB+cards/a.csv")) == [
+        FileDropped("t", "drops/t/MYOB cards/a.csv", "a.csv", 1, None, "MYOB cards")
     ]
     follow_on = json.dumps({"kind": "continue", "tenant_id": "t", "import_id": "i", "owner": "o"})
     assert messages_of(follow_on) == [ContinueImport("t", "i", "o")]

@@ -1,0 +1,43 @@
+"""Own-format rows: a table and a mapping become SheetRows that name their original columns."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.imports.mapping import parse_mapping
+from chalicelib.imports.own_format import read_own_format
+from chalicelib.imports.sources import read_table
+from chalicelib.imports.workbook_safety import FileRejected
+
+CSV = "Title\r\n\r\nClient,Ph,Street\r\nAcme,398765432,12 Smith St\r\n,,\r\nBeta,,\r\n"
+MAPPING = {
+    "columns": [
+        {"source": "Client", "field": "name"},
+        {"source": "Ph", "field": "phone"},
+        {"source": "Street", "field": "site_address.line1"},
+    ]
+}
+
+
+@pytest.fixture
+def table(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(CSV.encode("cp1252"))
+    return read_table(str(path), "a.csv")
+
+
+def test_rows_keep_file_row_numbers_restore_phones_and_name_original_columns(table):
+    mapping = parse_mapping(MAPPING, table.headers)
+    (layout,), rows = read_own_format(table, mapping, "a.csv", max_rows=10)
+    assert [(r.row, r.fields) for r in rows] == [
+        (4, {"name": "Acme", "phone": "0398765432", "site_address.line1": "12 Smith St"}),
+        (6, {"name": "Beta"}),
+    ]
+    assert layout.label_of("phone") == "Ph"
+    assert layout.headers == ("Client", "Ph", "Street")
+
+
+def test_more_rows_than_allowed_reject_the_file(table):
+    mapping = parse_mapping(MAPPING, table.headers)
+    with pytest.raises(FileRejected):
+        read_own_format(table, mapping, "a.csv", max_rows=1)
