@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,26 +51,41 @@ def connection() -> Connection:
     return Connection(region=settings.region, host=settings.aws_endpoint_url)
 
 
+CONFLICT_RETRIES = 4
+
+
 def transact(ops: Sequence[Op]) -> None:
-    """Write every op or none; a failed condition raises the op's domain error."""
+    """Write every op or none; a failed condition raises the op's domain error.
+
+    DynamoDB cancels a transaction that collides with another on the same item
+    ("TransactionConflict"); that is retried with backoff, so the loser of a race
+    re-runs and meets the winner's condition (a 409), never a 500.
+    """
     bind()
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            for op in ops:
-                if op.action == "save":
-                    tx.save(op.model, condition=op.condition)
-                elif op.action == "delete":
-                    tx.delete(op.model, condition=op.condition)
-                else:
-                    tx.condition_check(
-                        type(op.model), op.model.pk, op.model.sk, condition=op.condition
-                    )
-    except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons or []
-        for op, reason in zip(ops, reasons, strict=False):
-            if reason is not None and reason.code == "ConditionalCheckFailed" and op.on_fail:
-                raise op.on_fail() from exc
-        raise
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            _write(ops)
+            return
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            for op, reason in zip(ops, reasons, strict=False):
+                if reason is not None and reason.code == "ConditionalCheckFailed" and op.on_fail:
+                    raise op.on_fail() from exc
+            codes = {r.code for r in reasons if r is not None}
+            if "TransactionConflict" not in codes or attempt == CONFLICT_RETRIES:
+                raise
+            time.sleep(0.02 * 2**attempt * (1 + random.random()))
+
+
+def _write(ops: Sequence[Op]) -> None:
+    with TransactWrite(connection=connection()) as tx:
+        for op in ops:
+            if op.action == "save":
+                tx.save(op.model, condition=op.condition)
+            elif op.action == "delete":
+                tx.delete(op.model, condition=op.condition)
+            else:
+                tx.condition_check(type(op.model), op.model.pk, op.model.sk, condition=op.condition)
 
 
 def claim_ops(
