@@ -8,6 +8,7 @@ from chalice import Chalice
 def register_api(app: Chalice) -> None:
     from chalicelib.api.auth import auth_blueprint
     from chalicelib.api.customers import api as customers
+    from chalicelib.api.exports import api as exports
     from chalicelib.api.imports import api as imports
     from chalicelib.api.mappings import api as mappings
     from chalicelib.api.middleware import problem_middleware
@@ -18,4 +19,5 @@ def register_api(app: Chalice) -> None:
     app.register_blueprint(customers.blueprint, url_prefix="/v1")
     app.register_blueprint(imports.blueprint, url_prefix="/v1")
     app.register_blueprint(mappings.blueprint, url_prefix="/v1")
+    app.register_blueprint(exports.blueprint, url_prefix="/v1")
     app.register_middleware(problem_middleware, "http")

@@ -43,7 +43,15 @@ class ContinueImport:
     owner: str
 
 
-Message = UploadArrived | FileDropped | ContinueImport
+@dataclass(frozen=True)
+class ExportRequested:
+    """POST /v1/exports queued an export: write its workbook (chalicelib.imports.export)."""
+
+    tenant_id: str
+    export_id: str
+
+
+Message = UploadArrived | FileDropped | ContinueImport | ExportRequested
 
 
 def messages_of(sqs_record_body: str) -> list[Message]:
@@ -57,6 +65,8 @@ def messages_of(sqs_record_body: str) -> list[Message]:
         return []
     if body.get("kind") == "continue":
         return [ContinueImport(body["tenant_id"], body["import_id"], body["owner"])]
+    if body.get("kind") == "export":
+        return [ExportRequested(body["tenant_id"], body["export_id"])]
     if body.get("Event") == "s3:TestEvent":
         return []
     found: list[Message] = []

@@ -16,6 +16,7 @@ from chalicelib import aws
 from chalicelib.domain.errors import NotFound
 from chalicelib.imports.events import (
     ContinueImport,
+    ExportRequested,
     FileDropped,
     UploadArrived,
     continue_body,
@@ -74,6 +75,10 @@ class Runner:
             return
         if isinstance(message, UploadArrived):
             self.run(message.tenant_id, message.import_id, owner=owner, context=context)
+        if isinstance(message, ExportRequested):
+            from chalicelib.imports.export import run_export
+
+            run_export(message.tenant_id, message.export_id, owner=owner, s3=self.s3)
 
     def _run_drop(self, message: FileDropped, *, owner: str, context: Any) -> None:
         """A partner's file: the template, or their own format with the saved mapping named."""

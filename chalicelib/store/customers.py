@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
@@ -309,6 +309,13 @@ def load_customer_index(tenant_id: str) -> list[IndexedCustomer]:
                 )
             )
     return found
+
+
+def iter_customers(tenant_id: str, status: str = "active") -> Iterator[dict[str, Any]]:
+    """The tenant's customers of ``status``, streamed page by page from a gsi1 Query."""
+    bind()
+    for item in CustomerItem.gsi1.query(_list_pk(tenant_id, status)):
+        yield item.to_record()
 
 
 def reserve_customer_numbers(tenant_id: str, count: int = 1) -> list[str]:

@@ -1,0 +1,237 @@
+"""Exports the register as one workbook in the template's format, so it can be imported again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.imports.fields import TARGETS, ImportField, fields_for
+from chalicelib.imports.rows import SHEET_TARGETS, customer_sheet_name
+
+log = logging.getLogger("sitebook.exports")
+
+# Catalog keys whose cell holds a lookup's name: key → (record attribute, lookup kind).
+LOOKUP_COLUMNS = {
+    "customer_type": ("customer_type_id", "customer-types"),
+    "lead_source": ("lead_source_id", "lead-sources"),
+    "payment_term": ("payment_term_id", "payment-terms"),
+    "price_level": ("price_level_id", "price-levels"),
+    "role": ("role_id", "contact-roles"),
+    "equipment_type": ("equipment_type_id", "equipment-types"),
+}
+
+
+@dataclass
+class Names:
+    """Ids → what a template cell says: lookup and user names, customers' import ID or name."""
+
+    lookups: dict[str, dict[str, str]] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)
+    customers: dict[str, str] = field(default_factory=dict)
+
+    def remember_customer(self, record: Mapping[str, Any]) -> None:
+        # The import ID is the stabler key; a name is unique per tenant too.
+        self.customers[record["id"]] = record.get("import_id") or record["name"]
+
+
+def cell_value(f: ImportField, record: Mapping[str, Any], names: Names) -> Any:
+    """What the template column ``f`` holds for ``record``, in the form the importer reads."""
+    if f.key in LOOKUP_COLUMNS:
+        attribute, kind = LOOKUP_COLUMNS[f.key]
+        return names.lookups.get(kind, {}).get(record.get(attribute) or "")
+    if f.key == "assigned_user":
+        return names.users.get(record.get("assigned_user_id") or "")
+    if f.key == "customer":
+        return names.customers.get(record.get("customer_id") or "")
+    if f.key == "billing_customer":
+        billed_to = (record.get("billing") or {}).get("billing_customer_id")
+        return names.customers.get(billed_to) if billed_to else None
+    value: Any = record
+    for part in f.key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if f.type == "boolean":
+        return None if value is None else ("Yes" if value else "No")
+    if f.type == "date" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _rows(fields: list[ImportField], records: Iterable[Mapping], names: Names) -> Iterator[list]:
+    for record in records:
+        yield [cell_value(f, record, names) for f in fields]
+
+
+@dataclass
+class Register:
+    """Where an export reads from: injected so tests and the worker share one code path."""
+
+    customers: Callable[[], Iterable[dict[str, Any]]]
+    contacts: Callable[[str], Iterable[dict[str, Any]]]
+    equipment: Callable[[str], Iterable[dict[str, Any]]]
+
+
+def write_export(
+    path: str | os.PathLike[str],
+    register: Register,
+    names: Names,
+    *,
+    customer_label: str = "Customer",
+    targets: Iterable[str] = TARGETS,
+) -> dict[str, int]:
+    """Stream the register to ``path`` as a template workbook; returns rows written per target.
+
+    Customers are read twice (Customers, then Sites); the first pass also remembers each
+    customer's reference (a Customers sheet holds no billing links: those rows are Sites), so
+    only ids and short names stay in memory, never the records.
+    """
+    from chalicelib.imports.workbook_writer import SheetSpec, write_workbook
+
+    wanted = [t for t in TARGETS if t in set(targets)]
+    counts = dict.fromkeys(wanted, 0)
+    sheet_names = {"customers": customer_sheet_name(customer_label)}
+    sheet_names.update({target: sheet for sheet, target in SHEET_TARGETS.items()})
+
+    def learn_references() -> None:
+        if not names.customers:  # the Customers sheet was not written first: one pass now
+            for record in register.customers():
+                names.remember_customer(record)
+
+    def customers(billed: bool, target: str) -> Iterator[dict[str, Any]]:
+        if billed:
+            learn_references()
+        for record in register.customers():
+            names.remember_customer(record)
+            if bool((record.get("billing") or {}).get("billing_customer_id")) is billed:
+                counts[target] += 1
+                yield record
+
+    def children(read: Callable[[str], Iterable[dict]], target: str) -> Iterator[dict]:
+        learn_references()
+        for customer_id in list(names.customers):
+            for record in read(customer_id):
+                counts[target] += 1
+                yield record
+
+    sources = {
+        "customers": lambda: customers(False, "customers"),
+        "sites": lambda: customers(True, "sites"),
+        "contacts": lambda: children(register.contacts, "contacts"),
+        "equipment": lambda: children(register.equipment, "equipment"),
+    }
+    sheets = []
+    for target in wanted:
+        fields = fields_for(target, customer_label)
+        sheets.append(
+            SheetSpec(
+                name=sheet_names[target],
+                headers=[f.label for f in fields],
+                rows=_rows(fields, sources[target](), names),
+            )
+        )
+    write_workbook(path, sheets)
+    return counts
+
+
+def tenant_names(tenant_id: str) -> Names:
+    """Every lookup (archived ones too: old records still name them) and user, by id."""
+    from chalicelib.store.lookups import all_lookups
+    from chalicelib.store.users import all_users
+
+    kinds = {kind for _, kind in LOOKUP_COLUMNS.values()}
+    return Names(
+        lookups={kind: {i.id: i.name for i in all_lookups(tenant_id, kind)} for kind in kinds},
+        users={u.id: u.name for u in all_users(tenant_id)},
+    )
+
+
+def tenant_register(tenant_id: str) -> Register:
+    """Active customers (gsi1 Query) and each one's contacts and equipment (a partition Query)."""
+    from chalicelib.store.customers import iter_customers
+    from chalicelib.store.exports import iter_contacts, iter_equipment
+
+    return Register(
+        customers=lambda: iter_customers(tenant_id, "active"),
+        contacts=lambda customer_id: iter_contacts(tenant_id, customer_id),
+        equipment=lambda customer_id: iter_equipment(tenant_id, customer_id),
+    )
+
+
+def run_export(tenant_id: str, export_id: str, *, owner: str, s3: Any = None) -> None:
+    """Produce an export's workbook in S3 and finish its record; a repeat delivery does nothing.
+
+    The import worker calls this for an ``export`` message; tests may call it directly.
+    """
+    from chalicelib import aws
+    from chalicelib.domain.errors import NotFound
+    from chalicelib.settings import get_settings
+    from chalicelib.store import exports as records
+    from chalicelib.store.tenant_settings import get_tenant_settings
+
+    try:
+        item = records.get_export(tenant_id, export_id)
+    except NotFound:
+        log.warning("export %s/%s: no such export; message ignored", tenant_id, export_id)
+        return
+    if item.status in records.FINISHED or not records.claim_export(item, owner=owner):
+        return
+    s3 = s3 or aws.client("s3")
+    label = get_tenant_settings(tenant_id).customer_label
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, records.FILE_NAME)
+            counts = write_export(
+                path,
+                tenant_register(tenant_id),
+                tenant_names(tenant_id),
+                customer_label=label,
+                targets=item.targets or TARGETS,
+            )
+            s3.upload_file(path, get_settings().bucket_name, item.s3_key)
+    except Exception:
+        log.exception("export %s/%s failed", tenant_id, export_id)
+        records.finish_export(
+            item, owner=owner, status="failed", message="The export failed; please try again."
+        )
+        return
+    records.finish_export(item, owner=owner, status="succeeded", counts=counts)
+
+
+def export_body(tenant_id: str, export_id: str) -> str:
+    """The import queue message that makes the worker run an export."""
+    return json.dumps({"kind": "export", "tenant_id": tenant_id, "export_id": export_id})
+
+
+def request_export(tenant_id: str, user_id: str | None, targets: list[str] | None) -> dict:
+    """Create the export record and queue it for the worker (an API call has only 30 s)."""
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+    from chalicelib.store import exports as records
+
+    chosen = [t for t in TARGETS if t in set(targets or TARGETS)]
+    item = records.create_export(tenant_id, targets=chosen, by=user_id)
+    aws.client("sqs").send_message(
+        QueueUrl=get_settings().import_queue_url, MessageBody=export_body(tenant_id, item.id)
+    )
+    return export_status(tenant_id, item.id, item=item)
+
+
+def export_status(tenant_id: str, export_id: str, *, item: Any = None) -> dict[str, Any]:
+    """The export record, with a presigned download link once its workbook is written."""
+    from chalicelib.imports.service import _download_url, _expiry
+    from chalicelib.store import exports as records
+
+    item = item or records.get_export(tenant_id, export_id)
+    data = item.to_dict()
+    done = item.status == "succeeded"
+    data["url"] = _download_url(item.s3_key, records.FILE_NAME) if done else None
+    data["expires_at"] = _expiry() if done else None
+    return data

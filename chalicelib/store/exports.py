@@ -1,0 +1,136 @@
+"""Export records: one per export, with its status, row counts and the workbook's S3 key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.store.base import TableModel, bind, new_id, now_iso
+from chalicelib.store.customers import customer_pk
+
+FINISHED = ("succeeded", "failed")
+FILE_NAME = "sitebook-export.xlsx"
+
+
+class ExportItem(TableModel):
+    """pk ``<tenant>#EXPORT``, sk ``<id>``."""
+
+    id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    targets = JSONAttribute(default=list)
+    status = UnicodeAttribute(default="queued")
+    message = UnicodeAttribute(null=True)
+    counts = JSONAttribute(default=dict)
+    s3_key = UnicodeAttribute()
+    owner = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "message": self.message,
+            "targets": list(self.targets or []),
+            "counts": self.counts or {},
+            "file_name": FILE_NAME,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "finished_at": self.finished_at,
+        }
+
+
+def _pk(tenant_id: str) -> str:
+    return f"{tenant_id}#EXPORT"
+
+
+def export_key(tenant_id: str, export_id: str) -> str:
+    return f"exports/{tenant_id}/{export_id}/{FILE_NAME}"
+
+
+def create_export(tenant_id: str, *, targets: list[str], by: str | None) -> ExportItem:
+    bind()
+    export_id, now = new_id(), now_iso()
+    item = ExportItem(
+        _pk(tenant_id),
+        export_id,
+        entity="export",
+        id=export_id,
+        tenant_id=tenant_id,
+        targets=targets,
+        s3_key=export_key(tenant_id, export_id),
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+    item.save(condition=ExportItem.pk.does_not_exist())
+    return item
+
+
+def get_export(tenant_id: str, export_id: str) -> ExportItem:
+    bind()
+    try:
+        return ExportItem.get(_pk(tenant_id), export_id, consistent_read=True)
+    except ExportItem.DoesNotExist:
+        raise NotFound("No export with that id.") from None
+
+
+def claim_export(item: ExportItem, *, owner: str) -> bool:
+    """queued → running for ``owner`` (or a retry by the same owner): one delivery runs it."""
+    condition = (ExportItem.status == "queued") | (
+        (ExportItem.status == "running") & (ExportItem.owner == owner)
+    )
+    actions = [
+        ExportItem.status.set("running"),
+        ExportItem.owner.set(owner),
+        ExportItem.updated_at.set(now_iso()),
+    ]
+    return _update(item, actions, condition)
+
+
+def finish_export(item: ExportItem, *, owner: str, status: str, **values: Any) -> bool:
+    now = now_iso()
+    actions = [getattr(ExportItem, k).set(v) for k, v in values.items()]
+    actions += [
+        ExportItem.status.set(status),
+        ExportItem.updated_at.set(now),
+        ExportItem.finished_at.set(now),
+    ]
+    return _update(item, actions, ExportItem.owner == owner)
+
+
+def _update(item: ExportItem, actions: list, condition: Any) -> bool:
+    bind()
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def iter_contacts(tenant_id: str, customer_id: str) -> Iterator[dict[str, Any]]:
+    """A customer's contacts: one Query on its partition, ``sk`` beginning ``CONTACT#``."""
+    from chalicelib.store.contacts import PREFIX, ContactItem
+
+    bind()
+    pk = customer_pk(tenant_id, customer_id)
+    for item in ContactItem.query(pk, ContactItem.sk.startswith(PREFIX)):
+        yield item.to_record()
+
+
+def iter_equipment(tenant_id: str, customer_id: str) -> Iterator[dict[str, Any]]:
+    """A customer's equipment: one Query on its partition, ``sk`` beginning ``EQUIP#``."""
+    from chalicelib.store.equipment import PREFIX, EquipmentItem
+
+    bind()
+    pk = customer_pk(tenant_id, customer_id)
+    for item in EquipmentItem.query(pk, EquipmentItem.sk.startswith(PREFIX)):
+        yield item.to_record()

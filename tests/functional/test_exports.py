@@ -1,0 +1,201 @@
+"""Exports: the register written as a template workbook that imports back to the same records."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tests.functional.test_template_import import (
+    FakeContext,
+    deliver,
+    record,
+    runner,
+    s3_bytes,
+    stored,
+)
+
+FORMULA = '=HYPERLINK("http://evil.example","Click me")'
+
+REGISTER = {
+    "customers": [
+        {"Customer Name": "Acme Property Management", "Import ID": "PM-1",
+         "Customer Number": "C000777", "Company Name": "Acme Pty Ltd",
+         "Customer Type": "Property Manager", "Lead Source": "Referral",
+         "Payment Term": "30 EOM", "Assigned User": "Ann Manager", "Phone": "0398765432",
+         "Email": "accounts@acme.example", "Billing Address Line 1": "PO Box 1",
+         "Billing Suburb": "Melbourne", "Billing State": "VIC", "Billing Postcode": "3000",
+         "On Hold": "Yes", "Notes": "Keys at reception"},
+        {"Customer Name": FORMULA, "Mobile": "0412345678"},
+        {"First Name": "Jo", "Last Name": "Citizen"},
+    ],
+    "sites": [
+        {"Customer Name": "12 Smith St", "Billing Customer": "PM-1", "Site Address Line 1":
+         "12 Smith St", "Site Suburb": "Carlton", "Site State": "VIC", "Site Postcode": "3053",
+         "Care Of": "Accounts", "Send Invoices To Billing Customer": "Yes"},
+        {"Customer Name": "Unit 4", "Billing Customer": "Jo Citizen"},
+    ],
+    "contacts": [
+        {"Customer Import ID or Name": "PM-1", "First Name": "Sam", "Last Name": "Lee",
+         "Email": "sam@acme.example", "Role": "Property Manager", "Default Contact": "Yes"},
+        {"Customer Import ID or Name": FORMULA, "First Name": "-Dash", "Phone": "0398765432"},
+    ],
+    "equipment": [
+        {"Customer Import ID or Name": "12 Smith St", "Equipment Name": "Hot water unit",
+         "Equipment Number": "HW-1", "Equipment Type": "Hot Water", "Make": "Rheem",
+         "Installation Date": "2020-01-31", "Warranty Expiry": "2030-01-31"},
+    ],
+}  # fmt: skip
+
+
+def prepare_tenant(api) -> None:
+    """What must exist before a file may name it: payment terms and users."""
+    term = {"name": "30 EOM", "due_days": 30, "due_basis": "end_of_month"}
+    assert api.post("/v1/lookups/payment-terms", term).status == 201
+    assert api.post("/v1/users", {"name": "Ann Manager", "email": "ann@example.com"}).status == 201
+
+
+def import_file(api, aws, path, tmp_path, message_id: str) -> dict:
+    from chalicelib import aws as clients
+
+    created = api.post("/v1/imports", {"file_name": path.name})
+    key = created.json["upload"]["fields"]["key"]
+    clients.client("s3").upload_file(str(path), aws.names.bucket, key)
+    deliver(key, message_id=message_id)
+    return record(api, created.json["id"])
+
+
+def run_queued_exports(aws) -> int:
+    """Hand the queue's export messages to the worker, as the Lambda would receive them."""
+    from chalicelib import aws as clients
+
+    sqs = clients.client("sqs")
+    got = sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    got = [m for m in got if '"kind": "export"' in m["Body"]]  # uploads notified the queue too
+    for message in got:
+        event = {"Records": [{"messageId": message["MessageId"], "body": message["Body"]}]}
+        runner().handle_event(event, FakeContext())
+    return len(got)
+
+
+def export_now(api, aws, body=None) -> dict:
+    created = api.post("/v1/exports", body or {})
+    assert created.status == 202, created.json
+    assert created.json["status"] == "queued" and created.json["url"] is None
+    assert run_queued_exports(aws) == 1
+    done = api.get(f"/v1/exports/{created.json['id']}")
+    assert done.status == 200 and done.json["status"] == "succeeded", done.json
+    return done.json
+
+
+def comparable(api) -> dict:
+    """The register with ids replaced by what a person sees: names of lookups and customers."""
+    index = stored(api.tenant)
+    lookups = {
+        item["id"]: item["name"]
+        for kind in (
+            "customer-types",
+            "lead-sources",
+            "payment-terms",
+            "contact-roles",
+            "equipment-types",
+        )
+        for item in api.get(f"/v1/lookups/{kind}").json["items"]
+    }
+    users = {u["id"]: u["name"] for u in api.get("/v1/users").json["items"]}
+    names = {c["id"]: c["name"] for c in index.customers.values()}
+    dropped = ("id", "version", "created_at", "updated_at", "created_by", "updated_by")
+
+    def plain(record: dict) -> dict:
+        out = {k: v for k, v in record.items() if k not in dropped}
+        for key, value in record.items():
+            if key.endswith("_id") and key != "import_id" and value:
+                out[key] = names.get(value) or lookups.get(value) or users.get(value)
+        if out.get("billing"):
+            billing = dict(out["billing"])
+            billing["billing_customer_id"] = names.get(billing.get("billing_customer_id"))
+            out["billing"] = billing
+        return out
+
+    return {
+        "customers": sorted((plain(c) for c in index.customers.values()), key=str),
+        "contacts": sorted((plain(c) for c in index.contacts.values()), key=str),
+        "equipment": sorted((plain(e) for e in index.equipment.values()), key=str),
+    }
+
+
+def test_an_export_imports_into_an_empty_tenant_as_the_same_records(api, aws, tmp_path):
+    from chalicelib.imports.template import write_filled_template
+
+    prepare_tenant(api)
+    source = tmp_path / "register.xlsx"
+    write_filled_template(source, REGISTER)
+    assert import_file(api, aws, source, tmp_path, "m-1")["status"] == "succeeded"
+
+    done = export_now(api, aws)
+
+    assert done["counts"] == {"customers": 3, "sites": 2, "contacts": 2, "equipment": 1}
+    exported = tmp_path / "exported.xlsx"
+    exported.write_bytes(s3_bytes(done["url"]))
+    other = api.as_(tenant=f"{api.tenant}-copy")
+    prepare_tenant(other)
+    result = import_file(other, aws, exported, tmp_path, "m-2")
+    assert result["status"] == "succeeded", result["errors"]
+    copy = comparable(other)
+    assert copy == comparable(api)
+    by_name = {c["name"]: c for c in copy["customers"]}
+    assert by_name["12 Smith St"]["billing"]["billing_customer_id"] == "Acme Property Management"
+    assert by_name["Acme Property Management"]["payment_term_id"] == "30 EOM"
+    assert by_name["Acme Property Management"]["assigned_user_id"] == "Ann Manager"
+    assert by_name["Acme Property Management"]["customer_number"] == "C000777"
+    assert by_name[FORMULA]["mobile_e164"] == "+61412345678"
+    assert len(copy["contacts"]) == 2 and copy["equipment"][0]["warranty_expiry"] == "2030-01-31"
+
+
+def test_the_export_has_the_template_headers_and_formulas_stay_text(api, aws, tmp_path):
+    from openpyxl import load_workbook
+
+    from chalicelib.imports.fields import fields_for
+
+    prepare_tenant(api)
+    source = tmp_path / "register.xlsx"
+    from chalicelib.imports.template import write_filled_template
+
+    write_filled_template(source, REGISTER)
+    import_file(api, aws, source, tmp_path, "m-1")
+
+    data = s3_bytes(export_now(api, aws)["url"])
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    assert book.sheetnames == ["Customers", "Sites", "Contacts", "Equipment"]
+    targets = ("customers", "sites", "contacts", "equipment")
+    for sheet, target in zip(book.sheetnames, targets, strict=True):
+        header = next(book[sheet].iter_rows(max_row=1, values_only=True))
+        assert list(header) == [f.label for f in fields_for(target)]
+    names = [row[0] for row in book["Customers"].iter_rows(min_row=2, values_only=True)]
+    assert FORMULA in names
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(b"<f>" in archive.read(n) for n in sheets)
+
+
+def test_an_export_of_some_targets_writes_only_their_sheets(api, aws, tmp_path):
+    from openpyxl import load_workbook
+
+    done = export_now(api, aws, {"targets": ["contacts"]})
+
+    book = load_workbook(io.BytesIO(s3_bytes(done["url"])), read_only=True)
+    assert book.sheetnames == ["Contacts"] and done["counts"] == {"contacts": 0}
+
+
+def test_exports_are_fenced_by_tenant_and_a_repeat_delivery_does_nothing(api, aws):
+    created = api.post("/v1/exports", {}).json
+    assert api.as_(tenant="someone-else").get(f"/v1/exports/{created['id']}").status == 404
+    assert api.get("/v1/exports/no-such-export").status == 404
+    assert api.post("/v1/exports", {"targets": ["invoices"]}).status == 422
+
+    from chalicelib.imports.export import run_export
+
+    run_export(api.tenant, created["id"], owner="first")
+    first = api.get(f"/v1/exports/{created['id']}").json
+    run_export(api.tenant, created["id"], owner="again")
+    assert api.get(f"/v1/exports/{created['id']}").json["finished_at"] == first["finished_at"]
