@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.values import (
+from .errors import FieldError, ValidationFailed
+from .values import (
     InvalidValue,
     clean_text,
     is_blank,

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.values import (
+from .errors import FieldError, ValidationFailed
+from .values import (
     InvalidValue,
     clean_text,
     is_blank,

@@ -6,13 +6,13 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain.addresses import normalize_address
-from chalicelib.domain.custom_fields import CustomFieldDefinition, validate_custom_values
-from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.names import derive_customer_name
-from chalicelib.domain.search import search_tokens
-from chalicelib.domain.tenant_settings import TenantSettings
-from chalicelib.domain.values import (
+from .addresses import normalize_address
+from .custom_fields import CustomFieldDefinition, validate_custom_values
+from .errors import FieldError, ValidationFailed
+from .names import derive_customer_name
+from .search import search_tokens
+from .tenant_settings import TenantSettings
+from .values import (
     InvalidValue,
     clean_text,
     is_blank,

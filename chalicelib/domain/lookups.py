@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
+from .errors import FieldError, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
