@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -20,7 +20,6 @@ from chalicelib.settings import Settings, get_settings
 # Every partition key starts with "<tenant>#", so an IAM dynamodb:LeadingKeys
 # condition of "${tenant}#*" can fence a tenant. The GSIs are generic: each entity
 # says what its gsiNpk/gsiNsk hold (docs/access-patterns.md keeps the table).
-INDEXES = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5")
 
 
 class Gsi1(GlobalSecondaryIndex):
@@ -168,9 +167,6 @@ def decode_cursor(cursor: str | None, *, partition: tuple[str, str]) -> dict[str
     if not isinstance(key, dict) or key.get(attr, {}).get("S") != value:
         raise BadRequest("The cursor is not valid for this list; start again without it.")
     return key
-
-
-M = TypeVar("M", bound=Model)
 
 
 def query_page(

@@ -8,10 +8,16 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from chalicelib.domain.customers import CONTACT_FIELDS, References, prepare_contact
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
-from chalicelib.store.base import VersionedModel, bind, new_id, now_iso, query_page
-from chalicelib.store.customers import CustomerItem, customer_pk, require_customer
+from chalicelib.store.base import VersionedModel, bind, new_id, now_iso
+from chalicelib.store.customers import (
+    CustomerItem,
+    customer_pk,
+    get_child,
+    list_children,
+    require_customer,
+)
 from chalicelib.store.lookups import all_lookups
-from chalicelib.store.records import Op, get_or_404, stale, transact, version_matches
+from chalicelib.store.records import Op, stale, transact, version_matches
 from chalicelib.store.tenant_settings import get_tenant_settings
 
 PREFIX = "CONTACT#"
@@ -73,20 +79,11 @@ def _parent_check(parent: CustomerItem) -> Op:
 def list_contacts(
     tenant_id: str, customer_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    require_customer(tenant_id, customer_id)
-    pk = customer_pk(tenant_id, customer_id)
-    items, nxt = query_page(
-        lambda **kw: ContactItem.query(pk, ContactItem.sk.startswith(PREFIX), **kw),
-        limit=limit,
-        cursor=cursor,
-        partition=("pk", pk),
-    )
-    return [item.to_record() for item in items], nxt
+    return list_children(ContactItem, PREFIX, tenant_id, customer_id, limit=limit, cursor=cursor)
 
 
 def get_contact(tenant_id: str, customer_id: str, contact_id: str) -> ContactItem:
-    pk = customer_pk(tenant_id, customer_id)
-    return get_or_404(ContactItem, pk, PREFIX + contact_id, "contact")
+    return get_child(ContactItem, PREFIX, tenant_id, customer_id, contact_id, "contact")
 
 
 def create_contact(tenant_id: str, customer_id: str, data: dict, by: str | None) -> dict:

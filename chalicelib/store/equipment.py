@@ -8,10 +8,15 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.domain.customers import EQUIPMENT_FIELDS, References, prepare_equipment
 from chalicelib.domain.errors import Conflict, FieldError, NotFound
-from chalicelib.store.base import VersionedModel, new_id, now_iso, query_page
-from chalicelib.store.customers import CustomerItem, customer_pk, require_customer
+from chalicelib.store.base import VersionedModel, new_id, now_iso
+from chalicelib.store.customers import (
+    CustomerItem,
+    get_child,
+    list_children,
+    require_customer,
+)
 from chalicelib.store.lookups import all_lookups
-from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact, version_matches
+from chalicelib.store.records import Op, claim_ops, stale, transact, version_matches
 from chalicelib.store.tenant_settings import get_tenant_settings
 
 PREFIX = "EQUIP#"
@@ -67,20 +72,11 @@ def _references(tenant_id: str) -> References:
 def list_equipment(
     tenant_id: str, customer_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    require_customer(tenant_id, customer_id)
-    pk = customer_pk(tenant_id, customer_id)
-    items, nxt = query_page(
-        lambda **kw: EquipmentItem.query(pk, EquipmentItem.sk.startswith(PREFIX), **kw),
-        limit=limit,
-        cursor=cursor,
-        partition=("pk", pk),
-    )
-    return [item.to_record() for item in items], nxt
+    return list_children(EquipmentItem, PREFIX, tenant_id, customer_id, limit=limit, cursor=cursor)
 
 
 def get_equipment(tenant_id: str, customer_id: str, equipment_id: str) -> EquipmentItem:
-    pk = customer_pk(tenant_id, customer_id)
-    return get_or_404(EquipmentItem, pk, PREFIX + equipment_id, "equipment")
+    return get_child(EquipmentItem, PREFIX, tenant_id, customer_id, equipment_id, "equipment")
 
 
 def create_equipment(tenant_id: str, customer_id: str, data: dict, by: str | None) -> dict:
