@@ -124,9 +124,21 @@ def test_generated_numbers_skip_one_taken_by_hand(api):
     assert create(api, name="Auto")["customer_number"] == "C000002"
 
 
-def test_two_concurrent_creates_of_one_name_give_one_customer(api):
+def test_two_concurrent_creates_of_one_name_give_one_customer(api, monkeypatch):
+    from moto.dynamodb.models import DynamoDBBackend
+
     from chalicelib.domain.errors import Conflict
     from chalicelib.store.customers import create_customer
+
+    # DynamoDB runs each transaction atomically; moto's in-process backend does not
+    # (it snapshots and restores whole tables without a lock), so give it that lock.
+    real, lock = DynamoDBBackend.transact_write_items, threading.Lock()
+
+    def atomic(self, *args, **kwargs):
+        with lock:
+            return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", atomic)
 
     barrier, outcomes = threading.Barrier(2), []
 
