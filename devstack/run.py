@@ -41,8 +41,10 @@ class LocalStack:
     api_port: int = 8000
     moto_port: int = 5005
     log_dir: str | None = None
+    pump_lease_seconds: int | None = None
     processes: list[subprocess.Popen] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    commands: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -53,11 +55,14 @@ class LocalStack:
         return f"http://127.0.0.1:{self.moto_port}"
 
     def _spawn(self, name: str, *args: str, quiet: bool = False) -> subprocess.Popen:
+        mode = "a" if name in self.commands else "w"  # a restart's log follows its predecessor's
+        self.commands[name] = (args, quiet)
         out = None
         if self.log_dir or quiet:
             folder = self.log_dir or str(LOCAL_DIR)
             os.makedirs(folder, exist_ok=True)
-            out = open(os.path.join(folder, f"{name}.log"), "w")  # noqa: SIM115 - lives with the process
+            # Appended, so a restarted process's log follows its predecessor's.
+            out = open(os.path.join(folder, f"{name}.log"), "a")  # noqa: SIM115 - lives with the process
         process = subprocess.Popen(
             [sys.executable, *args],
             cwd=ROOT,
@@ -87,7 +92,8 @@ class LocalStack:
             queue_url = self._create_resources(seed=seed)
             self.env["IMPORT_QUEUE_URL"] = queue_url
             self._spawn("api", "-m", "devstack.serve", "--port", str(self.api_port))
-            self._spawn("pump", "-m", "devstack.pump")
+            lease = ("--lease-seconds", str(self.pump_lease_seconds))
+            self._spawn("pump", "-m", "devstack.pump", *(lease if self.pump_lease_seconds else ()))
             wait_for(f"{self.api_url}/v1/health")
         except BaseException:
             self.stop()
@@ -117,6 +123,22 @@ class LocalStack:
 
             seed_tenant()
         return stack.queue_url
+
+    def process(self, name: str) -> subprocess.Popen:
+        """The running process started as ``name`` ("moto", "api" or "pump")."""
+        args, _ = self.commands[name]
+        return next(p for p in self.processes if p.args[1:] == [*args] and p.poll() is None)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process, as a crashed Lambda or a pulled plug would end it."""
+        process = self.process(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        self.processes.remove(process)
+
+    def restart(self, name: str) -> subprocess.Popen:
+        args, quiet = self.commands[name]
+        return self._spawn(name, *args, quiet=quiet)
 
     def stop(self) -> None:
         for process in reversed(self.processes):

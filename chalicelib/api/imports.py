@@ -72,6 +72,10 @@ class ImportRecord(BaseModel):
     message: str | None
     rows_total: int
     rows_done: int
+    attempts: int = Field(
+        default=0,
+        description="deliveries that ran it: more than 1 after a crash or a follow-on resumed it",
+    )
     counts: dict[str, TargetCounts]
     errors: list[RowErrorOut]
     errors_total: int

@@ -427,6 +427,14 @@ class Runner:
         base_done = item.rows_total - sum(
             item.counts.get(t, {}).get(a, 0) for t in item.counts for a in ("created", "updated")
         )
+        if item.checkpoint:
+            log.info(
+                "import %s resumes at batch %d of %d (attempt %d)",
+                item.id,
+                item.checkpoint,
+                item.batches_total,
+                item.attempts,
+            )
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "plan.jsonl.gz")
             self.s3.download_file(self.settings.bucket_name, _plan_key(item), path)

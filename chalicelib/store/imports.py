@@ -46,6 +46,7 @@ class ImportItem(TableModel):
     s3_key = UnicodeAttribute()
     object_etag = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
     checkpoint = NumberAttribute(null=True)
     batches_total = NumberAttribute(null=True)
     result_keys = JSONAttribute(default=dict)
@@ -65,6 +66,7 @@ class ImportItem(TableModel):
             "message": self.message,
             "rows_total": self.rows_total,
             "rows_done": self.rows_done,
+            "attempts": self.attempts or 0,
             "counts": self.counts or {},
             "errors": self.errors or [],
             "errors_total": self.errors_total,
@@ -174,6 +176,7 @@ def claim_import(item: ImportItem, *, owner: str, etag: str | None) -> bool:
     actions = [
         ImportItem.status.set("running"),
         ImportItem.owner.set(owner),
+        ImportItem.attempts.add(1),
         ImportItem.updated_at.set(now_iso()),
     ]
     if item.status == "queued":
