@@ -17,7 +17,10 @@ def stack(tmp_path_factory):
     from devstack.run import LocalStack, free_port
 
     logs = tmp_path_factory.mktemp("stack-logs")
-    local = LocalStack(api_port=free_port(), moto_port=free_port(), log_dir=str(logs))
+    # A killed pump's message returns after 5 s (a lease), not after the queue's 90 minutes.
+    local = LocalStack(
+        api_port=free_port(), moto_port=free_port(), log_dir=str(logs), pump_lease_seconds=5
+    )
     local.start()
     yield local
     local.stop()

@@ -207,3 +207,91 @@ def test_an_export_is_run_by_the_pump_and_downloads_through_its_link(admin, impo
     assert done["status"] == "succeeded" and done["counts"] == GOOD
     book = load_workbook(io.BytesIO(requests.get(done["url"], timeout=30).content), read_only=True)
     assert book.sheetnames == ["Customers", "Sites", "Contacts", "Equipment"]
+
+
+def big_template(admin, customers: int) -> bytes:
+    """Enough rows that the import writes for a while: customers, their sites and contacts."""
+    from openpyxl import load_workbook
+
+    link = admin.get("/v1/imports/template").json()
+    book = load_workbook(io.BytesIO(requests.get(link["url"], timeout=30).content))
+    headers = {name: [cell.value for cell in book[name][1]] for name in book.sheetnames}
+
+    def add(sheet: str, values: dict) -> None:
+        book[sheet].append([values.get(h) for h in headers[sheet]])
+
+    for n in range(customers):
+        add("Customers", {"Customer Name": f"Crash Customer {n:05d}", "Import ID": f"CC-{n}",
+                          "Email": f"ap@cc{n}.example", "Phone": "03 9123 4567"})  # fmt: skip
+        add("Sites", {"Customer Name": f"Crash Site {n:05d}", "Billing Customer": f"CC-{n}",
+                      "Site Address Line 1": f"{n} Low St", "Site Postcode": "3000"})  # fmt: skip
+        add("Contacts", {"Customer Import ID or Name": f"CC-{n}", "First Name": f"Kim{n}"})
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def table_census(stack, *tenants: str) -> list[dict[str, int]]:
+    """Each tenant's items counted by kind (entity, or the claim's scope), read straight from moto.
+
+    A test may Scan; it is how one sees every item an import left, claims and search tokens too.
+    """
+    censuses: dict[str, dict[str, int]] = {tenant: {} for tenant in tenants}
+    pages = aws_client(stack, "dynamodb").get_paginator("scan").paginate(
+        TableName=stack.env["TABLE_NAME"], ProjectionExpression="pk, sk, entity"
+    )
+    for page in pages:
+        for item in page["Items"]:
+            tenant, kind, *rest = item["pk"]["S"].split("#")
+            if tenant not in censuses:
+                continue
+            if kind == "UNIQUE":
+                kind += "#" + rest[0]
+            kind += "/" + item.get("entity", {}).get("S", item["sk"]["S"].split("#")[0])
+            censuses[tenant][kind] = censuses[tenant].get(kind, 0) + 1
+    return [censuses[tenant] for tenant in tenants]
+
+
+def test_a_worker_killed_mid_file_is_resumed_by_the_retry_without_duplicates(stack):
+    """The pump is killed (SIGKILL) after some batches; its message returns, a new pump resumes."""
+    from tests.e2e.conftest import Http, make_token
+
+    crashed, clean = (f"e2e-crash-{n}-{time.monotonic_ns() % 10**6}" for n in ("a", "b"))
+    first = Http(stack.api_url, make_token(crashed))
+    data = big_template(first, customers=300)
+    created = upload(first, data)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:  # kill the worker once some rows are written and many are not
+        now = first.get(f"/v1/imports/{created['id']}").json()
+        if now["status"] == "running" and 0 < now["rows_done"] < now["rows_total"] // 2:
+            break
+        assert now["status"] not in FINISHED, "the import finished before the crash: make it bigger"
+        assert time.monotonic() < deadline, f"the import never started writing: {now}"
+        time.sleep(0.05)
+    stack.kill("pump")
+    at_crash = first.get(f"/v1/imports/{created['id']}").json()
+    time.sleep(1)
+    assert first.get(f"/v1/imports/{created['id']}").json()["rows_done"] == at_crash["rows_done"]
+
+    stack.restart("pump")
+    done = wait_finished(first, created["id"])
+
+    assert done["status"] == "succeeded" and done["attempts"] == 2
+    assert done["rows_done"] == done["rows_total"] == 900
+    assert {t: c["created"] for t, c in done["counts"].items()} == {
+        "customers": 300, "sites": 300, "contacts": 300, "equipment": 0,
+    }  # fmt: skip
+    log = (Path(stack.log_dir) / "pump.log").read_text()
+    assert f"import {created['id']} resumes at batch" in log
+    # Exactly the items an uninterrupted import of the same file leaves, kind by kind.
+    second = Http(stack.api_url, make_token(clean))
+    assert wait_finished(second, upload(second, data)["id"])["status"] == "succeeded"
+    after_crash, uninterrupted = table_census(stack, crashed, clean)
+    assert after_crash == uninterrupted and after_crash["CUSTOMER/customer"] == 600
+    numbers, cursor = set(), None
+    while True:
+        page = first.get("/v1/customers", params={"limit": 200, "cursor": cursor}).json()
+        numbers.update(c["customer_number"] for c in page["items"])
+        if not (cursor := page["next_cursor"]):
+            break
+    assert numbers == {f"C{n:06d}" for n in range(1, 601)}  # no number reserved twice
