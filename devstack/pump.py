@@ -108,7 +108,7 @@ def pump_once(
         try:
             with Lease(sqs, queue_url, receipt, lease_seconds):
                 handler(lambda_event(message, arn), LambdaContext(timeout_ms))
-        except Exception as exc:  # Lambda would retry after the visibility timeout; so do we, sooner.
+        except Exception as exc:  # Lambda retries after the visibility timeout; we do, sooner.
             print(f"pump: handler failed ({exc!r}); the message returns to the queue", flush=True)
             sqs.change_message_visibility(
                 QueueUrl=queue_url, ReceiptHandle=receipt, VisibilityTimeout=RETRY_AFTER_SECONDS

@@ -61,8 +61,7 @@ class LocalStack:
         if self.log_dir or quiet:
             folder = self.log_dir or str(LOCAL_DIR)
             os.makedirs(folder, exist_ok=True)
-            # Appended, so a restarted process's log follows its predecessor's.
-            out = open(os.path.join(folder, f"{name}.log"), "a")  # noqa: SIM115 - lives with the process
+            out = open(os.path.join(folder, f"{name}.log"), mode)  # noqa: SIM115 - lives with the process
         process = subprocess.Popen(
             [sys.executable, *args],
             cwd=ROOT,

@@ -237,8 +237,10 @@ def table_census(stack, *tenants: str) -> list[dict[str, int]]:
     A test may Scan; it is how one sees every item an import left, claims and search tokens too.
     """
     censuses: dict[str, dict[str, int]] = {tenant: {} for tenant in tenants}
-    pages = aws_client(stack, "dynamodb").get_paginator("scan").paginate(
-        TableName=stack.env["TABLE_NAME"], ProjectionExpression="pk, sk, entity"
+    pages = (
+        aws_client(stack, "dynamodb")
+        .get_paginator("scan")
+        .paginate(TableName=stack.env["TABLE_NAME"], ProjectionExpression="pk, sk, entity")
     )
     for page in pages:
         for item in page["Items"]:
