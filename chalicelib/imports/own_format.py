@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.imports.fields import fields_for
 from chalicelib.imports.mapping import Mapping
-from chalicelib.imports.rows import SheetLayout, SheetRow
+from chalicelib.imports.rows import RowSource, SheetLayout, SheetRow
 from chalicelib.imports.sources import Table, restore_text
 from chalicelib.imports.suggest import Suggestion
 from chalicelib.imports.workbook_safety import FileRejected
@@ -60,9 +61,9 @@ def field_labels(mapping: Mapping) -> dict[str, str]:
     return labels
 
 
-def read_own_format(
+def own_format_source(
     table: Table, mapping: Mapping, sheet: str, *, max_rows: int, country: str | None = "AU"
-) -> tuple[list[SheetLayout], list[SheetRow]]:
+) -> RowSource:
     """Every data row mapped to ``{field: raw value}``, numbered as in the file; one layout."""
     layout = SheetLayout(
         sheet,
@@ -75,18 +76,22 @@ def read_own_format(
         f.key: f.type
         for f in fields_for(mapping.target, mapping.customer_label, mapping.custom_fields)
     }
-    rows: list[SheetRow] = []
-    for number, values in table.rows():
-        if len(rows) >= max_rows:
-            raise FileRejected(
-                f"The file has more than {max_rows:,} rows, more than one import accepts"
-            )
-        fields = {
-            key: _restored(value, types.get(key, "text"), country)
-            for key, value in mapping.apply(values).items()
-        }
-        rows.append(SheetRow(sheet, mapping.target, number, tuple(values), fields))
-    return [layout], rows
+
+    def read(targets: tuple[str, ...]) -> Iterator[SheetRow]:
+        if mapping.target not in targets:
+            return
+        for seen, (number, values) in enumerate(table.rows(), start=1):
+            if seen > max_rows:
+                raise FileRejected(
+                    f"The file has more than {max_rows:,} rows, more than one import accepts"
+                )
+            fields = {
+                key: _restored(value, types.get(key, "text"), country)
+                for key, value in mapping.apply(values).items()
+            }
+            yield SheetRow(sheet, mapping.target, number, tuple(values), fields)
+
+    return RowSource([layout], read)
 
 
 def _restored(value: Any, field_type: str, country: str | None) -> Any:

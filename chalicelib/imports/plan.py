@@ -7,9 +7,9 @@ Pure: it reads the tenant's index loaded once and the rows, and writes nothing. 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain.customers import find_billing_loop
 from chalicelib.domain.errors import FieldError, ValidationFailed
@@ -17,7 +17,7 @@ from chalicelib.domain.names import derive_customer_name
 from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_bool, parse_date
 from chalicelib.imports.fields import fields_for
 from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext
-from chalicelib.imports.resolve import LookupIndex
+from chalicelib.imports.resolve import LookupIndex, MissingLookups
 from chalicelib.imports.rows import SheetLayout, SheetRow
 
 ACTIONS = ("created", "updated", "unchanged", "failed")
@@ -77,6 +77,8 @@ class RowOutcome:
 
 @dataclass
 class Plan:
+    """Every row's outcome, for rows already in memory (the worker streams through Planner)."""
+
     outcomes: list[RowOutcome]
 
     @property
@@ -89,6 +91,13 @@ class Plan:
     @property
     def errors(self) -> list[RowError]:
         return [error for outcome in self.outcomes for error in outcome.errors]
+
+
+class Where(NamedTuple):
+    """Where a row is, all a later row needs to point at it."""
+
+    sheet: str
+    row: int
 
 
 class _Row:
@@ -120,6 +129,171 @@ class _Row:
         return bool(self.outcome.errors)
 
 
+class Planner:
+    """Decides every row in two passes over the file, holding only what rows refer to.
+
+    ``learn`` (pass 1) identifies each customer and site row against the register and the rest
+    of the file, and notes the references other rows make: which lookups are missing, which
+    existing customers contacts and equipment name, who bills to whom. ``decide`` (pass 2)
+    then validates and decides one row at a time and yields its outcome, which the caller
+    writes away; so memory holds an index entry per customer in the file, never the rows.
+    """
+
+    def __init__(
+        self,
+        layouts: list[SheetLayout],
+        *,
+        existing: ExistingIndex,
+        rules: CustomerRules,
+        make_id: Callable[[SheetRow], str],
+    ) -> None:
+        self.by_sheet = {layout.sheet: layout for layout in layouts}
+        self.existing = existing
+        self.rules = rules
+        self.make_id = make_id
+        self.refs = _CustomerRefs(existing)
+        self.rows_total = 0
+        self.new_customers = 0  # rows that create a customer without a number: an upper bound
+        self._identified: dict[Where, tuple[str, str | None]] = {}
+        self._identity_errors: dict[Where, tuple[str, str]] = {}
+        self._billing_refs: dict[str, Any] = {}
+        self._child_refs: set[str] = set()
+        self._missing = MissingLookups()
+        self._looped: dict[str, str] = {}
+        self._depth: dict[str, int] = {}  # customer id → decision round (0 when absent)
+        self._failed: dict[str, Where] = {}  # customers the file creates whose rows failed
+
+    # --- pass 1 --------------------------------------------------------------------------
+
+    def learn(self, rows: Iterable[SheetRow], lookups: LookupIndex) -> None:
+        for row in rows:
+            self.rows_total += 1
+            self._missing.see(row, lookups)
+            if row.target in ("customers", "sites"):
+                self._learn_customer(row)
+            elif (reference := _text(row.fields.get("customer"))) is not None:
+                self._child_refs.add(name_key(reference))
+        self._find_billing_loops()
+
+    def _learn_customer(self, row: SheetRow) -> None:
+        where = Where(row.sheet, row.row)
+        found = _identify_customer(row, self.refs, self.make_id)
+        if isinstance(found, _IdentityError):
+            self._identity_errors[where] = (found.key, found.message)
+            return
+        customer_id, match = found
+        self._identified[where] = (customer_id, match)
+        if match is None and not _text(row.fields.get("customer_number")):
+            self.new_customers += 1
+        if (reference := row.fields.get("billing_customer")) is not None:
+            self._billing_refs[customer_id] = reference
+
+    def _find_billing_loops(self) -> None:
+        """Who bills to whom once the file is in: the register's links, the file's over them.
+
+        Also the order pass 2 decides customers in: a customer billed to a customer the file
+        creates is decided after it (its ``depth`` is one more), so a billing customer whose
+        row failed fails the rows billed to it instead of leaving them billed to nobody.
+        """
+        billed_to = {
+            cid: (c.get("billing") or {}).get("billing_customer_id")
+            for cid, c in self.existing.customers.items()
+        }
+        file_links: dict[str, str] = {}
+        for customer_id, reference in self._billing_refs.items():
+            target = self.refs.find(reference)
+            if target is not None and target != customer_id:
+                billed_to[customer_id] = file_links[customer_id] = target
+        self._billing_refs.clear()
+        new = {cid for cid, match in self._identified.values() if match is None}
+        for customer_id, _ in self._identified.values():
+            loop = find_billing_loop(customer_id, billed_to.get(customer_id), billed_to.get)
+            if loop is not None:
+                self._looped[customer_id] = loop.message
+                continue
+            depth, current = 0, file_links.get(customer_id)
+            while current in new:
+                depth += 1
+                current = file_links.get(current)
+            if depth:
+                self._depth[customer_id] = depth
+
+    def missing_lookups(self) -> dict[str, list[str]]:
+        """Creatable lookups the file names that the tenant lacks (known after ``learn``)."""
+        return self._missing.names()
+
+    def named_existing_customers(self) -> set[str]:
+        """Existing customers whose contacts or equipment rows name (known after ``learn``)."""
+        named = (self.refs.find(reference) for reference in self._child_refs)
+        return {i for i in named if i in self.existing.customers}
+
+    # --- pass 2 --------------------------------------------------------------------------
+
+    def decide(
+        self,
+        rows: Callable[[tuple[str, ...]], Iterable[SheetRow]],
+        lookups: LookupIndex,
+        ctx: PrepareContext,
+    ) -> Iterator[RowOutcome]:
+        """Each row's outcome; call after ``learn`` (and after loading the children of
+        ``named_existing_customers()`` into ``existing``). ``rows(targets)`` reads the file's
+        rows of those targets again: customers and sites once per billing round, then
+        contacts and equipment, whose customers are decided by then."""
+        rounds: dict[int, set[str]] = {}  # round → the targets with rows decided in it
+        for where in self._identity_errors:
+            rounds.setdefault(0, set()).add(self.by_sheet[where.sheet].target)
+        for where, (customer_id, _) in self._identified.items():
+            depth = self._depth.get(customer_id, 0)
+            rounds.setdefault(depth, set()).add(self.by_sheet[where.sheet].target)
+        for depth in sorted(rounds):
+            for row in rows(tuple(sorted(rounds[depth]))):
+                where = Where(row.sheet, row.row)
+                if self._depth.get(self._identified.get(where, ("",))[0], 0) == depth:
+                    yield self._decide_customer(row, where, lookups, ctx)
+        children = {
+            "contacts": _Children(
+                self.existing.contacts,
+                lambda data, before: self.rules.prepare_contact(data, before, ctx),
+                _contact_keys,
+            ),
+            "equipment": _Children(
+                self.existing.equipment,
+                lambda data, before: self.rules.prepare_equipment(data, before, ctx),
+                _equipment_keys,
+            ),
+        }
+        for row in rows(("contacts", "equipment")):
+            state = self._state(row, row.target.rstrip("s"))
+            children[row.target].decide(state, self.refs, lookups, self.make_id, ctx, self._failed)
+            yield self._settled(state)
+
+    def _state(self, row: SheetRow, entity: str) -> _Row:
+        return _Row(RowOutcome(row, entity), self.by_sheet[row.sheet])
+
+    @staticmethod
+    def _settled(state: _Row) -> RowOutcome:
+        if state.failed:
+            state.outcome.action, state.outcome.record = "failed", None
+        return state.outcome
+
+    def _decide_customer(
+        self, row: SheetRow, where: Where, lookups: LookupIndex, ctx: PrepareContext
+    ) -> RowOutcome:
+        state = self._state(row, "customer")
+        if where in self._identity_errors:
+            state.fail(*self._identity_errors[where])
+            return self._settled(state)
+        customer_id, match = self._identified[where]
+        state.outcome.previous = self.existing.customers.get(match) if match else None
+        state.outcome.record = {"id": customer_id}
+        _prepare_customer(state, self.refs, lookups, self.rules, ctx, self._failed)
+        if not state.failed and customer_id in self._looped:
+            state.fail("billing_customer", self._looped[customer_id])
+        if state.failed and match is None:
+            self._failed[customer_id] = where
+        return self._settled(state)
+
+
 def plan_import(
     rows: list[SheetRow],
     layouts: list[SheetLayout],
@@ -131,55 +305,18 @@ def plan_import(
     make_id: Callable[[SheetRow], str],
     load_children: Callable[[set[str]], tuple[dict, dict]] | None = None,
 ) -> Plan:
-    """Decide every row against ``existing`` (the tenant's customers, loaded once).
-
-    ``load_children`` fetches the contacts and equipment of the existing customers that
-    contact and equipment rows name (once, for all of them); without it, ``existing``'s are used.
+    """Both passes over rows already in memory; ``load_children`` fetches the contacts and
+    equipment of the existing customers the file's children name (else ``existing``'s are used).
     """
-    by_sheet = {layout.sheet: layout for layout in layouts}
-    entity = {"customers": "customer", "sites": "customer"}
-    states = [
-        _Row(RowOutcome(row, entity.get(row.target, row.target.rstrip("s"))), by_sheet[row.sheet])
-        for row in rows
-    ]
-    customers = [s for s in states if s.outcome.row.target in ("customers", "sites")]
-    refs = _CustomerRefs(existing)
-    for state in customers:
-        _identify_customer(state, refs, make_id)
-    for state in customers:
-        if not state.failed:
-            _prepare_customer(state, refs, lookups, rules, ctx)
-    _refuse_billing_loops(customers, existing)
-    children = [s for s in states if s.outcome.row.target in ("contacts", "equipment")]
+    planner = Planner(layouts, existing=existing, rules=rules, make_id=make_id)
+    planner.learn(rows, lookups)
     if load_children is not None:
-        named = {refs.find(s.outcome.row.fields.get("customer")) for s in children}
-        existing.contacts, existing.equipment = load_children(
-            {i for i in named if i in existing.customers}
-        )
-    _plan_children(
-        [s for s in states if s.outcome.row.target == "contacts"],
-        existing.contacts,
-        refs,
-        lookups,
-        make_id,
-        lambda data, before: rules.prepare_contact(data, before, ctx),
-        _contact_keys,
-        ctx,
+        existing.contacts, existing.equipment = load_children(planner.named_existing_customers())
+    order = {id(row): index for index, row in enumerate(rows)}
+    outcomes = planner.decide(
+        lambda targets: [r for r in rows if r.target in targets], lookups, ctx
     )
-    _plan_children(
-        [s for s in states if s.outcome.row.target == "equipment"],
-        existing.equipment,
-        refs,
-        lookups,
-        make_id,
-        lambda data, before: rules.prepare_equipment(data, before, ctx),
-        _equipment_keys,
-        ctx,
-    )
-    for state in states:
-        if state.failed:
-            state.outcome.action, state.outcome.record = "failed", None
-    return Plan([s.outcome for s in states])
+    return Plan(sorted(outcomes, key=lambda outcome: order[id(outcome.row)]))
 
 
 # --- customers -----------------------------------------------------------------------------
@@ -196,8 +333,8 @@ class _CustomerRefs:
         self.existing_by_name = {
             name_key(c["name"]): c["id"] for c in self.existing.values() if c.get("name")
         }
-        self.file_by_import_id: dict[str, tuple[SheetRow, str]] = {}
-        self.file_by_name: dict[str, tuple[SheetRow, str]] = {}
+        self.file_by_import_id: dict[str, tuple[Where, str]] = {}
+        self.file_by_name: dict[str, tuple[Where, str]] = {}
 
     def find(self, reference: Any) -> str | None:
         key = name_key(clean_text(reference) or "")
@@ -214,12 +351,23 @@ def _text(value: Any) -> str | None:
         return None
 
 
-def _where(row: SheetRow) -> str:
+def _where(row: SheetRow | Where) -> str:
     return f"row {row.row} of {row.sheet}"
 
 
-def _identify_customer(state: _Row, refs: _CustomerRefs, make_id: Callable) -> None:
-    row = state.outcome.row
+def _not_imported(reference: Any, where: Where) -> str:
+    return f"'{reference}' was not imported ({_where(where)} failed); fix that row first"
+
+
+class _IdentityError(NamedTuple):
+    key: str
+    message: str
+
+
+def _identify_customer(
+    row: SheetRow, refs: _CustomerRefs, make_id: Callable
+) -> tuple[str, str | None] | _IdentityError:
+    """The row's customer id and the existing customer it updates (None: a new one)."""
     f = row.fields
     name = derive_customer_name(
         _text(f.get("name")), _text(f.get("company_name")), _text(f.get("first_name")),
@@ -230,37 +378,35 @@ def _identify_customer(state: _Row, refs: _CustomerRefs, make_id: Callable) -> N
     name_key_ = name_key(name) if name else None
     if id_key and id_key in refs.file_by_import_id:
         first = refs.file_by_import_id[id_key][0]
-        state.fail("import_id", f"the same Import ID as {_where(first)}; each row needs its own")
-        return
+        return _IdentityError(
+            "import_id", f"the same Import ID as {_where(first)}; each row needs its own"
+        )
     if name_key_ and name_key_ in refs.file_by_name:
         first = refs.file_by_name[name_key_][0]
-        state.fail(
+        return _IdentityError(
             "name", f"the same name as {_where(first)}; names must be unique, rows are not merged"
         )
-        return
     match = refs.existing_by_import_id.get(id_key) if id_key else None
     if match is None and name_key_:
         by_name = refs.existing_by_name.get(name_key_)
         other_import_id = by_name and refs.existing[by_name].get("import_id")
         if by_name and import_id and other_import_id and name_key(other_import_id) != id_key:
-            state.fail(
+            return _IdentityError(
                 "name",
                 f"'{name}' is already the name of the customer with Import ID {other_import_id}",
             )
-            return
         match = by_name
     elif match is not None and name_key_:
         holder = refs.existing_by_name.get(name_key_)
         if holder and holder != match:
-            state.fail("name", f"'{name}' is already the name of another customer")
-            return
+            return _IdentityError("name", f"'{name}' is already the name of another customer")
     customer_id = match or make_id(row)
-    state.outcome.previous = refs.existing.get(match) if match else None
-    state.outcome.record = {"id": customer_id}
+    where = Where(row.sheet, row.row)
     if id_key:
-        refs.file_by_import_id[id_key] = (row, customer_id)
+        refs.file_by_import_id[id_key] = (where, customer_id)
     if name_key_:
-        refs.file_by_name[name_key_] = (row, customer_id)
+        refs.file_by_name[name_key_] = (where, customer_id)
+    return customer_id, match
 
 
 def _prepare_customer(
@@ -269,6 +415,7 @@ def _prepare_customer(
     lookups: LookupIndex,
     rules: CustomerRules,
     ctx: PrepareContext,
+    failed: dict[str, Where],
 ) -> None:
     customer_id = state.outcome.record["id"]
     patch = _typed_fields(state, ctx)
@@ -288,6 +435,8 @@ def _prepare_customer(
             )
         elif billing_id == customer_id:
             state.fail("billing_customer", "a customer cannot bill to itself")
+        elif billing_id in failed:
+            state.fail("billing_customer", f"{_not_imported(reference, failed[billing_id])}")
         else:
             patch["billing.billing_customer_id"] = billing_id
     if state.failed:
@@ -295,23 +444,6 @@ def _prepare_customer(
     _finish(
         state, patch, lambda data, before: rules.prepare_customer(data, before, ctx, customer_id)
     )
-
-
-def _refuse_billing_loops(customers: list[_Row], existing: ExistingIndex) -> None:
-    billed_to = {
-        cid: (c.get("billing") or {}).get("billing_customer_id")
-        for cid, c in existing.customers.items()
-    }
-    planned = [s for s in customers if s.outcome.record and not s.failed]
-    for state in planned:
-        billed_to[state.outcome.record["id"]] = (state.outcome.record.get("billing") or {}).get(
-            "billing_customer_id"
-        )
-    for state in planned:
-        record = state.outcome.record
-        loop = find_billing_loop(record["id"], billed_to[record["id"]], billed_to.get)
-        if loop is not None:
-            state.fail("billing_customer", loop.message)
 
 
 # --- contacts and equipment ----------------------------------------------------------------
@@ -335,22 +467,31 @@ def _equipment_keys(customer_id: str, data: dict[str, Any]) -> list[str]:
     return []
 
 
-def _plan_children(
-    states: list[_Row],
-    existing: dict[str, dict[str, Any]],
-    refs: _CustomerRefs,
-    lookups: LookupIndex,
-    make_id: Callable,
-    prepare: Callable[[dict, dict | None], dict],
-    keys_of: Callable[[str, dict], list[str]],
-    ctx: PrepareContext,
-) -> None:
-    existing_by_key: dict[str, str] = {}
-    for record_id, record in existing.items():
-        for key in keys_of(record["customer_id"], record):
-            existing_by_key.setdefault(key, record_id)
-    in_file: dict[str, SheetRow] = {}
-    for state in states:
+class _Children:
+    """Contacts or equipment rows: matched to the customer's existing ones, duplicates refused."""
+
+    def __init__(
+        self,
+        existing: dict[str, dict[str, Any]],
+        prepare: Callable[[dict, dict | None], dict],
+        keys_of: Callable[[str, dict], list[str]],
+    ) -> None:
+        self.existing, self.prepare, self.keys_of = existing, prepare, keys_of
+        self.existing_by_key: dict[str, str] = {}
+        for record_id, record in existing.items():
+            for key in keys_of(record["customer_id"], record):
+                self.existing_by_key.setdefault(key, record_id)
+        self.in_file: dict[str, Where] = {}
+
+    def decide(
+        self,
+        state: _Row,
+        refs: _CustomerRefs,
+        lookups: LookupIndex,
+        make_id: Callable,
+        ctx: PrepareContext,
+        failed: dict[str, Where],
+    ) -> None:
         row = state.outcome.row
         patch = _typed_fields(state, ctx)
         reference = patch.pop("customer", None)
@@ -362,20 +503,22 @@ def _plan_children(
                 "customer",
                 f"no customer named or with Import ID '{reference}' in the file or the register",
             )
+        elif customer_id in failed:
+            state.fail("customer", _not_imported(reference, failed[customer_id]))
         _resolve_lookups(state, patch, lookups)
         if state.failed:
-            continue
-        keys = keys_of(customer_id, patch)
-        duplicate = next((in_file[k] for k in keys if k in in_file), None)
+            return
+        keys = self.keys_of(customer_id, patch)
+        duplicate = next((self.in_file[k] for k in keys if k in self.in_file), None)
         if duplicate is not None:
             state.fail("name", f"the same record as {_where(duplicate)}; rows are not merged")
-            continue
-        match = next((existing_by_key[k] for k in keys if k in existing_by_key), None)
+            return
+        match = next((self.existing_by_key[k] for k in keys if k in self.existing_by_key), None)
         for key in keys:
-            in_file[key] = row
+            self.in_file[key] = Where(row.sheet, row.row)
         record_id = match or make_id(row)
-        state.outcome.previous = existing.get(match) if match else None
-        _finish(state, patch, prepare, ids={"id": record_id, "customer_id": customer_id})
+        state.outcome.previous = self.existing.get(match) if match else None
+        _finish(state, patch, self.prepare, ids={"id": record_id, "customer_id": customer_id})
 
 
 # --- shared --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -62,7 +62,13 @@ class RecordWriter(Protocol):
         self, tenant_id: str, customer_ids: Iterable[str]
     ) -> tuple[dict[str, Record], dict[str, Record]]: ...
 
-    def reserve_customer_numbers(self, tenant_id: str, count: int) -> Callable[[], str]: ...
+    def reserve_customer_numbers(self, tenant_id: str, count: int) -> int:
+        """Reserve ``count`` customer numbers; the block ends at the sequence returned."""
+        ...
+
+    def release_customer_numbers(self, tenant_id: str, last: int, unused: int) -> bool:
+        """Give back a block's unused tail if nothing was reserved after it."""
+        ...
 
     def customer_writes(
         self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None

@@ -79,12 +79,17 @@ def lookup_fields(target: str) -> dict[str, str]:
     return {f.key: f.lookup_kind for f in fields_for(target) if f.lookup_kind}
 
 
-def missing_lookups(rows: Iterable[SheetRow], index: LookupIndex) -> dict[str, list[str]]:
-    """Creatable lookup names the file uses that the tenant lacks, first spelling kept, per kind."""
-    per_target = {}
-    missing: dict[str, dict[str, str]] = {}
-    for row in rows:
-        kinds = per_target.setdefault(row.target, lookup_fields(row.target))
+class MissingLookups:
+    """Creatable lookup names rows use that the tenant lacks, first spelling kept, per kind."""
+
+    def __init__(self) -> None:
+        self._fields: dict[str, dict[str, str]] = {}
+        self._missing: dict[str, dict[str, str]] = {}
+
+    def see(self, row: SheetRow, index: LookupIndex) -> None:
+        kinds = self._fields.get(row.target)
+        if kinds is None:
+            kinds = self._fields[row.target] = lookup_fields(row.target)
         for key, kind in kinds.items():
             if kind not in CREATABLE_KINDS or key not in row.fields:
                 continue
@@ -94,5 +99,15 @@ def missing_lookups(rows: Iterable[SheetRow], index: LookupIndex) -> dict[str, l
             nk = name_key(name)
             if nk in index.active.get(kind, {}) or nk in index.archived.get(kind, set()):
                 continue
-            missing.setdefault(kind, {}).setdefault(nk, name)
-    return {kind: list(names.values()) for kind, names in missing.items()}
+            self._missing.setdefault(kind, {}).setdefault(nk, name)
+
+    def names(self) -> dict[str, list[str]]:
+        return {kind: list(names.values()) for kind, names in self._missing.items()}
+
+
+def missing_lookups(rows: Iterable[SheetRow], index: LookupIndex) -> dict[str, list[str]]:
+    """The creatable lookups ``rows`` name that ``index`` lacks."""
+    missing = MissingLookups()
+    for row in rows:
+        missing.see(row, index)
+    return missing.names()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,16 +103,41 @@ def rows_of(
         yield SheetRow(layout.sheet, layout.target, number, tuple(values), fields)
 
 
-def read_template(
+ALL_TARGETS = ("customers", "sites", "contacts", "equipment")
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """A file's layouts and a way to read its rows again, some targets at a time.
+
+    The importer reads a file more than once rather than hold its rows: memory stays flat.
+    """
+
+    layouts: list[SheetLayout]
+    read: Callable[[tuple[str, ...]], Iterator[SheetRow]]
+
+    def rows(self, targets: tuple[str, ...] = ALL_TARGETS) -> Iterator[SheetRow]:
+        return self.read(targets)
+
+
+def template_source(
     workbook: Workbook, customer_label: str, *, max_rows: int, custom_fields=()
-) -> tuple[list[SheetLayout], list[SheetRow]]:
-    """Every row of every template sheet, with the layouts that explain their columns."""
+) -> RowSource:
+    """The template sheets of an open read-only workbook, streamed again on every read."""
     layouts = layouts_of(workbook, customer_label, custom_fields)
-    rows: list[SheetRow] = []
-    for layout in layouts:
-        rows.extend(rows_of(layout, iter_sheet_rows(workbook, layout.sheet, max_rows=max_rows)))
-        if len(rows) > max_rows:
-            raise FileRejected(
-                f"The file has more than {max_rows:,} rows, more than one import accepts"
-            )
-    return layouts, rows
+
+    def read(targets: tuple[str, ...]) -> Iterator[SheetRow]:
+        seen = 0
+        for layout in layouts:
+            if layout.target not in targets:
+                continue
+            cells = iter_sheet_rows(workbook, layout.sheet, max_rows=max_rows)
+            for row in rows_of(layout, cells):
+                seen += 1
+                if seen > max_rows:
+                    raise FileRejected(
+                        f"The file has more than {max_rows:,} rows, more than one import accepts"
+                    )
+                yield row
+
+    return RowSource(layouts, read)

@@ -133,7 +133,7 @@ class Runner:
 
     def _plan(self, item: records.ImportItem, *, owner: str) -> bool:
         """Read, resolve, match, link, validate; store the batches. False when it ended."""
-        from chalicelib.imports.rows import read_template
+        from chalicelib.imports.rows import template_source
         from chalicelib.imports.workbook_safety import FileLimits, FileRejected, open_workbook
         from chalicelib.store.tenant_settings import get_tenant_settings
 
@@ -161,37 +161,40 @@ class Runner:
             path = os.path.join(folder, f"upload.{extension or 'xlsx'}")
             self.s3.download_file(settings.bucket_name, item.s3_key, path)
             tenant = get_tenant_settings(item.tenant_id)
+            workbook = None
             try:
-                if item.source == "own_format":
-                    read = self._read_own_format(item, owner, path, tenant, limits)
-                    if read is None:
-                        return False  # waiting for the user's mapping
-                    layouts, rows = read
-                else:
-                    workbook = open_workbook(path, limits)
-                    try:
-                        layouts, rows = read_template(
+                try:
+                    if item.source == "own_format":
+                        source = self._read_own_format(item, owner, path, tenant, limits)
+                        if source is None:
+                            return False  # waiting for the user's mapping
+                    else:
+                        workbook = open_workbook(path, limits)
+                        source = template_source(
                             workbook, tenant.customer_label, max_rows=limits.max_rows
                         )
-                    finally:
-                        workbook.close()
+                except (FileRejected, _Unreadable):
+                    raise
+                except Exception as exc:
+                    raise _Unreadable() from exc
+                return self._plan_rows(item, owner, tenant, _guarded(source), folder)
             except FileRejected as exc:
                 return self._fail(item, owner, f"{exc.message}.")
-            except Exception as exc:  # openpyxl's and csv's many ways to dislike a damaged file
-                log.warning("import %s: unreadable file: %r", item.id, exc)
+            except _Unreadable as exc:  # openpyxl's and csv's many ways to dislike a damaged file
+                log.warning("import %s: unreadable file: %r", item.id, exc.__cause__)
                 return self._fail(
                     item,
                     owner,
                     "The file could not be read; open it in Excel, save it as .xlsx or .csv "
                     "and upload it again.",
                 )
-            plan = self._prepare_plan(item, tenant, layouts, rows)
-            result_keys = self._publish_results(item, plan, layouts, folder)
-        return self._store_batches(item, owner, plan, result_keys)
+            finally:
+                if workbook is not None:
+                    workbook.close()
 
     def _read_own_format(self, item, owner: str, path: str, tenant, limits):
         """Analyse the file; rows when a mapping is known, else None after parking the import."""
-        from chalicelib.imports.own_format import analysis, read_own_format, sheet_name
+        from chalicelib.imports.own_format import analysis, own_format_source, sheet_name
         from chalicelib.imports.sources import XLSX_EXTENSIONS, read_table
         from chalicelib.imports.suggest import suggest_mapping
         from chalicelib.imports.workbook_safety import FileRejected, check_xlsx
@@ -225,7 +228,7 @@ class Runner:
         records.save_progress(item, owner=owner, status="running", mapping_used=used)
         if item.save_mapping_as and used["matched_by"] == "given":
             self._save_mapping(item, mapping)
-        return read_own_format(
+        return own_format_source(
             table,
             mapping,
             sheet_name(table, item.file_name),
@@ -288,10 +291,48 @@ class Runner:
         except Conflict:  # saved by an earlier attempt, or the name is taken: the import goes on
             log.info("import %s: mapping name %r is taken", item.id, item.save_mapping_as)
 
-    def _prepare_plan(self, item, tenant, layouts, rows):
-        """Resolve lookups (creating "+Add New" ones), load the register once, plan every row."""
-        from chalicelib.imports.plan import plan_import
-        from chalicelib.imports.resolve import LookupIndex, missing_lookups
+    def _plan_rows(self, item, owner: str, tenant, source, folder: str) -> bool:
+        """Learn the file, decide row by row into results and the stored plan; False if ended."""
+        from chalicelib.imports.results import Results
+
+        planner, lookups, ctx = self._learn(item, tenant, source)
+        records.save_progress(item, owner=owner, rows_total=planner.rows_total)
+        with Results(folder) as results:
+            outcomes = _observed(planner.decide(source.rows, lookups, ctx), results)
+            if item.dry_run:
+                for _ in outcomes:
+                    pass
+                result_keys = self._publish_results(item, results, source.layouts, folder)
+                records.finish_import(
+                    item,
+                    owner=owner,
+                    status=results.status,
+                    rows_done=results.rows_total,
+                    **_result_fields(results, result_keys),
+                )
+                return False
+            numbers = self._customer_numbers(item, owner, planner.new_customers)
+            plan_path = os.path.join(folder, "plan.jsonl.gz")
+            count = self._spool_writes(item, outcomes, numbers, plan_path)
+            result_keys = self._publish_results(item, results, source.layouts, folder)
+            self.s3.upload_file(plan_path, self.settings.bucket_name, _plan_key(item))
+            stored = records.save_progress(
+                item,
+                owner=owner,
+                checkpoint=0,
+                batches_total=count,
+                rows_done=results.rows_without_writes,
+                message=None,
+                **_result_fields(results, result_keys),
+            )
+        if stored and numbers is not None and numbers.unused:
+            self.writer.release_customer_numbers(item.tenant_id, numbers.last, numbers.unused)
+        return stored
+
+    def _learn(self, item, tenant, source):
+        """Pass 1 and what follows it: lookups created, children of named customers loaded."""
+        from chalicelib.imports.plan import Planner
+        from chalicelib.imports.resolve import LookupIndex
         from chalicelib.store.custom_fields import custom_field_definitions
         from chalicelib.store.lookups import all_lookups
         from chalicelib.store.users import all_users
@@ -302,26 +343,56 @@ class Runner:
         lookups = LookupIndex.build(
             [x for kind in kinds for x in all_lookups(tenant_id, kind)], all_users(tenant_id)
         )
-        for kind, names in missing_lookups(rows, lookups).items():
+        planner = Planner(
+            source.layouts,
+            existing=ExistingIndex(customers=self.writer.load_customers(tenant_id)),
+            rules=self.rules,
+            make_id=lambda row: _row_id(item.id, row.sheet, row.row),
+        )
+        planner.learn(source.rows(), lookups)
+        for kind, names in planner.missing_lookups().items():
             for name in names:
                 lookups.add(kind, name, self._new_lookup(tenant_id, kind, name, item.dry_run))
+        named = planner.named_existing_customers()
+        if named:
+            contacts, equipment = self.writer.load_children(tenant_id, sorted(named))
+            planner.existing.contacts, planner.existing.equipment = contacts, equipment
         ctx = PrepareContext(
             settings=tenant,
             refs=lookups.references(),
             custom_fields=tuple(custom_field_definitions(tenant_id)),
         )
-        existing = ExistingIndex(customers=self.writer.load_customers(tenant_id))
-        plan = plan_import(
-            rows,
-            layouts,
-            existing=existing,
-            lookups=lookups,
-            rules=self.rules,
-            ctx=ctx,
-            make_id=lambda row: _row_id(item.id, row.sheet, row.row),
-            load_children=lambda ids: self.writer.load_children(tenant_id, sorted(ids)),
+        return planner, lookups, ctx
+
+    def _customer_numbers(self, item, owner: str, needed: int):
+        """The block of customer numbers this import hands out, kept on the record so a retried
+        plan reuses it instead of reserving another (which would leave a gap)."""
+        from chalicelib.imports.writes import CustomerNumbers
+
+        block = item.numbers
+        if block is None:
+            last = self.writer.reserve_customer_numbers(item.tenant_id, needed) if needed else 0
+            block = {"last": last, "count": needed}
+            records.save_progress(item, owner=owner, numbers=block)
+        return CustomerNumbers(
+            block["last"],
+            block["count"],
+            lambda count: self.writer.reserve_customer_numbers(item.tenant_id, count),
         )
-        return plan
+
+    def _spool_writes(self, item, outcomes, numbers, path: str) -> int:
+        """The rows' writes packed into batches and checkpoint groups, one JSON line per group."""
+        from chalicelib.imports.writes import batches, checkpoint_groups, row_writes
+
+        writes = row_writes(
+            outcomes, self.writer, item.tenant_id, now=now_iso(), by=IMPORTER, next_number=numbers
+        )
+        count = 0
+        with gzip.open(path, "wt") as out:
+            for group in checkpoint_groups(batches(writes)):
+                out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
+                count += 1
+        return count
 
     def _new_lookup(self, tenant_id: str, kind_name: str, name: str, dry_run: bool) -> str:
         """Create a "+Add New" lookup (a dry run only pretends); an existing one is reused."""
@@ -340,18 +411,17 @@ class Runner:
                     return item.id
             raise
 
-    def _publish_results(self, item, plan, layouts, folder: str) -> dict[str, str]:
-        from chalicelib.imports.results import summary, write_errors_workbook
-
+    def _publish_results(self, item, results, layouts, folder: str) -> dict[str, str]:
         prefix = records.results_prefix(item.tenant_id, item.id)
         bucket = self.settings.bucket_name
         keys = {"results": f"{prefix}results.json"}
-        body = json.dumps(summary(plan, import_id=item.id, dry_run=item.dry_run), default=str)
-        self.s3.put_object(
-            Bucket=bucket, Key=keys["results"], Body=body.encode(), ContentType="application/json"
+        summary_path = os.path.join(folder, "results.json")
+        results.write_summary(summary_path, import_id=item.id, dry_run=item.dry_run)
+        self.s3.upload_file(
+            summary_path, bucket, keys["results"], ExtraArgs={"ContentType": "application/json"}
         )
         errors_path = os.path.join(folder, "errors.xlsx")
-        if write_errors_workbook(plan, layouts, errors_path):
+        if results.write_errors_workbook(errors_path, layouts):
             keys["errors"] = f"{prefix}errors.xlsx"
             self.s3.upload_file(errors_path, bucket, keys["errors"])
         if item.s3_key.startswith("drops/"):
@@ -365,60 +435,6 @@ class Runner:
                     CopySource={"Bucket": bucket, "Key": key},
                 )
         return keys
-
-    def _store_batches(self, item, owner: str, plan, result_keys: dict[str, str]) -> bool:
-        from chalicelib.imports.results import MAX_ERRORS_ON_RECORD, final_status
-        from chalicelib.imports.writes import (
-            batches,
-            checkpoint_groups,
-            new_customers_needing_numbers,
-            row_writes,
-        )
-
-        errors = [e.to_dict() for e in plan.errors]
-        common = dict(
-            rows_total=len(plan.outcomes),
-            counts=plan.counts,
-            errors=errors[:MAX_ERRORS_ON_RECORD],
-            errors_total=len(errors),
-            result_keys=result_keys,
-        )
-        if item.dry_run:
-            records.finish_import(
-                item, owner=owner, status=final_status(plan), rows_done=len(plan.outcomes), **common
-            )
-            return False
-        numbers = self.writer.reserve_customer_numbers(
-            item.tenant_id, new_customers_needing_numbers(plan)
-        )
-        writes = row_writes(
-            plan.outcomes,
-            self.writer,
-            item.tenant_id,
-            now=now_iso(),
-            by=IMPORTER,
-            next_number=numbers,
-        )
-        rows_without_writes = sum(
-            1 for o in plan.outcomes if o.action not in ("created", "updated")
-        )
-        key = _plan_key(item)
-        count = 0
-        with tempfile.NamedTemporaryFile(suffix=".jsonl.gz") as handle:
-            with gzip.open(handle.name, "wt") as out:
-                for group in checkpoint_groups(batches(writes)):
-                    out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
-                    count += 1
-            self.s3.upload_file(handle.name, self.settings.bucket_name, key)
-        return records.save_progress(
-            item,
-            owner=owner,
-            checkpoint=0,
-            batches_total=count,
-            rows_done=rows_without_writes,
-            message=None,
-            **common,
-        )
 
     def _write(self, item: records.ImportItem, *, owner: str, context: Any) -> None:
         """Write batches from the checkpoint on; hand over to a follow-on before time runs out."""
@@ -473,6 +489,43 @@ class Runner:
     def _fail(self, item: records.ImportItem, owner: str, message: str) -> bool:
         records.finish_import(item, owner=owner, status="failed", message=message)
         return False
+
+
+class _Unreadable(Exception):
+    """Reading the file failed in a way that is the file's fault, not a FileRejected check."""
+
+
+def _guarded(source):
+    """The same RowSource, its reads turning a damaged file's errors into _Unreadable."""
+    from chalicelib.imports.rows import RowSource
+    from chalicelib.imports.workbook_safety import FileRejected
+
+    def read(targets):
+        try:
+            yield from source.read(targets)
+        except FileRejected:
+            raise
+        except Exception as exc:  # openpyxl's and csv's many ways to dislike a damaged file
+            raise _Unreadable() from exc
+
+    return RowSource(source.layouts, read)
+
+
+def _observed(outcomes, results):
+    """Outcomes passed on after ``results`` has counted and spooled each one."""
+    for outcome in outcomes:
+        results.add(outcome)
+        yield outcome
+
+
+def _result_fields(results, result_keys: dict[str, str]) -> dict[str, Any]:
+    return dict(
+        rows_total=results.rows_total,
+        counts=results.counts,
+        errors=results.first_errors,
+        errors_total=results.errors_total,
+        result_keys=result_keys,
+    )
 
 
 def handle_import_event(event: dict[str, Any], context: Any) -> None:

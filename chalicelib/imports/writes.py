@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from chalicelib.imports.plan import Plan, RowOutcome
+from chalicelib.domain.customers import format_customer_number
+from chalicelib.imports.plan import RowOutcome
 from chalicelib.imports.ports import RecordWriter, WriteRequest
 
 MAX_BATCH = 25
@@ -24,12 +25,32 @@ class Batch:
         return {"requests": self.requests, "rows_written": self.rows_written}
 
 
-def new_customers_needing_numbers(plan: Plan) -> int:
-    return sum(
-        1
-        for o in plan.outcomes
-        if o.action == "created" and o.entity == "customer" and not o.record.get("customer_number")
-    )
+class CustomerNumbers:
+    """Numbers for the customers an import creates without one, from the block reserved for it.
+
+    Should the register have changed since the block was reserved (a retried plan), further
+    blocks are reserved as needed; what is left of the first block can be given back.
+    """
+
+    EXTRA_BLOCK = 100
+
+    def __init__(self, last: int, count: int, reserve_more: Callable[[int], int]) -> None:
+        self.last = last
+        self._next, self._end = last - count + 1, last
+        self._reserve_more = reserve_more
+        self.extended = False
+
+    def __call__(self) -> str:
+        if self._next > self._end:
+            self._end = self._reserve_more(self.EXTRA_BLOCK)
+            self._next, self.extended = self._end - self.EXTRA_BLOCK + 1, True
+        number, self._next = self._next, self._next + 1
+        return format_customer_number(number)
+
+    @property
+    def unused(self) -> int:
+        """Numbers of the first block never handed out (0 once another block was needed)."""
+        return 0 if self.extended else self._end - self._next + 1
 
 
 def row_writes(
@@ -41,7 +62,7 @@ def row_writes(
     by: str | None,
     next_number: Callable[[], str],
 ) -> Iterator[list[WriteRequest]]:
-    """The writes of each created or updated row, in file order."""
+    """The writes of each created or updated row, in the order the outcomes come."""
     build = {
         "customer": writer.customer_writes,
         "contact": writer.contact_writes,

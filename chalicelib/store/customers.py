@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.domain.customers import (
     References,
@@ -35,7 +36,15 @@ from chalicelib.store.base import (
 )
 from chalicelib.store.custom_fields import custom_field_definitions
 from chalicelib.store.lookups import all_lookups
-from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact, version_matches
+from chalicelib.store.records import (
+    Op,
+    claim_ops,
+    conditional_failed,
+    get_or_404,
+    stale,
+    transact,
+    version_matches,
+)
 from chalicelib.store.tenant_settings import get_tenant_settings
 from chalicelib.store.users import all_users
 
@@ -320,11 +329,31 @@ def iter_customers(tenant_id: str, status: str = "active") -> Iterator[dict[str,
 
 def reserve_customer_numbers(tenant_id: str, count: int = 1) -> list[str]:
     """``count`` fresh customer numbers (C000001, …) from the tenant's atomic counter."""
+    last = reserve_customer_number_block(tenant_id, count)
+    return [format_customer_number(n) for n in range(last - count + 1, last + 1)]
+
+
+def reserve_customer_number_block(tenant_id: str, count: int) -> int:
+    """Advance the counter by ``count``: the block is the ``count`` numbers ending at the result."""
     bind()
     counter = CounterItem(f"{tenant_id}#COUNTER", "customer_number")
     counter.update(actions=[CounterItem.value.add(count), CounterItem.entity.set("counter")])
-    last = int(counter.value)
-    return [format_customer_number(n) for n in range(last - count + 1, last + 1)]
+    return int(counter.value)
+
+
+def release_customer_numbers(tenant_id: str, last: int, unused: int) -> bool:
+    """Give back a block's ``unused`` tail if nobody has reserved after it (else keep the gap)."""
+    bind()
+    counter = CounterItem(f"{tenant_id}#COUNTER", "customer_number")
+    try:
+        counter.update(
+            actions=[CounterItem.value.add(-unused)], condition=CounterItem.value == last
+        )
+    except UpdateError as exc:
+        if conditional_failed(exc):
+            return False
+        raise
+    return True
 
 
 # ---------------------------------------------------------------- references

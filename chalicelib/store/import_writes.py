@@ -7,7 +7,7 @@ checked uniqueness in memory against the loaded index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.domain.errors import Conflict
@@ -17,7 +17,8 @@ from chalicelib.store.customers import (
     customer_ops,
     customer_pk,
     load_customer_index,
-    reserve_customer_numbers,
+    release_customer_numbers,
+    reserve_customer_number_block,
 )
 from chalicelib.store.equipment import PREFIX as EQUIPMENT_PREFIX
 from chalicelib.store.equipment import EquipmentItem, number_scope
@@ -84,9 +85,11 @@ class ImportRecordWriter:
                         equipment[record["id"]] = record
         return contacts, equipment
 
-    def reserve_customer_numbers(self, tenant_id: str, count: int) -> Callable[[], str]:
-        numbers = iter(reserve_customer_numbers(tenant_id, count) if count else [])
-        return lambda: next(numbers)
+    def reserve_customer_numbers(self, tenant_id: str, count: int) -> int:
+        return reserve_customer_number_block(tenant_id, count)
+
+    def release_customer_numbers(self, tenant_id: str, last: int, unused: int) -> bool:
+        return release_customer_numbers(tenant_id, last, unused)
 
     def customer_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)

@@ -9,6 +9,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.store.base import TableModel, bind, new_id, now_iso, query_page
+from chalicelib.store.records import conditional_failed
 
 STATUSES = (
     "queued",
@@ -47,6 +48,7 @@ class ImportItem(TableModel):
     object_etag = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)
     attempts = NumberAttribute(default=0)
+    numbers = JSONAttribute(null=True)  # the customer-number block reserved: {"last", "count"}
     checkpoint = NumberAttribute(null=True)
     batches_total = NumberAttribute(null=True)
     result_keys = JSONAttribute(default=dict)
@@ -137,7 +139,7 @@ def create_import(
     try:
         item.save(condition=ImportItem.pk.does_not_exist())
     except PutError as exc:
-        if _conditional(exc):
+        if conditional_failed(exc):
             return get_import(tenant_id, import_id), False
         raise
     return item, True
@@ -233,12 +235,7 @@ def _update(item: ImportItem, actions: list, condition: Any) -> bool:
     try:
         item.update(actions=actions, condition=condition)
     except UpdateError as exc:
-        if _conditional(exc):
+        if conditional_failed(exc):
             return False
         raise
     return True
-
-
-def _conditional(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"

@@ -130,3 +130,8 @@ def stale(what: str) -> Callable[[], DomainError]:
     return lambda: PreconditionFailed(
         f"The {what} changed while you were saving it. Read it again and retry."
     )
+
+
+def conditional_failed(exc: Exception) -> bool:
+    """Whether a PynamoDB write error is its condition failing (not a fault)."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

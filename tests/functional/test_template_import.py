@@ -253,6 +253,38 @@ def test_a_crash_after_the_first_batch_is_resumed_without_duplicates(api, aws, t
     assert len({c["customer_number"] for c in customers}) == 80
 
 
+def test_customer_numbers_run_on_without_gaps_when_rows_fail(api, aws, tmp_path):
+    rows = {"customers": [{"Customer Name": "A"}, {"Customer Name": "B", "Email": "nope"},
+                          {"Customer Name": "C"}]}  # fmt: skip
+    import_id, key = upload(api, aws, rows, tmp_path=tmp_path)
+    deliver(key)
+
+    assert record(api, import_id)["status"] == "completed_with_errors"
+    numbers = sorted(c["customer_number"] for c in stored(api.tenant).customers.values())
+    assert numbers == ["C000001", "C000002"]  # three reserved, the unused one given back
+    assert api.post("/v1/customers", {"name": "D"}).json["customer_number"] == "C000003"
+
+
+def test_a_crash_while_planning_is_retried_with_the_numbers_already_reserved(api, aws, tmp_path):
+    from chalicelib.store.import_writes import ImportRecordWriter
+
+    class CrashingWriter(ImportRecordWriter):
+        def customer_writes(self, *args, **kw):
+            raise RuntimeError("injected crash while the plan is written")
+
+    many = {"customers": [{"Customer Name": f"Customer {n:03d}"} for n in range(30)]}
+    import_id, key = upload(api, aws, many, tmp_path=tmp_path)
+    with pytest.raises(RuntimeError):
+        deliver(key, run=runner(writer=CrashingWriter()))
+
+    deliver(key)  # SQS redelivers the same message
+
+    done = record(api, import_id)
+    assert done["status"] == "succeeded" and done["attempts"] == 2
+    numbers = sorted(c["customer_number"] for c in stored(api.tenant).customers.values())
+    assert numbers == [f"C{n:06d}" for n in range(1, 31)]
+
+
 def test_an_import_short_of_time_continues_in_a_follow_on_message(api, aws, tmp_path):
     from chalicelib import aws as clients
 

@@ -129,6 +129,44 @@ def test_billing_loops_in_the_file_are_refused():
     assert {o.action for o in result.outcomes} == {"failed"}
 
 
+def test_rows_that_need_a_customer_whose_row_failed_fail_and_say_which_row():
+    result = plan([
+        row("sites", 2, name="Flat 1", billing_customer="PM-1"),  # before its billing customer
+        row("contacts", 2, customer="PM-1", first_name="Jo"),
+        row("customers", 2, name="Acme PM", import_id="PM-1", email="not-an-email"),
+        row("equipment", 2, customer="Flat 1", name="Boiler"),
+    ])  # fmt: skip
+    assert [o.action for o in result.outcomes] == ["failed"] * 4
+    for outcome in result.outcomes[:2]:
+        assert "row 2 of Customers failed" in outcome.errors[0].message
+    assert "row 2 of Sites failed" in result.outcomes[3].errors[0].message
+
+
+def test_a_failed_row_of_an_existing_customer_does_not_fail_its_sites():
+    existing = ExistingIndex()
+    first = plan([row("customers", 2, name="Acme PM")])
+    stored = {**first.outcomes[0].record, "version": 1}
+    existing.customers[stored["id"]] = stored
+
+    result = plan([
+        row("customers", 2, name="Acme PM", email="bad"),
+        row("sites", 2, name="Flat 1", billing_customer="Acme PM"),
+    ], existing)  # fmt: skip
+
+    assert [o.action for o in result.outcomes] == ["failed", "created"]
+    assert result.outcomes[1].record["billing"]["billing_customer_id"] == stored["id"]
+
+
+def test_a_chain_of_new_billing_customers_is_decided_from_the_top():
+    result = plan([
+        row("sites", 2, name="Flat 1", billing_customer="Strata Co"),
+        row("sites", 3, name="Strata Co", billing_customer="Big PM"),
+        row("customers", 2, name="Big PM", email="bad"),
+    ])  # fmt: skip
+    assert [o.action for o in result.outcomes] == ["failed"] * 3
+    assert "row 3 of Sites failed" in result.outcomes[0].errors[0].message
+
+
 def _put(pk: str, sk: str) -> dict:
     return {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": sk}}}}
 
@@ -198,3 +236,18 @@ def test_checkpoints_come_after_groups_of_batches_with_the_rows_they_finish():
     groups = list(checkpoint_groups(packed, per_group=10))
     assert [len(g.batches) for g in groups] == [10, 10, 3]
     assert [g.rows_written for g in groups] == [10, 20, 23]
+
+
+def test_customer_numbers_come_from_the_block_then_from_more_blocks():
+    from chalicelib.imports.writes import CustomerNumbers
+
+    reserved = []
+
+    def reserve_more(count):
+        reserved.append(count)
+        return 500
+
+    numbers = CustomerNumbers(last=12, count=3, reserve_more=reserve_more)
+    assert [numbers(), numbers()] == ["C000010", "C000011"] and numbers.unused == 1
+    assert [numbers(), numbers()] == ["C000012", f"C{500 - CustomerNumbers.EXTRA_BLOCK + 1:06d}"]
+    assert reserved == [CustomerNumbers.EXTRA_BLOCK] and numbers.unused == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.imports.mapping import parse_mapping
-from chalicelib.imports.own_format import read_own_format
+from chalicelib.imports.own_format import own_format_source
 from chalicelib.imports.sources import read_table
 from chalicelib.imports.workbook_safety import FileRejected
 
@@ -28,16 +28,18 @@ def table(tmp_path):
 
 def test_rows_keep_file_row_numbers_restore_phones_and_name_original_columns(table):
     mapping = parse_mapping(MAPPING, table.headers)
-    (layout,), rows = read_own_format(table, mapping, "a.csv", max_rows=10)
+    source = own_format_source(table, mapping, "a.csv", max_rows=10)
+    (layout,), rows = source.layouts, list(source.rows())
     assert [(r.row, r.fields) for r in rows] == [
         (4, {"name": "Acme", "phone": "0398765432", "site_address.line1": "12 Smith St"}),
         (6, {"name": "Beta"}),
     ]
     assert layout.label_of("phone") == "Ph"
     assert layout.headers == ("Client", "Ph", "Street")
+    assert list(source.rows(("contacts",))) == []  # only the mapping's target is in the file
 
 
 def test_more_rows_than_allowed_reject_the_file(table):
     mapping = parse_mapping(MAPPING, table.headers)
     with pytest.raises(FileRejected):
-        read_own_format(table, mapping, "a.csv", max_rows=1)
+        list(own_format_source(table, mapping, "a.csv", max_rows=1).rows())
