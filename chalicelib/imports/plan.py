@@ -73,6 +73,9 @@ class RowOutcome:
     record: dict[str, Any] | None = None
     previous: dict[str, Any] | None = None
     errors: list[RowError] = field(default_factory=list)
+    # Other records the row changes: (entity, record, previous), e.g. the default contact it
+    # takes over from.
+    extra: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -162,6 +165,8 @@ class Planner:
         self._looped: dict[str, str] = {}
         self._depth: dict[str, int] = {}  # customer id → decision round (0 when absent)
         self._failed: dict[str, Where] = {}  # customers the file creates whose rows failed
+        self._default_refs: dict[str, Where] = {}  # customer reference → first "default" row
+        self.explicit_defaults: dict[str, Where] = {}  # customer id → that row (after learn)
 
     # --- pass 1 --------------------------------------------------------------------------
 
@@ -173,7 +178,15 @@ class Planner:
                 self._learn_customer(row)
             elif (reference := _text(row.fields.get("customer"))) is not None:
                 self._child_refs.add(name_key(reference))
+                if row.target == "contacts" and _says_yes(row.fields.get("is_default")):
+                    self._default_refs.setdefault(name_key(reference), Where(row.sheet, row.row))
         self._find_billing_loops()
+        for reference, where in self._default_refs.items():
+            customer_id = self.refs.find(reference)
+            if customer_id is not None:
+                first = self.explicit_defaults.setdefault(customer_id, where)
+                self.explicit_defaults[customer_id] = min(first, where, key=lambda w: w.row)
+        self._default_refs.clear()
 
     def _learn_customer(self, row: SheetRow) -> None:
         where = Where(row.sheet, row.row)
@@ -251,7 +264,8 @@ class Planner:
                 if self._depth.get(self._identified.get(where, ("",))[0], 0) == depth:
                     yield self._decide_customer(row, where, lookups, ctx)
         children = {
-            "contacts": _Children(
+            "contacts": _Contacts(
+                self.explicit_defaults,
                 self.existing.contacts,
                 lambda data, before: self.rules.prepare_contact(data, before, ctx),
                 _contact_keys,
@@ -353,6 +367,13 @@ def _text(value: Any) -> str | None:
 
 def _where(row: SheetRow | Where) -> str:
     return f"row {row.row} of {row.sheet}"
+
+
+def _says_yes(value: Any) -> bool:
+    try:
+        return parse_bool(value) is True
+    except InvalidValue:
+        return False
 
 
 def _not_imported(reference: Any, where: Where) -> str:
@@ -518,7 +539,65 @@ class _Children:
             self.in_file[key] = Where(row.sheet, row.row)
         record_id = match or make_id(row)
         state.outcome.previous = self.existing.get(match) if match else None
+        self.before_finish(state, patch, customer_id, record_id)
+        if state.failed:
+            return
         _finish(state, patch, self.prepare, ids={"id": record_id, "customer_id": customer_id})
+        if not state.failed:
+            self.after_finish(state, customer_id, record_id)
+
+    def before_finish(self, state: _Row, patch: dict, customer_id: str, record_id: str) -> None:
+        """A kind's own rules on the row's values before validation."""
+
+    def after_finish(self, state: _Row, customer_id: str, record_id: str) -> None:
+        """A kind's own rules once the row's record is decided."""
+
+
+class _Contacts(_Children):
+    """Contacts, with the API's default-contact rule: one default per customer.
+
+    A row saying Default Contact = Yes makes that contact the default and the previous default
+    is demoted in the same import; a second such row for one customer is refused. A customer's
+    first contact is the default when no row says otherwise, as through the API.
+    """
+
+    def __init__(self, explicit: dict[str, Where], *args: Any) -> None:
+        super().__init__(*args)
+        self.explicit = explicit
+        self.default_of = {
+            c["customer_id"]: c["id"] for c in self.existing.values() if c.get("is_default")
+        }
+
+    def before_finish(self, state: _Row, patch: dict, customer_id: str, record_id: str) -> None:
+        where = Where(state.outcome.row.sheet, state.outcome.row.row)
+        explicit = self.explicit.get(customer_id)
+        previous = state.outcome.previous
+        was_default = bool(previous and previous.get("is_default"))
+        says = patch.get("is_default")
+        if _says_yes(says) and explicit is not None and explicit != where:
+            state.fail(
+                "is_default",
+                f"{_where(explicit)} already makes the default contact of this customer; "
+                "only one row may",
+            )
+        elif says is not None and not _says_yes(says) and was_default and explicit is None:
+            state.fail("is_default", "make another contact the default instead")
+        elif says is None and explicit is not None and explicit != where:
+            patch["is_default"] = False  # another row takes the default over
+            if was_default:  # this row's own write demotes it, with the row's changes
+                self.default_of.pop(customer_id, None)
+        elif says is None and previous is None:
+            patch["is_default"] = customer_id not in self.default_of and explicit is None
+
+    def after_finish(self, state: _Row, customer_id: str, record_id: str) -> None:
+        if not state.outcome.record.get("is_default"):
+            return
+        current = self.default_of.get(customer_id)
+        if current is not None and current != record_id and current in self.existing:
+            before = self.existing[current]
+            demoted = {k: v for k, v in before.items() if k not in BOOKKEEPING}
+            state.outcome.extra.append(("contact", {**demoted, "is_default": False}, before))
+        self.default_of[customer_id] = record_id
 
 
 # --- shared --------------------------------------------------------------------------------

@@ -74,7 +74,10 @@ def row_writes(
         record = outcome.record
         if outcome.entity == "customer" and not record.get("customer_number"):
             record = {**record, "customer_number": next_number()}
-        yield build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
+        writes = build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
+        for entity, other, previous in outcome.extra:
+            writes += build[entity](tenant_id, other, previous, now=now, by=by)
+        yield writes
 
 
 def batches(rows: Iterable[list[WriteRequest]], size: int = MAX_BATCH) -> Iterator[Batch]:

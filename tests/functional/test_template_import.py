@@ -285,6 +285,21 @@ def test_a_crash_while_planning_is_retried_with_the_numbers_already_reserved(api
     assert numbers == [f"C{n:06d}" for n in range(1, 31)]
 
 
+def test_imported_contacts_keep_one_default_per_customer(api, aws, tmp_path):
+    first = {"customers": [{"Customer Name": "Acme"}],
+             "contacts": [{"Customer Import ID or Name": "Acme", "First Name": "Ann"},
+                          {"Customer Import ID or Name": "Acme", "First Name": "Bob"}]}  # fmt: skip
+    deliver(upload(api, aws, first, tmp_path=tmp_path)[1])
+    later = {"contacts": [{"Customer Import ID or Name": "Acme", "First Name": "Cat",
+                           "Default Contact": "Yes"}]}  # fmt: skip
+    deliver(upload(api, aws, later, tmp_path=tmp_path)[1], message_id="m-2")
+
+    (acme,) = api.get("/v1/customers").json["items"]
+    contacts = api.get(f"/v1/customers/{acme['id']}/contacts").json["items"]
+    defaults = {c["first_name"]: c["is_default"] for c in contacts}
+    assert defaults == {"Ann": False, "Bob": False, "Cat": True}
+
+
 def test_an_import_short_of_time_continues_in_a_follow_on_message(api, aws, tmp_path):
     from chalicelib import aws as clients
 

@@ -167,6 +167,45 @@ def test_a_chain_of_new_billing_customers_is_decided_from_the_top():
     assert "row 3 of Sites failed" in result.outcomes[0].errors[0].message
 
 
+def test_one_default_contact_per_customer_as_through_the_api():
+    first = plan([
+        row("customers", 2, name="Acme"),
+        row("contacts", 2, customer="Acme", first_name="Ann"),
+        row("contacts", 3, customer="Acme", first_name="Bob"),
+    ])  # fmt: skip
+    assert [o.record["is_default"] for o in first.outcomes[1:]] == [True, False]
+
+    customer = {**first.outcomes[0].record, "version": 1}
+    ann, bob = ({**o.record, "version": 1} for o in first.outcomes[1:])
+    existing = ExistingIndex(
+        customers={customer["id"]: customer}, contacts={ann["id"]: ann, bob["id"]: bob}
+    )
+    moved = plan([
+        row("contacts", 12, customer="Acme", first_name="Cat", is_default="Yes"),
+        row("contacts", 13, customer="Acme", first_name="Dan", is_default="Yes"),
+        row("contacts", 14, customer="Acme", first_name="Eve"),
+    ], existing)  # fmt: skip
+
+    cat, dan, eve = moved.outcomes
+    assert cat.action == "created" and cat.record["is_default"] is True
+    ((entity, demoted, before),) = cat.extra  # Ann, the default until now, is demoted
+    assert entity == "contact" and before == ann
+    assert demoted == {**{k: v for k, v in ann.items() if k != "version"}, "is_default": False}
+    assert dan.action == "failed" and "row 12 of Contacts already makes" in dan.errors[0].message
+    assert eve.record["is_default"] is False
+
+
+def test_the_default_contact_cannot_be_unset_without_another():
+    customer = {"id": "k1", "name": "Acme", "version": 1}
+    ann = {"id": "c1", "customer_id": "k1", "first_name": "Ann", "is_default": True, "version": 1}
+    existing = ExistingIndex(customers={"k1": customer}, contacts={"c1": ann})
+    result = plan(
+        [row("contacts", 2, customer="Acme", first_name="Ann", is_default="No")], existing
+    )
+    assert result.outcomes[0].action == "failed"
+    assert "make another contact the default" in result.outcomes[0].errors[0].message
+
+
 def _put(pk: str, sk: str) -> dict:
     return {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": sk}}}}
 
