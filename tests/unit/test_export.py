@@ -50,8 +50,8 @@ def test_sites_name_a_billing_customer_that_comes_later_and_children_follow(tmp_
     ]
     register = Register(
         customers=lambda: iter(customers),
-        contacts=lambda cid: [{"customer_id": cid, "first_name": "Pat"}] if cid == "c-9" else [],
-        equipment=lambda cid: [{"customer_id": cid, "name": "HWS"}] if cid == "s-1" else [],
+        contacts=lambda: [{"customer_id": "c-9", "first_name": "Pat"}],
+        equipment=lambda: [{"customer_id": "s-1", "name": "HWS"}],
     )
     path = tmp_path / "export.xlsx"
 
@@ -68,3 +68,25 @@ def test_sites_name_a_billing_customer_that_comes_later_and_children_follow(tmp_
     sites = list(book["Sites"].iter_rows(values_only=True))
     assert sites[1][sites[0].index("Billing Customer")] == "PM-9"
     assert list(book["Equipment"].iter_rows(values_only=True))[1][0] == "Unit 4"
+
+
+def test_children_of_customers_not_exported_are_left_out(tmp_path):
+    from openpyxl import load_workbook
+
+    register = Register(
+        customers=lambda: iter([{"id": "c-1", "name": "Acme"}]),
+        contacts=lambda: [
+            {"customer_id": "c-1", "first_name": "Pat"},
+            {"customer_id": "archived-1", "first_name": "Gone"},
+        ],
+        equipment=lambda: [{"customer_id": "archived-1", "name": "Old HWS"}],
+    )
+    path = tmp_path / "export.xlsx"
+
+    counts = write_export(path, register, Names(), targets=["contacts", "equipment"])
+
+    assert counts == {"contacts": 1, "equipment": 0}
+    book = load_workbook(path, read_only=True)
+    contacts = list(book["Contacts"].iter_rows(values_only=True))
+    assert [row[:2] for row in contacts[1:]] == [("Acme", "Pat")]
+    assert len(list(book["Equipment"].iter_rows(values_only=True))) == 1  # the header only
