@@ -11,7 +11,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.imports.fields import TARGETS, ImportField, fields_for
+from chalicelib.imports.fields import (
+    TARGETS,
+    CustomFieldLike,
+    ImportField,
+    fields_for,
+    template_custom_fields,
+)
 from chalicelib.imports.rows import SHEET_TARGETS, customer_sheet_name
 
 log = logging.getLogger("sitebook.exports")
@@ -88,9 +94,12 @@ def write_export(
     names: Names,
     *,
     customer_label: str = "Customer",
+    custom_fields: Iterable[CustomFieldLike] = (),
     targets: Iterable[str] = TARGETS,
 ) -> dict[str, int]:
     """Stream the register to ``path`` as a template workbook; returns rows written per target.
+
+    The columns are the template's for ``customer_label`` and ``custom_fields`` (active ones).
 
     Customers are read twice (Customers, then Sites); the first pass also remembers each
     customer's reference (a Customers sheet holds no billing links: those rows are Sites), so
@@ -104,6 +113,7 @@ def write_export(
     left_out = dict.fromkeys(wanted, 0)
     sheet_names = {"customers": customer_sheet_name(customer_label)}
     sheet_names.update({target: sheet for sheet, target in SHEET_TARGETS.items()})
+    custom_fields = template_custom_fields(custom_fields)
 
     def learn_references() -> None:
         if not names.customers:  # the Customers sheet was not written first: one pass now
@@ -136,7 +146,7 @@ def write_export(
     }
     sheets = []
     for target in wanted:
-        fields = fields_for(target, customer_label)
+        fields = fields_for(target, customer_label, custom_fields)
         sheets.append(
             SheetSpec(
                 name=sheet_names[target],
@@ -185,6 +195,7 @@ def run_export(tenant_id: str, export_id: str, *, owner: str, s3: Any = None) ->
     from chalicelib.domain.errors import NotFound
     from chalicelib.settings import get_settings
     from chalicelib.store import exports as records
+    from chalicelib.store.custom_fields import custom_field_definitions
     from chalicelib.store.tenant_settings import get_tenant_settings
 
     try:
@@ -204,6 +215,7 @@ def run_export(tenant_id: str, export_id: str, *, owner: str, s3: Any = None) ->
                 tenant_register(tenant_id),
                 tenant_names(tenant_id),
                 customer_label=label,
+                custom_fields=custom_field_definitions(tenant_id),
                 targets=item.targets or TARGETS,
             )
             s3.upload_file(path, get_settings().bucket_name, item.s3_key)

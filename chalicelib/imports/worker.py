@@ -135,6 +135,7 @@ class Runner:
         """Read, resolve, match, link, validate; store the batches. False when it ended."""
         from chalicelib.imports.rows import read_template
         from chalicelib.imports.workbook_safety import FileLimits, FileRejected, open_workbook
+        from chalicelib.store.custom_fields import custom_field_definitions
         from chalicelib.store.tenant_settings import get_tenant_settings
 
         settings = self.settings
@@ -171,7 +172,10 @@ class Runner:
                     workbook = open_workbook(path, limits)
                     try:
                         layouts, rows = read_template(
-                            workbook, tenant.customer_label, max_rows=limits.max_rows
+                            workbook,
+                            tenant.customer_label,
+                            max_rows=limits.max_rows,
+                            custom_fields=custom_field_definitions(item.tenant_id),
                         )
                     finally:
                         workbook.close()

@@ -303,3 +303,70 @@ def test_children_of_archived_customers_are_left_out_like_their_customers(api, a
     equipment = list(book["Equipment"].iter_rows(min_row=2, values_only=True))
     assert [row[:2] for row in contacts] == [("Kept", "Kim")]
     assert [(row[0], row[2]) for row in equipment] == [("Kept", "HWS of Kim")]
+
+
+CUSTOM_FIELDS = [
+    {"key": "gate_code", "label": "Gate Code", "type": "text"},
+    {"key": "zone", "label": "Zone", "type": "choice", "options": ["North", "South"]},
+    {"key": "strata", "label": "Strata", "type": "boolean"},
+    {"key": "units", "label": "Units", "type": "number"},
+    {"key": "serviced", "label": "Serviced On", "type": "date"},
+    {"key": "site_notes", "label": "Notes", "type": "text"},  # "Notes" is a standard column
+]
+
+
+def define_custom_fields(api) -> None:
+    for definition in CUSTOM_FIELDS:
+        assert api.post("/v1/custom-fields", definition).status == 201
+    retired = api.post("/v1/custom-fields", {"key": "old", "label": "Old", "type": "text"})
+    assert api.delete(f"/v1/custom-fields/{retired.json['id']}").status == 200
+
+
+def test_custom_fields_survive_an_export_imported_into_an_empty_tenant(api, aws, tmp_path):
+    prepare_tenant(api)
+    define_custom_fields(api)
+    acme = api.post(
+        "/v1/customers",
+        {
+            "name": "Acme",
+            "import_id": "PM-1",
+            "custom_fields": {
+                "gate_code": "=1234#",
+                "zone": "south",
+                "strata": True,
+                "units": 12,
+                "serviced": "2024-03-31",
+                "site_notes": "Dog on site",
+            },
+        },
+    ).json
+    api.post(
+        "/v1/customers",
+        {
+            "name": "Unit 4",
+            "billing": {"billing_customer_id": acme["id"]},
+            "custom_fields": {"strata": False, "units": 2.5},
+        },
+    )
+
+    done = export_now(api, aws)
+
+    exported = tmp_path / "exported.xlsx"
+    exported.write_bytes(s3_bytes(done["url"]))
+    other = api.as_(tenant=f"{api.tenant}-copy")
+    prepare_tenant(other)
+    define_custom_fields(other)
+    result = import_file(other, aws, exported, tmp_path, "m-1")
+    assert result["status"] == "succeeded", result["errors"]
+    copy = comparable(other)
+    assert copy == comparable(api)
+    by_name = {c["name"]: c for c in copy["customers"]}
+    assert by_name["Acme"]["custom_fields"] == {
+        "gate_code": "=1234#",
+        "zone": "South",
+        "strata": True,
+        "units": 12,
+        "serviced": "2024-03-31",
+        "site_notes": "Dog on site",
+    }
+    assert by_name["Unit 4"]["custom_fields"] == {"strata": False, "units": 2.5}
