@@ -56,7 +56,10 @@ class CustomerChildItem(VersionedModel):
         # Every write of the item passes here (transactions, saves, the importer's batch puts),
         # so the index keys cannot be left out, and an item written before the index existed
         # gets them at its next write.
-        tenant_id = self.pk.removesuffix(f"#CUSTOMER#{self.customer_id}")
+        owner = f"#CUSTOMER#{self.customer_id}"
+        if not self.pk.endswith(owner):
+            raise ValueError(f"{self.pk!r} is not the partition of customer {self.customer_id!r}")
+        tenant_id = self.pk.removesuffix(owner)
         self.gsi1pk, self.gsi1sk = collection_keys(
             tenant_id, self.COLLECTION, self.customer_id, self.id
         )
