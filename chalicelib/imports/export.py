@@ -11,7 +11,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.imports.fields import TARGETS, ImportField, fields_for
+from chalicelib.imports.fields import (
+    TARGETS,
+    CustomFieldLike,
+    ImportField,
+    fields_for,
+    template_custom_fields,
+)
 from chalicelib.imports.rows import SHEET_TARGETS, customer_sheet_name
 
 log = logging.getLogger("sitebook.exports")
@@ -72,11 +78,14 @@ def _rows(fields: list[ImportField], records: Iterable[Mapping], names: Names) -
 
 @dataclass
 class Register:
-    """Where an export reads from: injected so tests and the worker share one code path."""
+    """Where an export reads from: injected so tests and the worker share one code path.
+
+    ``contacts`` and ``equipment`` stream every child of the tenant, whatever its customer.
+    """
 
     customers: Callable[[], Iterable[dict[str, Any]]]
-    contacts: Callable[[str], Iterable[dict[str, Any]]]
-    equipment: Callable[[str], Iterable[dict[str, Any]]]
+    contacts: Callable[[], Iterable[dict[str, Any]]]
+    equipment: Callable[[], Iterable[dict[str, Any]]]
 
 
 def write_export(
@@ -85,20 +94,26 @@ def write_export(
     names: Names,
     *,
     customer_label: str = "Customer",
+    custom_fields: Iterable[CustomFieldLike] = (),
     targets: Iterable[str] = TARGETS,
 ) -> dict[str, int]:
     """Stream the register to ``path`` as a template workbook; returns rows written per target.
 
+    The columns are the template's for ``customer_label`` and ``custom_fields`` (active ones).
+
     Customers are read twice (Customers, then Sites); the first pass also remembers each
     customer's reference (a Customers sheet holds no billing links: those rows are Sites), so
-    only ids and short names stay in memory, never the records.
+    only ids and short names stay in memory, never the records. Contacts and equipment are
+    each one stream; a child whose customer is not exported (an archived one) is left out.
     """
     from chalicelib.imports.workbook_writer import SheetSpec, write_workbook
 
     wanted = [t for t in TARGETS if t in set(targets)]
     counts = dict.fromkeys(wanted, 0)
+    left_out = dict.fromkeys(wanted, 0)
     sheet_names = {"customers": customer_sheet_name(customer_label)}
     sheet_names.update({target: sheet for sheet, target in SHEET_TARGETS.items()})
+    custom_fields = template_custom_fields(custom_fields)
 
     def learn_references() -> None:
         if not names.customers:  # the Customers sheet was not written first: one pass now
@@ -114,12 +129,14 @@ def write_export(
                 counts[target] += 1
                 yield record
 
-    def children(read: Callable[[str], Iterable[dict]], target: str) -> Iterator[dict]:
+    def children(read: Callable[[], Iterable[dict]], target: str) -> Iterator[dict]:
         learn_references()
-        for customer_id in list(names.customers):
-            for record in read(customer_id):
+        for record in read():
+            if record.get("customer_id") in names.customers:
                 counts[target] += 1
                 yield record
+            else:
+                left_out[target] += 1
 
     sources = {
         "customers": lambda: customers(False, "customers"),
@@ -129,7 +146,7 @@ def write_export(
     }
     sheets = []
     for target in wanted:
-        fields = fields_for(target, customer_label)
+        fields = fields_for(target, customer_label, custom_fields)
         sheets.append(
             SheetSpec(
                 name=sheet_names[target],
@@ -138,6 +155,8 @@ def write_export(
             )
         )
     write_workbook(path, sheets)
+    if any(left_out.values()):
+        log.info("export left out children of customers not exported: %s", left_out)
     return counts
 
 
@@ -154,14 +173,16 @@ def tenant_names(tenant_id: str) -> Names:
 
 
 def tenant_register(tenant_id: str) -> Register:
-    """Active customers (gsi1 Query) and each one's contacts and equipment (a partition Query)."""
+    """Active customers (gsi1 Query), every contact and every equipment (one gsi1 Query each)."""
+    from chalicelib.store.children import iter_collection
+    from chalicelib.store.contacts import ContactItem
     from chalicelib.store.customers import iter_customers
-    from chalicelib.store.exports import iter_contacts, iter_equipment
+    from chalicelib.store.equipment import EquipmentItem
 
     return Register(
         customers=lambda: iter_customers(tenant_id, "active"),
-        contacts=lambda customer_id: iter_contacts(tenant_id, customer_id),
-        equipment=lambda customer_id: iter_equipment(tenant_id, customer_id),
+        contacts=lambda: iter_collection(ContactItem, tenant_id),
+        equipment=lambda: iter_collection(EquipmentItem, tenant_id),
     )
 
 
@@ -174,6 +195,7 @@ def run_export(tenant_id: str, export_id: str, *, owner: str, s3: Any = None) ->
     from chalicelib.domain.errors import NotFound
     from chalicelib.settings import get_settings
     from chalicelib.store import exports as records
+    from chalicelib.store.custom_fields import custom_field_definitions
     from chalicelib.store.tenant_settings import get_tenant_settings
 
     try:
@@ -193,6 +215,7 @@ def run_export(tenant_id: str, export_id: str, *, owner: str, s3: Any = None) ->
                 tenant_register(tenant_id),
                 tenant_names(tenant_id),
                 customer_label=label,
+                custom_fields=custom_field_definitions(tenant_id),
                 targets=item.targets or TARGETS,
             )
             s3.upload_file(path, get_settings().bucket_name, item.s3_key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 TARGETS = ("customers", "sites", "contacts", "equipment")
@@ -973,7 +973,10 @@ def fields_for(
 ) -> list[ImportField]:
     """The fields of ``target`` with labels in the tenant's words, custom fields last.
 
-    Custom fields are offered on the customer-like targets (customers and sites) only.
+    Custom fields are offered on the customer-like targets (customers and sites) only: custom
+    field definitions have no target, and only customers hold ``custom_fields``. A custom
+    field whose label another column already has is labelled with its key too, so every
+    column of a template is found again by its label.
     """
     check_target(target)
     label = customer_label.strip() or "Customer"
@@ -984,8 +987,23 @@ def fields_for(
         for f in _CATALOG[target]
     ]
     if target in ("customers", "sites"):
-        fields.extend(_custom_field(c) for c in custom_fields)
+        taken = {f.label.casefold() for f in fields}
+        for custom in custom_fields:
+            f = _custom_field(custom)
+            if f.label.casefold() in taken:  # "Notes" is ours; the tenant's becomes "Notes (notes)"
+                f = replace(f, label=f"{f.label} ({custom.key})")
+            taken.add(f.label.casefold())
+            fields.append(f)
     return fields
+
+
+def template_custom_fields(custom_fields: Iterable[CustomFieldLike]) -> list[CustomFieldLike]:
+    """The custom fields the template and the export have a column for: the active ones.
+
+    An inactive field takes no new values, and a blank cell would keep the old one, so its
+    column could only produce errors; a file that still has one imports with it ignored.
+    """
+    return [c for c in custom_fields if getattr(c, "active", True)]
 
 
 def required_rules(

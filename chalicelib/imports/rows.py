@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.values import is_blank
-from chalicelib.imports.fields import ImportField, field_by_label
+from chalicelib.imports.fields import ImportField, field_by_label, template_custom_fields
 from chalicelib.imports.workbook_reader import iter_sheet_rows, read_header, sheet_names
 from chalicelib.imports.workbook_safety import FileRejected
 from chalicelib.imports.workbook_writer import ERROR_HEADER
@@ -70,7 +70,11 @@ def sheet_layout(
 
 
 def layouts_of(workbook: Workbook, customer_label: str, custom_fields=()) -> list[SheetLayout]:
-    """The template sheets present in ``workbook``; FileRejected when none is."""
+    """The template sheets present in ``workbook``; FileRejected when none is.
+
+    Columns of the active ``custom_fields`` are read; others are ignored like unknown columns.
+    """
+    custom_fields = template_custom_fields(custom_fields)
     present = set(sheet_names(workbook))
     wanted = {customer_sheet_name(customer_label): "customers", "Customers": "customers"}
     wanted.update(SHEET_TARGETS)

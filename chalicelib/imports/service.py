@@ -30,8 +30,9 @@ def _download_url(key: str, file_name: str | None = None) -> str:
 
 
 def template_link(tenant_id: str) -> dict[str, str]:
-    """Write the tenant's template (labels, dropdowns as of now) to S3 and link to it."""
+    """Write the tenant's template (labels, dropdowns, custom fields as of now) to S3; link it."""
     from chalicelib.imports.template import USERS_LIST, write_template
+    from chalicelib.store.custom_fields import custom_field_definitions
     from chalicelib.store.lookups import all_lookups
     from chalicelib.store.tenant_settings import get_tenant_settings
     from chalicelib.store.users import all_users
@@ -52,7 +53,7 @@ def template_link(tenant_id: str) -> dict[str, str]:
     key = f"templates/{tenant_id}/{new_id()}/sitebook-import-template.xlsx"
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "template.xlsx")
-        write_template(path, tenant.customer_label, names)
+        write_template(path, tenant.customer_label, names, custom_field_definitions(tenant_id))
         aws.client("s3").upload_file(path, get_settings().bucket_name, key)
     return {"url": _download_url(key, "sitebook-import-template.xlsx"), "expires_at": _expiry()}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 
-from chalicelib.imports.fields import fields_for, required_rules
+from chalicelib.imports.fields import fields_for, required_rules, template_custom_fields
 from chalicelib.imports.rows import SHEET_TARGETS, customer_sheet_name
 from chalicelib.imports.workbook_writer import SheetSpec, instructions_sheet, write_workbook
 
@@ -18,8 +18,12 @@ def template_sheets(
     lookup_names: Mapping[str, Sequence[str]],
     custom_fields: Iterable = (),
 ) -> list[SheetSpec]:
-    """Customers (named per ``customer_label``), Sites, Contacts, Equipment, Instructions."""
-    custom_fields = list(custom_fields)
+    """Customers (named per ``customer_label``), Sites, Contacts, Equipment, Instructions.
+
+    The active ``custom_fields`` are columns of the Customers and Sites sheets, after the
+    standard ones; a choice field gets a dropdown of its options and a boolean one Yes/No.
+    """
+    custom_fields = template_custom_fields(custom_fields)
     sheets = []
     names = {"customers": customer_sheet_name(customer_label)}
     names.update({target: sheet for sheet, target in SHEET_TARGETS.items()})
@@ -52,7 +56,8 @@ def template_sheets(
                 comments=comments,
             )
         )
-    sheets.append(instructions_sheet("How to fill in this template", _instructions(customer_label)))
+    lines = _instructions(customer_label, bool(custom_fields))
+    sheets.append(instructions_sheet("How to fill in this template", lines))
     return sheets
 
 
@@ -72,8 +77,12 @@ def write_template(
     write_workbook(path, template_sheets(customer_label, lists, custom_fields), lists=lists)
 
 
-def _instructions(label: str) -> list[str]:
+def _instructions(label: str, has_custom_fields: bool = False) -> list[str]:
     plural = customer_sheet_name(label)
+    custom = [
+        f"Your account's custom fields are the last columns of the {plural} and Sites sheets;"
+        " choices and Yes/No fields have dropdowns."
+    ]
     return [
         "One row per record. Row 1 holds the column titles: keep them as they are.",
         "Coloured column titles are required.",
@@ -91,6 +100,7 @@ def _instructions(label: str) -> list[str]:
         " created; payment terms, price levels and users must already exist.",
         "Dates: a date cell, 2024-03-31, or day/month/year as set in your account settings.",
         "Rows with problems are skipped and listed in an errors workbook you can fix and upload.",
+        *(custom if has_custom_fields else []),
     ]
 
 
@@ -98,6 +108,7 @@ def write_filled_template(
     path: str | os.PathLike,
     rows: Mapping[str, Iterable[Mapping[str, object]]],
     customer_label: str = "Customer",
+    custom_fields: Iterable = (),
 ) -> None:
     """A template with data: ``rows`` maps a target to dicts of column label → value.
 
@@ -107,7 +118,8 @@ def write_filled_template(
     names = {"customers": customer_sheet_name(customer_label)}
     names.update({target: sheet for sheet, target in SHEET_TARGETS.items()})
     for target, target_rows in rows.items():
-        headers = [f.label for f in fields_for(target, customer_label)]
+        fields = fields_for(target, customer_label, template_custom_fields(custom_fields))
+        headers = [f.label for f in fields]
         sheets.append(
             SheetSpec(
                 name=names[target],

@@ -135,6 +135,7 @@ class Runner:
         """Read, resolve, match, link, validate; store the batches. False when it ended."""
         from chalicelib.imports.rows import template_source
         from chalicelib.imports.workbook_safety import FileLimits, FileRejected, open_workbook
+        from chalicelib.store.custom_fields import custom_field_definitions
         from chalicelib.store.tenant_settings import get_tenant_settings
 
         settings = self.settings
@@ -171,7 +172,10 @@ class Runner:
                     else:
                         workbook = open_workbook(path, limits)
                         source = template_source(
-                            workbook, tenant.customer_label, max_rows=limits.max_rows
+                            workbook,
+                            tenant.customer_label,
+                            max_rows=limits.max_rows,
+                            custom_fields=custom_field_definitions(item.tenant_id),
                         )
                 except (FileRejected, _Unreadable):
                     raise

@@ -8,27 +8,23 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from chalicelib.domain.customers import CONTACT_FIELDS, References, prepare_contact
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
-from chalicelib.store.base import VersionedModel, bind, new_id, now_iso
-from chalicelib.store.customers import (
-    CustomerItem,
-    customer_pk,
-    get_child,
-    list_children,
-    require_customer,
-)
+from chalicelib.store.base import bind, new_id, now_iso
+from chalicelib.store.children import CustomerChildItem, get_child, list_children
+from chalicelib.store.customers import CustomerItem, customer_pk, require_customer
 from chalicelib.store.lookups import all_lookups
 from chalicelib.store.records import Op, stale, transact, version_matches
 from chalicelib.store.tenant_settings import get_tenant_settings
 
-PREFIX = "CONTACT#"
 _STORED = (*CONTACT_FIELDS, "phone_e164", "mobile_e164")
 
 
-class ContactItem(VersionedModel):
-    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``CONTACT#<id>``."""
+class ContactItem(CustomerChildItem):
+    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``CONTACT#<id>``; gsi1 ``<tenant>#CONTACTS``."""
 
-    id = UnicodeAttribute()
-    customer_id = UnicodeAttribute()
+    PREFIX = "CONTACT#"
+    COLLECTION = "CONTACTS"
+    ENTITY = "contact"
+
     first_name = UnicodeAttribute(null=True)
     last_name = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
@@ -50,6 +46,9 @@ class ContactItem(VersionedModel):
             "updated_at": self.updated_at,
         }
         return record
+
+
+PREFIX = ContactItem.PREFIX
 
 
 def _references(tenant_id: str) -> References:
@@ -79,11 +78,11 @@ def _parent_check(parent: CustomerItem) -> Op:
 def list_contacts(
     tenant_id: str, customer_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    return list_children(ContactItem, PREFIX, tenant_id, customer_id, limit=limit, cursor=cursor)
+    return list_children(ContactItem, tenant_id, customer_id, limit=limit, cursor=cursor)
 
 
 def get_contact(tenant_id: str, customer_id: str, contact_id: str) -> ContactItem:
-    return get_child(ContactItem, PREFIX, tenant_id, customer_id, contact_id, "contact")
+    return get_child(ContactItem, tenant_id, customer_id, contact_id, "contact")
 
 
 def create_contact(tenant_id: str, customer_id: str, data: dict, by: str | None) -> dict:
@@ -95,12 +94,10 @@ def create_contact(tenant_id: str, customer_id: str, data: dict, by: str | None)
     current = [c for c in _all(tenant_id, customer_id) if c.is_default]
     make_default = bool(prepared.get("is_default")) or not current
     now, contact_id = now_iso(), new_id()
-    item = ContactItem(
-        parent.pk,
-        PREFIX + contact_id,
-        entity="contact",
-        id=contact_id,
-        customer_id=customer_id,
+    item = ContactItem.new(
+        tenant_id,
+        customer_id,
+        contact_id,
         version=1,
         created_at=now,
         updated_at=now,

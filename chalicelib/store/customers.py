@@ -40,7 +40,6 @@ from chalicelib.store.records import (
     Op,
     claim_ops,
     conditional_failed,
-    get_or_404,
     stale,
     transact,
     version_matches,
@@ -625,35 +624,3 @@ def list_sites(
     return list_customers(
         tenant_id, status=status, limit=limit, cursor=cursor, billing_customer_id=customer_id
     )
-
-
-def list_children(
-    model: type[VersionedModel],
-    prefix: str,
-    tenant_id: str,
-    customer_id: str,
-    *,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of one kind of a customer's children (contacts, equipment): one Query."""
-    require_customer(tenant_id, customer_id)
-    pk = customer_pk(tenant_id, customer_id)
-    items, nxt = query_page(
-        lambda **kw: model.query(pk, model.sk.startswith(prefix), **kw),
-        limit=limit,
-        cursor=cursor,
-        partition=("pk", pk),
-    )
-    return [item.to_record() for item in items], nxt
-
-
-def get_child(
-    model: type[VersionedModel],
-    prefix: str,
-    tenant_id: str,
-    customer_id: str,
-    child_id: str,
-    what: str,
-) -> Any:
-    return get_or_404(model, customer_pk(tenant_id, customer_id), prefix + child_id, what)

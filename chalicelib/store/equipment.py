@@ -8,25 +8,21 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.domain.customers import EQUIPMENT_FIELDS, References, prepare_equipment
 from chalicelib.domain.errors import Conflict, FieldError, NotFound
-from chalicelib.store.base import VersionedModel, new_id, now_iso
-from chalicelib.store.customers import (
-    CustomerItem,
-    get_child,
-    list_children,
-    require_customer,
-)
+from chalicelib.store.base import new_id, now_iso
+from chalicelib.store.children import CustomerChildItem, get_child, list_children
+from chalicelib.store.customers import CustomerItem, require_customer
 from chalicelib.store.lookups import all_lookups
 from chalicelib.store.records import Op, claim_ops, stale, transact, version_matches
 from chalicelib.store.tenant_settings import get_tenant_settings
 
-PREFIX = "EQUIP#"
 
+class EquipmentItem(CustomerChildItem):
+    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``EQUIP#<id>``; gsi1 ``<tenant>#EQUIPMENT``."""
 
-class EquipmentItem(VersionedModel):
-    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``EQUIP#<id>``."""
+    PREFIX = "EQUIP#"
+    COLLECTION = "EQUIPMENT"
+    ENTITY = "equipment"
 
-    id = UnicodeAttribute()
-    customer_id = UnicodeAttribute()
     equipment_number = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
     location = UnicodeAttribute(null=True)
@@ -53,6 +49,9 @@ class EquipmentItem(VersionedModel):
         return record
 
 
+PREFIX = EquipmentItem.PREFIX
+
+
 def number_scope(customer_id: str) -> str:
     return f"equipment-number#{customer_id}"
 
@@ -72,11 +71,11 @@ def _references(tenant_id: str) -> References:
 def list_equipment(
     tenant_id: str, customer_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    return list_children(EquipmentItem, PREFIX, tenant_id, customer_id, limit=limit, cursor=cursor)
+    return list_children(EquipmentItem, tenant_id, customer_id, limit=limit, cursor=cursor)
 
 
 def get_equipment(tenant_id: str, customer_id: str, equipment_id: str) -> EquipmentItem:
-    return get_child(EquipmentItem, PREFIX, tenant_id, customer_id, equipment_id, "equipment")
+    return get_child(EquipmentItem, tenant_id, customer_id, equipment_id, "equipment")
 
 
 def create_equipment(tenant_id: str, customer_id: str, data: dict, by: str | None) -> dict:
@@ -85,12 +84,10 @@ def create_equipment(tenant_id: str, customer_id: str, data: dict, by: str | Non
         data, refs=_references(tenant_id), settings=get_tenant_settings(tenant_id)
     )
     now, equipment_id = now_iso(), new_id()
-    item = EquipmentItem(
-        parent.pk,
-        PREFIX + equipment_id,
-        entity="equipment",
-        id=equipment_id,
-        customer_id=customer_id,
+    item = EquipmentItem.new(
+        tenant_id,
+        customer_id,
+        equipment_id,
         version=1,
         created_at=now,
         updated_at=now,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
@@ -10,7 +9,6 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.store.base import TableModel, bind, new_id, now_iso
-from chalicelib.store.customers import customer_pk
 
 FINISHED = ("succeeded", "failed")
 FILE_NAME = "sitebook-export.xlsx"
@@ -114,23 +112,3 @@ def _update(item: ExportItem, actions: list, condition: Any) -> bool:
             return False
         raise
     return True
-
-
-def iter_contacts(tenant_id: str, customer_id: str) -> Iterator[dict[str, Any]]:
-    """A customer's contacts: one Query on its partition, ``sk`` beginning ``CONTACT#``."""
-    from chalicelib.store.contacts import PREFIX, ContactItem
-
-    bind()
-    pk = customer_pk(tenant_id, customer_id)
-    for item in ContactItem.query(pk, ContactItem.sk.startswith(PREFIX)):
-        yield item.to_record()
-
-
-def iter_equipment(tenant_id: str, customer_id: str) -> Iterator[dict[str, Any]]:
-    """A customer's equipment: one Query on its partition, ``sk`` beginning ``EQUIP#``."""
-    from chalicelib.store.equipment import PREFIX, EquipmentItem
-
-    bind()
-    pk = customer_pk(tenant_id, customer_id)
-    for item in EquipmentItem.query(pk, EquipmentItem.sk.startswith(PREFIX)):
-        yield item.to_record()

@@ -99,26 +99,22 @@ class ImportRecordWriter:
         stamped = _stamped(record, previous, now, by)
         values = {k: v for k, v in stamped.items() if v is not None and k not in ("id",)}
         values["is_default"] = bool(stamped.get("is_default"))
-        item = ContactItem(
-            customer_pk(tenant_id, record["customer_id"]),
-            CONTACT_PREFIX + record["id"],
-            entity="contact",
-            id=record["id"],
+        item = ContactItem.new(
+            tenant_id,
+            record["customer_id"],
+            record["id"],
             **{k: v for k, v in values.items() if k != "customer_id"},
-            customer_id=record["customer_id"],
         )
         return [{"PutRequest": {"Item": item.serialize()}}]
 
     def equipment_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)
         values = {k: v for k, v in stamped.items() if v is not None and k not in ("id",)}
-        item = EquipmentItem(
-            customer_pk(tenant_id, record["customer_id"]),
-            EQUIPMENT_PREFIX + record["id"],
-            entity="equipment",
-            id=record["id"],
+        item = EquipmentItem.new(
+            tenant_id,
+            record["customer_id"],
+            record["id"],
             **{k: v for k, v in values.items() if k != "customer_id"},
-            customer_id=record["customer_id"],
         )
         claims = claim_ops(
             tenant_id,

@@ -118,3 +118,29 @@ def test_another_tenants_contacts_and_equipment_are_not_found(api):
 def test_children_of_an_unknown_customer_are_not_found(api):
     assert api.post("/v1/customers/nope/contacts", {"first_name": "Ann"}).status == 404
     assert api.get("/v1/customers/nope/equipment").status == 404
+
+
+def test_every_write_keeps_contacts_and_equipment_on_the_tenant_wide_index(api):
+    from chalicelib.store.children import iter_collection
+    from chalicelib.store.contacts import ContactItem
+    from chalicelib.store.equipment import EquipmentItem
+
+    cid = customer(api)
+    base = f"/v1/customers/{cid}/contacts"
+    ann = api.post(base, {"first_name": "Ann"}).json
+    bob = api.post(base, {"first_name": "Bob", "is_default": True}).json  # Ann is demoted
+    api.patch(f"{base}/{bob['id']}", {"last_name": "Brown"})
+    cy = api.post(base, {"first_name": "Cy"}).json
+    assert api.delete(f"{base}/{cy['id']}").status == 204
+    kind = lookup(api, "equipment-types", "Boiler")
+    unit = api.post(f"/v1/customers/{cid}/equipment", {"name": "B1", "equipment_type_id": kind})
+    other = api.as_(tenant=f"{api.tenant}-other")
+    other.post(f"/v1/customers/{customer(other)}/contacts", {"first_name": "Zed"})
+
+    indexed = {c["id"]: c for c in iter_collection(ContactItem, api.tenant)}
+
+    assert set(indexed) == {ann["id"], bob["id"]}
+    assert indexed[ann["id"]]["is_default"] is False
+    assert indexed[bob["id"]]["last_name"] == "Brown" and indexed[bob["id"]]["version"] == 2
+    equipment = list(iter_collection(EquipmentItem, api.tenant))
+    assert [e["id"] for e in equipment] == [unit.json["id"]]

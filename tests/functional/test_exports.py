@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from tests.functional.test_template_import import (
@@ -199,3 +200,173 @@ def test_exports_are_fenced_by_tenant_and_a_repeat_delivery_does_nothing(api, aw
     first = api.get(f"/v1/exports/{created['id']}").json
     run_export(api.tenant, created["id"], owner="again")
     assert api.get(f"/v1/exports/{created['id']}").json["finished_at"] == first["finished_at"]
+
+
+class DynamoCalls:
+    """Spies on the DynamoDB requests the app makes (every client), still sent to moto."""
+
+    def __init__(self, monkeypatch) -> None:
+        from botocore.client import BaseClient
+
+        self.calls: list[tuple[str, dict]] = []
+        real = BaseClient._make_api_call
+
+        def spy(client, operation, params):
+            if client.meta.service_model.service_name == "dynamodb":
+                self.calls.append((operation, params))
+            return real(client, operation, params)
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", spy)
+
+    def named(self, operation: str) -> list[dict]:
+        return [params for name, params in self.calls if name == operation]
+
+    def partitions_queried(self) -> list[tuple[str, str]]:
+        """(index or "table", partition key value) of each Query, in order."""
+        found = []
+        for params in self.named("Query"):
+            name, value = re.match(r"\s*(\S+) = (\S+)", params["KeyConditionExpression"]).groups()
+            name = params.get("ExpressionAttributeNames", {}).get(name, name)
+            key = params["ExpressionAttributeValues"][value]["S"]
+            found.append((params.get("IndexName", "table"), key))
+        return found
+
+
+def register_of(size: int) -> dict:
+    """``size`` customers, each with a site, and a contact and a unit of equipment at each."""
+    customers = [{"Customer Name": f"Agent {n}", "Import ID": f"A-{n}"} for n in range(size)]
+    sites = [{"Customer Name": f"Site {n}", "Billing Customer": f"A-{n}"} for n in range(size)]
+    contacts = [
+        {"Customer Import ID or Name": name, "First Name": f"Pat {name}"}
+        for n in range(size)
+        for name in (f"A-{n}", f"Site {n}")
+    ]
+    equipment = [
+        {"Customer Import ID or Name": name, "Equipment Name": "HWS", "Equipment Type": "Hot Water"}
+        for n in range(size)
+        for name in (f"A-{n}", f"Site {n}")
+    ]
+    return {"customers": customers, "sites": sites, "contacts": contacts, "equipment": equipment}
+
+
+def test_the_export_reads_children_in_one_query_each_however_many_customers(
+    api, aws, tmp_path, monkeypatch
+):
+    from chalicelib.imports.template import write_filled_template
+
+    queries = {}
+    for size in (2, 12):
+        tenant = api.as_(tenant=f"{api.tenant}-{size}")
+        source = tmp_path / f"register-{size}.xlsx"
+        write_filled_template(source, register_of(size))
+        assert import_file(tenant, aws, source, tmp_path, f"m-{size}")["status"] == "succeeded"
+        spy = DynamoCalls(monkeypatch)
+
+        done = export_now(tenant, aws)
+
+        monkeypatch.undo()
+        assert done["counts"] == {
+            "customers": size,
+            "sites": size,
+            "contacts": 2 * size,
+            "equipment": 2 * size,
+        }
+        assert spy.named("Scan") == []
+        queried = spy.partitions_queried()
+        assert not [key for _, key in queried if "#CUSTOMER#" in key]  # no Query per customer
+        assert queried.count(("gsi1", f"{tenant.tenant}#CONTACTS")) == 1
+        assert queried.count(("gsi1", f"{tenant.tenant}#EQUIPMENT")) == 1
+        queries[size] = len(queried)
+
+    assert queries[12] == queries[2]
+
+
+def test_children_of_archived_customers_are_left_out_like_their_customers(api, aws, tmp_path):
+    from openpyxl import load_workbook
+
+    kind = api.post("/v1/lookups/equipment-types", {"name": "Hot Water"}).json["id"]
+    kept = api.post("/v1/customers", {"name": "Kept"}).json["id"]
+    gone = api.post("/v1/customers", {"name": "Gone"}).json["id"]
+    for cid, who in ((kept, "Kim"), (gone, "Gus")):
+        contact = api.post(f"/v1/customers/{cid}/contacts", {"first_name": who}).json
+        unit = {"name": f"HWS of {who}", "equipment_type_id": kind}
+        assert api.post(f"/v1/customers/{cid}/equipment", unit).status == 201
+    renamed = api.patch(f"/v1/customers/{gone}/contacts/{contact['id']}", {"first_name": "Guy"})
+    assert renamed.status == 200
+    assert api.delete(f"/v1/customers/{gone}").status == 200
+
+    done = export_now(api, aws)
+
+    assert done["counts"] == {"customers": 1, "sites": 0, "contacts": 1, "equipment": 1}
+    book = load_workbook(io.BytesIO(s3_bytes(done["url"])), read_only=True)
+    contacts = list(book["Contacts"].iter_rows(min_row=2, values_only=True))
+    equipment = list(book["Equipment"].iter_rows(min_row=2, values_only=True))
+    assert [row[:2] for row in contacts] == [("Kept", "Kim")]
+    assert [(row[0], row[2]) for row in equipment] == [("Kept", "HWS of Kim")]
+
+
+CUSTOM_FIELDS = [
+    {"key": "gate_code", "label": "Gate Code", "type": "text"},
+    {"key": "zone", "label": "Zone", "type": "choice", "options": ["North", "South"]},
+    {"key": "strata", "label": "Strata", "type": "boolean"},
+    {"key": "units", "label": "Units", "type": "number"},
+    {"key": "serviced", "label": "Serviced On", "type": "date"},
+    {"key": "site_notes", "label": "Notes", "type": "text"},  # "Notes" is a standard column
+]
+
+
+def define_custom_fields(api) -> None:
+    for definition in CUSTOM_FIELDS:
+        assert api.post("/v1/custom-fields", definition).status == 201
+    retired = api.post("/v1/custom-fields", {"key": "old", "label": "Old", "type": "text"})
+    assert api.delete(f"/v1/custom-fields/{retired.json['id']}").status == 200
+
+
+def test_custom_fields_survive_an_export_imported_into_an_empty_tenant(api, aws, tmp_path):
+    prepare_tenant(api)
+    define_custom_fields(api)
+    acme = api.post(
+        "/v1/customers",
+        {
+            "name": "Acme",
+            "import_id": "PM-1",
+            "custom_fields": {
+                "gate_code": "=1234#",
+                "zone": "south",
+                "strata": True,
+                "units": 12,
+                "serviced": "2024-03-31",
+                "site_notes": "Dog on site",
+            },
+        },
+    ).json
+    api.post(
+        "/v1/customers",
+        {
+            "name": "Unit 4",
+            "billing": {"billing_customer_id": acme["id"]},
+            "custom_fields": {"strata": False, "units": 2.5},
+        },
+    )
+
+    done = export_now(api, aws)
+
+    exported = tmp_path / "exported.xlsx"
+    exported.write_bytes(s3_bytes(done["url"]))
+    other = api.as_(tenant=f"{api.tenant}-copy")
+    prepare_tenant(other)
+    define_custom_fields(other)
+    result = import_file(other, aws, exported, tmp_path, "m-1")
+    assert result["status"] == "succeeded", result["errors"]
+    copy = comparable(other)
+    assert copy == comparable(api)
+    by_name = {c["name"]: c for c in copy["customers"]}
+    assert by_name["Acme"]["custom_fields"] == {
+        "gate_code": "=1234#",
+        "zone": "South",
+        "strata": True,
+        "units": 12,
+        "serviced": "2024-03-31",
+        "site_notes": "Dog on site",
+    }
+    assert by_name["Unit 4"]["custom_fields"] == {"strata": False, "units": 2.5}

@@ -501,3 +501,55 @@ def test_a_damaged_workbook_fails_with_advice_instead_of_retrying_forever(api, a
 
     done = record(api, created["id"])
     assert done["status"] == "failed" and "save it as .xlsx" in done["message"], done["message"]
+
+
+def dropdown_of(book, sheet: str, header: str) -> list | None:
+    """The choices of the column titled ``header``: its validation's named range on Lists."""
+    headers = [c.value for c in book[sheet][1]]
+    column = book[sheet].cell(1, headers.index(header) + 1).column_letter
+    for validation in book[sheet].data_validations.dataValidation:
+        if str(validation.sqref).startswith(f"{column}2:"):
+            cells = book.defined_names[validation.formula1].attr_text.split("!")[1]
+            return [c.value for row in book["Lists"][cells.replace("$", "")] for c in row]
+    return None
+
+
+def test_the_template_carries_custom_fields_and_imports_their_values(api, aws, tmp_path):
+    from openpyxl import load_workbook
+
+    from chalicelib import aws as clients
+
+    zone = {"key": "zone", "label": "Zone", "type": "choice", "options": ["North", "South"]}
+    assert api.post("/v1/custom-fields", zone).status == 201
+    units = {"key": "units", "label": "Units", "type": "number"}
+    assert api.post("/v1/custom-fields", units).status == 201
+    retired = api.post("/v1/custom-fields", {"key": "old", "label": "Old", "type": "text"}).json
+    api.delete(f"/v1/custom-fields/{retired['id']}")
+
+    book = load_workbook(io.BytesIO(s3_bytes(api.get("/v1/imports/template").json["url"])))
+
+    for sheet in ("Customers", "Sites"):
+        headers = [c.value for c in book[sheet][1]]
+        assert headers[-2:] == ["Units", "Zone"] and "Old" not in headers  # by key
+        assert dropdown_of(book, sheet, "Zone") == ["North", "South"]
+        assert dropdown_of(book, sheet, "Units") is None
+    assert "Zone" not in [c.value for c in book["Contacts"][1]]
+    headers = [c.value for c in book["Customers"][1]]
+    row = dict.fromkeys(headers)
+    row.update({"Customer Name": "Acme", "Zone": "north", "Units": 3})
+    book["Customers"].append([row[h] for h in headers])
+    site = dict.fromkeys(headers) | {"Customer Name": "Unit 4", "Billing Customer": "Acme"}
+    book["Sites"].append([(site | {"Zone": "South"}).get(h) for h in headers])
+    path = tmp_path / "filled.xlsx"
+    book.save(path)
+    created = api.post("/v1/imports", {"file_name": "filled.xlsx"}).json
+    key = created["upload"]["fields"]["key"]
+    clients.client("s3").upload_file(str(path), aws.names.bucket, key)
+
+    deliver(key)
+
+    done = record(api, created["id"])
+    assert done["status"] == "succeeded", done["errors"]
+    customers = {c["name"]: c for c in stored(api.tenant).customers.values()}
+    assert customers["Acme"]["custom_fields"] == {"zone": "North", "units": 3}
+    assert customers["Unit 4"]["custom_fields"] == {"zone": "South"}

@@ -50,8 +50,8 @@ def test_sites_name_a_billing_customer_that_comes_later_and_children_follow(tmp_
     ]
     register = Register(
         customers=lambda: iter(customers),
-        contacts=lambda cid: [{"customer_id": cid, "first_name": "Pat"}] if cid == "c-9" else [],
-        equipment=lambda cid: [{"customer_id": cid, "name": "HWS"}] if cid == "s-1" else [],
+        contacts=lambda: [{"customer_id": "c-9", "first_name": "Pat"}],
+        equipment=lambda: [{"customer_id": "s-1", "name": "HWS"}],
     )
     path = tmp_path / "export.xlsx"
 
@@ -68,3 +68,59 @@ def test_sites_name_a_billing_customer_that_comes_later_and_children_follow(tmp_
     sites = list(book["Sites"].iter_rows(values_only=True))
     assert sites[1][sites[0].index("Billing Customer")] == "PM-9"
     assert list(book["Equipment"].iter_rows(values_only=True))[1][0] == "Unit 4"
+
+
+def test_children_of_customers_not_exported_are_left_out(tmp_path):
+    from openpyxl import load_workbook
+
+    register = Register(
+        customers=lambda: iter([{"id": "c-1", "name": "Acme"}]),
+        contacts=lambda: [
+            {"customer_id": "c-1", "first_name": "Pat"},
+            {"customer_id": "archived-1", "first_name": "Gone"},
+        ],
+        equipment=lambda: [{"customer_id": "archived-1", "name": "Old HWS"}],
+    )
+    path = tmp_path / "export.xlsx"
+
+    counts = write_export(path, register, Names(), targets=["contacts", "equipment"])
+
+    assert counts == {"contacts": 1, "equipment": 0}
+    book = load_workbook(path, read_only=True)
+    contacts = list(book["Contacts"].iter_rows(values_only=True))
+    assert [row[:2] for row in contacts[1:]] == [("Acme", "Pat")]
+    assert len(list(book["Equipment"].iter_rows(values_only=True))) == 1  # the header only
+
+
+def test_custom_fields_are_columns_of_the_customer_sheets_with_their_values(tmp_path):
+    from openpyxl import load_workbook
+
+    from chalicelib.domain.custom_fields import CustomFieldDefinition as Definition
+
+    definitions = [
+        Definition("gate_code", "Gate Code", "text"),
+        Definition("serviced", "Serviced On", "date"),
+        Definition("strata", "Strata", "boolean"),
+        Definition("units", "Units", "number"),
+        Definition("zone", "Zone", "choice", ("North", "South")),
+        Definition("old_code", "Old Code", "text", active=False),
+    ]
+    values = {"gate_code": "=1234", "serviced": "2024-03-31", "strata": True, "units": 12}
+    customers = [
+        {"id": "c-1", "name": "Acme", "custom_fields": {**values, "zone": "South"}},
+        {"id": "s-1", "name": "Unit 4", "billing": {"billing_customer_id": "c-1"}},
+    ]
+    register = Register(customers=lambda: iter(customers), contacts=list, equipment=list)
+    path = tmp_path / "export.xlsx"
+
+    write_export(path, register, Names(), custom_fields=definitions, targets=["customers", "sites"])
+
+    book = load_workbook(path, read_only=True)
+    header, acme = list(book["Customers"].iter_rows(values_only=True))
+    exported = dict(zip(header, acme, strict=True))
+    assert header[-5:] == ("Gate Code", "Serviced On", "Strata", "Units", "Zone")
+    assert exported["Gate Code"] == "=1234"  # text, not a formula
+    assert exported["Serviced On"] == dt.datetime(2024, 3, 31)
+    assert (exported["Strata"], exported["Units"], exported["Zone"]) == ("Yes", 12, "South")
+    sites_header = next(book["Sites"].iter_rows(max_row=1, values_only=True))
+    assert "Zone" in sites_header and "Old Code" not in sites_header

@@ -1,0 +1,39 @@
+"""The tenant-wide index keys of contacts and equipment, as items serialize them (no AWS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.store.contacts import ContactItem
+from chalicelib.store.equipment import EquipmentItem
+from chalicelib.store.import_writes import ImportRecordWriter
+
+STAMPS = {"version": 1, "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "x"}
+
+
+def test_a_child_is_indexed_under_its_tenant_and_kind_sorted_by_customer():
+    contact = ContactItem.new("t1", "c9", "k1", first_name="Pat", **STAMPS).serialize()
+    unit = EquipmentItem.new("t1", "c9", "e1", equipment_type_id="hw", **STAMPS).serialize()
+
+    assert (contact["gsi1pk"], contact["gsi1sk"]) == ({"S": "t1#CONTACTS"}, {"S": "c9#k1"})
+    assert (unit["gsi1pk"], unit["gsi1sk"]) == ({"S": "t1#EQUIPMENT"}, {"S": "c9#e1"})
+    assert (contact["pk"], contact["sk"]) == ({"S": "t1#CUSTOMER#c9"}, {"S": "CONTACT#k1"})
+
+
+def test_the_importer_writes_the_same_index_keys_as_the_api():
+    writer = ImportRecordWriter(client=object())
+    record = {"id": "k1", "customer_id": "c9", "first_name": "Pat"}
+
+    [put] = writer.contact_writes("t1", record, None, now="2026-01-01T00:00:00.000Z", by="me")
+
+    api = ContactItem.new("t1", "c9", "k1", first_name="Pat", **STAMPS).serialize()
+    item = put["PutRequest"]["Item"]
+    assert (item["gsi1pk"], item["gsi1sk"]) == (api["gsi1pk"], api["gsi1sk"])
+    assert item["entity"] == api["entity"] == {"S": "contact"}
+
+
+def test_a_child_moved_out_of_its_customers_partition_is_refused():
+    item = ContactItem.new("t1", "c9", "k1", **STAMPS)
+    item.customer_id = "c8"
+    with pytest.raises(ValueError):
+        item.serialize()
