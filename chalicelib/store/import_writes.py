@@ -54,14 +54,27 @@ class ImportRecordWriter:
     def load_customers(self, tenant_id: str) -> dict[str, Record]:
         return {c.id: c.record for c in load_customer_index(tenant_id)}
 
+    # Naming more existing customers than this, a file's children are matched against the
+    # tenant-wide collections (one paginated Query per kind) instead of a Query per customer.
+    PER_CUSTOMER_LIMIT = 100
+
     def load_children(
         self, tenant_id: str, customer_ids: Iterable[str]
     ) -> tuple[dict[str, Record], dict[str, Record]]:
-        """Contacts and equipment of existing customers: one Query per customer the file names.
+        """Contacts and equipment of existing customers the file's children name.
 
-        A customer's partition holds the customer and its children, so one Query on ``pk``
-        reads both kinds; the customer item itself is skipped.
+        Few customers: one Query of each one's partition (it holds both kinds). Many: the
+        tenant's contact and equipment collections (gsi1), keeping only those customers'.
         """
+        wanted = set(customer_ids)
+        if len(wanted) > self.PER_CUSTOMER_LIMIT:
+            from chalicelib.store.children import iter_collection
+
+            def kept(model) -> dict[str, Record]:
+                children = iter_collection(model, tenant_id)
+                return {r["id"]: r for r in children if r["customer_id"] in wanted}
+
+            return kept(ContactItem), kept(EquipmentItem)
         from chalicelib import aws
         from chalicelib.settings import get_settings
 
@@ -69,7 +82,7 @@ class ImportRecordWriter:
         pages = client.get_paginator("query")
         contacts: dict[str, Record] = {}
         equipment: dict[str, Record] = {}
-        for customer_id in customer_ids:
+        for customer_id in sorted(wanted):
             for page in pages.paginate(
                 TableName=get_settings().table_name,
                 KeyConditionExpression="pk = :pk",

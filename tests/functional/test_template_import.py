@@ -300,6 +300,22 @@ def test_imported_contacts_keep_one_default_per_customer(api, aws, tmp_path):
     assert defaults == {"Ann": False, "Bob": False, "Cat": True}
 
 
+def test_children_load_the_same_per_customer_or_from_the_tenant_collections(api, aws, tmp_path):
+    from chalicelib.store.import_writes import ImportRecordWriter
+
+    deliver(upload(api, aws, FULL_FILE, tmp_path=tmp_path)[1])
+    writer = ImportRecordWriter()
+    customers = writer.load_customers(api.tenant)
+    named = [c["id"] for c in customers.values() if c["name"] != "Bright Sparks Pty Ltd"]
+
+    per_customer = writer.load_children(api.tenant, named)
+    writer.PER_CUSTOMER_LIMIT = 0
+    from_collections = writer.load_children(api.tenant, named)
+
+    assert per_customer == from_collections
+    assert [len(kind) for kind in per_customer] == [1, 1]
+
+
 def test_an_import_short_of_time_continues_in_a_follow_on_message(api, aws, tmp_path):
     from chalicelib import aws as clients
 
