@@ -186,7 +186,7 @@ def pump_once(
         try:
             with Lease(sqs, queue_url, receipt, lease_seconds):
                 handler(lambda_event(message, arn), LambdaContext(timeout_ms))
-        except Exception as exc:  # Lambda would retry after the visibility timeout; so do we, sooner.
+        except Exception as exc:  # Lambda retries after the visibility timeout; we do, sooner.
             print(f"pump: handler failed ({exc!r}); the message returns to the queue", flush=True)
             _report(message, "failed after", started, requests)
             sqs.change_message_visibility(
@@ -199,9 +199,7 @@ def pump_once(
     return len(reply.get("Messages", []))
 
 
-def _report(
-    message: dict, outcome: str, started: float, requests: DynamoDBRequests | None
-) -> None:
+def _report(message: dict, outcome: str, started: float, requests: DynamoDBRequests | None) -> None:
     if requests:
         seconds = time.monotonic() - started
         print(
