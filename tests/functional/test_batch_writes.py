@@ -45,7 +45,7 @@ def stored(dynamodb, table: str, pk: str) -> dict[str, str]:
 class InFlight:
     """BatchWriteItem calls under way at once, seen through botocore's events on the client."""
 
-    def __init__(self, dynamodb, slow_when=lambda requests: True, seconds: float = 0.1) -> None:
+    def __init__(self, dynamodb, slow_when=lambda requests: True, seconds: float = 0.3) -> None:
         self.now = self.most = 0
         self.order: list[str] = []
         self._lock = threading.Lock()
