@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import threading
 import time
 import uuid
+from collections import Counter
 
 from chalicelib.aws import client
 from chalicelib.settings import get_settings
@@ -65,6 +67,73 @@ class Lease:
         self._thread.join()
 
 
+class DynamoDBRequests:
+    """Counts this process's DynamoDB requests, boto3's and PynamoDB's, by operation.
+
+    A botocore ``before-call.dynamodb`` handler on the boto3 client and on every botocore
+    session PynamoDB makes (one per thread); the bench sums the pump's per-message lines.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the worker may write batches from several threads
+        self._counts: Counter[str] = Counter()
+
+    def install(self) -> DynamoDBRequests:
+        """Count PynamoDB's requests too: call before any model is used."""
+        import pynamodb.connection.base as pynamodb_base
+
+        original = pynamodb_base.get_session
+
+        def counted_session():
+            session = original()
+            session.register("before-call.dynamodb", self._count)
+            return session
+
+        pynamodb_base.get_session = counted_session
+        return self
+
+    def watch(self, dynamodb) -> None:
+        """Count a boto3 client's requests (idempotent: the handler is registered once)."""
+        dynamodb.meta.events.register(
+            "before-call.dynamodb", self._count, unique_id="pump-dynamodb-requests"
+        )
+
+    def _count(self, model, **_) -> None:
+        with self._lock:
+            self._counts[model.name] += 1
+
+    def take(self) -> Counter[str]:
+        """The counts since the last take, by operation."""
+        with self._lock:
+            counts, self._counts = self._counts, Counter()
+        return counts
+
+
+def describe(counts: Counter[str]) -> str:
+    by_operation = ", ".join(f"{name} {n:,}" for name, n in counts.most_common())
+    return f"DynamoDB requests {sum(counts.values()):,} ({by_operation or 'none'})"
+
+
+REPORT = re.compile(
+    r"^pump: message (?P<id>\S+) (?:handled in|failed after) (?P<seconds>[\d.]+) s; "
+    r"DynamoDB requests [\d,]+ \((?P<operations>[^)]*)\)$",
+    re.MULTILINE,
+)
+
+
+def read_reports(log: str) -> list[tuple[str, float, Counter[str]]]:
+    """(message id, seconds, DynamoDB requests by operation) of each message line in a pump log."""
+    reports = []
+    for match in REPORT.finditer(log):
+        counts: Counter[str] = Counter()
+        for part in match["operations"].split(", "):
+            if part != "none":
+                name, n = part.rsplit(" ", 1)
+                counts[name] = int(n.replace(",", ""))
+        reports.append((match["id"], float(match["seconds"]), counts))
+    return reports
+
+
 def lambda_event(message: dict, queue_arn: str) -> dict:
     return {
         "Records": [
@@ -89,8 +158,13 @@ def pump_once(
     wait_seconds: int = 2,
     timeout_ms: int = LAMBDA_TIMEOUT_MS,
     lease_seconds: int = LEASE_SECONDS,
+    requests: DynamoDBRequests | None = None,
 ) -> int:
-    """Receive up to one message and hand it to the handler; return how many were handled."""
+    """Receive up to one message and hand it to the handler; return how many were handled.
+
+    With ``requests``, prints one line per message: its id, the handler's seconds and the
+    DynamoDB requests it made, by operation.
+    """
     sqs = client("sqs")
     queue_url = get_settings().import_queue_url
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
@@ -105,17 +179,34 @@ def pump_once(
     )
     for message in reply.get("Messages", []):
         receipt = message["ReceiptHandle"]
+        if requests:
+            requests.watch(client("dynamodb"))
+            requests.take()
+        started = time.monotonic()
         try:
             with Lease(sqs, queue_url, receipt, lease_seconds):
                 handler(lambda_event(message, arn), LambdaContext(timeout_ms))
         except Exception as exc:  # Lambda retries after the visibility timeout; we do, sooner.
             print(f"pump: handler failed ({exc!r}); the message returns to the queue", flush=True)
+            _report(message, "failed after", started, requests)
             sqs.change_message_visibility(
                 QueueUrl=queue_url, ReceiptHandle=receipt, VisibilityTimeout=RETRY_AFTER_SECONDS
             )
         else:
+            # Before the delete: once the queue is empty, every handled message has its line.
+            _report(message, "handled in", started, requests)
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=receipt)
     return len(reply.get("Messages", []))
+
+
+def _report(message: dict, outcome: str, started: float, requests: DynamoDBRequests | None) -> None:
+    if requests:
+        seconds = time.monotonic() - started
+        print(
+            f"pump: message {message['MessageId']} {outcome} {seconds:.1f} s; "
+            f"{describe(requests.take())}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -126,11 +217,17 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    requests = DynamoDBRequests().install()
     from app import import_worker
 
     print("pump: waiting for import messages", flush=True)
     while True:
-        pump_once(import_worker, timeout_ms=args.timeout_ms, lease_seconds=args.lease_seconds)
+        pump_once(
+            import_worker,
+            timeout_ms=args.timeout_ms,
+            lease_seconds=args.lease_seconds,
+            requests=requests,
+        )
 
 
 if __name__ == "__main__":

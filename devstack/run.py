@@ -42,6 +42,8 @@ class LocalStack:
     moto_port: int = 5005
     log_dir: str | None = None
     pump_lease_seconds: int | None = None
+    # Set over the local stage's environment, e.g. a bench's higher MAX_IMPORT_ROWS.
+    env_overrides: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     commands: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)
@@ -55,7 +57,6 @@ class LocalStack:
         return f"http://127.0.0.1:{self.moto_port}"
 
     def _spawn(self, name: str, *args: str, quiet: bool = False) -> subprocess.Popen:
-        mode = "a" if name in self.commands else "w"  # a restart's log follows its predecessor's
         self.commands[name] = (args, quiet)
         out = None
         if self.log_dir or quiet:
@@ -76,6 +77,7 @@ class LocalStack:
     def start(self, *, seed: bool = True) -> LocalStack:
         ensure_key_pair()
         self.env = local_environment(moto_port=self.moto_port, public_key=PUBLIC_KEY)
+        self.env.update(self.env_overrides)
         try:
             self._spawn(
                 "moto",

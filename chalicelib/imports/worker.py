@@ -442,7 +442,7 @@ class Runner:
 
     def _write(self, item: records.ImportItem, *, owner: str, context: Any) -> None:
         """Write batches from the checkpoint on; hand over to a follow-on before time runs out."""
-        from chalicelib.store.batch_writes import batch_write
+        from chalicelib.store.batch_writes import write_group
 
         base_done = item.rows_total - sum(
             item.counts.get(t, {}).get(a, 0) for t in item.counts for a in ("created", "updated")
@@ -470,8 +470,7 @@ class Runner:
                         log.info("import %s continues in a follow-on at batch %d", item.id, index)
                         return
                     group = json.loads(line)
-                    for requests in group["batches"]:
-                        batch_write(self.dynamodb, self.settings.table_name, requests)
+                    write_group(self.dynamodb, self.settings.table_name, group["batches"])
                     self.after_batch(index)
                     if not records.save_progress(
                         item,

@@ -141,6 +141,17 @@ def test_a_filled_template_imports_over_http_with_each_error_reported(imported):
     assert [row[0] for row in customers[1:]] == ["customer  000", "Bad Email", "Odd Terms"]
 
 
+def test_the_pump_logs_each_message_with_its_dynamodb_requests(stack, imported):
+    from devstack.pump import read_reports
+
+    wait_queue_empty(stack)  # the pump writes a message's line before deleting the message
+
+    reports = read_reports((Path(stack.log_dir) / "pump.log").read_text())
+    writes = [counts for _, _, counts in reports if counts["BatchWriteItem"]]
+    assert writes, "no pump line counted the import's BatchWriteItem calls"
+    assert all(counts["UpdateItem"] for counts in writes)  # PynamoDB's checkpoints are counted
+
+
 def test_the_same_file_again_leaves_every_row_unchanged(admin, imported):
     data, _, first = imported
 
