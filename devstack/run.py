@@ -57,6 +57,7 @@ class LocalStack:
         return f"http://127.0.0.1:{self.moto_port}"
 
     def _spawn(self, name: str, *args: str, quiet: bool = False) -> subprocess.Popen:
+        mode = "a" if name in self.commands else "w"  # a restart's log follows its predecessor's
         self.commands[name] = (args, quiet)
         out = None
         if self.log_dir or quiet:
