@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument(
         "--export",
         action="store_true",
-        help="then export the register (slow on moto: each per-customer Query walks the table)",
+        help="then export the register and time it",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
