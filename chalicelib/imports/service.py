@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.imports.fields import TARGETS, fields_for, required_rules
+from chalicelib.imports.fields import TARGETS, fields_for, required_rules, template_custom_fields
 from chalicelib.settings import get_settings
 from chalicelib.store import imports as records
 from chalicelib.store.base import new_id
@@ -59,14 +59,17 @@ def template_link(tenant_id: str) -> dict[str, str]:
 
 
 def field_catalog(tenant_id: str) -> dict[str, Any]:
+    """The columns of the tenant's template per target: its labels, its active custom fields."""
+    from chalicelib.store.custom_fields import custom_field_definitions
     from chalicelib.store.tenant_settings import get_tenant_settings
 
     label = get_tenant_settings(tenant_id).customer_label
+    custom = template_custom_fields(custom_field_definitions(tenant_id))
     return {
         "targets": {
             target: {
-                "fields": [f.to_dict() for f in fields_for(target, label)],
-                "required": [r.to_dict() for r in required_rules(target, label)],
+                "fields": [f.to_dict() for f in fields_for(target, label, custom)],
+                "required": [r.to_dict() for r in required_rules(target, label, custom)],
             }
             for target in TARGETS
         }

@@ -543,10 +543,13 @@ def test_the_template_carries_custom_fields_and_imports_their_values(api, aws, t
     api.delete(f"/v1/custom-fields/{retired['id']}")
 
     book = load_workbook(io.BytesIO(s3_bytes(api.get("/v1/imports/template").json["url"])))
+    catalog = api.get("/v1/imports/fields").json["targets"]
 
     for sheet in ("Customers", "Sites"):
         headers = [c.value for c in book[sheet][1]]
         assert headers[-2:] == ["Units", "Zone"] and "Old" not in headers  # by key
+        listed = [f["label"] for f in catalog[sheet.lower()]["fields"]]
+        assert listed == headers  # the fields endpoint names the template's columns
         assert dropdown_of(book, sheet, "Zone") == ["North", "South"]
         assert dropdown_of(book, sheet, "Units") is None
     assert "Zone" not in [c.value for c in book["Contacts"][1]]
