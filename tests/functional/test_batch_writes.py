@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from chalicelib.store.batch_writes import write_group
+from chalicelib.store.batch_writes import batch_write, write_group
 
 
 @pytest.fixture
@@ -123,3 +123,26 @@ def test_unprocessed_items_of_concurrent_batches_are_retried(dynamodb, table):
 
     assert calls == 8 and len(sleeps) == 4
     assert len(stored(dynamodb, table, "p")) == 100
+
+
+def test_unprocessed_items_are_retried_with_growing_backoff(dynamodb, table):
+    rounds, sleeps = [3], []
+
+    def hand_one_back(params, **_):
+        # DynamoDB hands back what it could not write under load; moto never does, so three
+        # answers in a row are told their first write was not taken (it was, harmlessly).
+        (requests,) = params["RequestItems"].values()
+        hand_one_back.sent = requests
+
+    def unprocessed(parsed, **_):
+        if rounds[0]:
+            rounds[0] -= 1
+            parsed["UnprocessedItems"] = {table: hand_one_back.sent[:1]}
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.BatchWriteItem", hand_one_back)
+    dynamodb.meta.events.register("after-call.dynamodb.BatchWriteItem", unprocessed)
+
+    calls = batch_write(dynamodb, table, [put("q", "a"), put("q", "b")], sleep=sleeps.append)
+
+    assert calls == 4 and stored(dynamodb, table, "q") == {"a": "v", "b": "v"}
+    assert sleeps[0] < sleeps[2] * 2 and max(sleeps) <= 5

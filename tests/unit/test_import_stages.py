@@ -12,7 +12,6 @@ from chalicelib.imports.resolve import LookupIndex, missing_lookups
 from chalicelib.imports.rows import SheetRow, sheet_layout
 from chalicelib.imports.wiring import DomainRules
 from chalicelib.imports.writes import Batch, batches, checkpoint_groups
-from chalicelib.store.batch_writes import batch_write
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 SHEETS = {
@@ -218,27 +217,6 @@ def test_batches_hold_25_writes_with_distinct_keys_and_count_finished_rows():
     assert [len(b.requests) for b in packed] == [25, 15, 1]
     assert [b.rows_written for b in packed] == [12, 20, 21]
     assert isinstance(packed[0], Batch)
-
-
-class FlakyDynamo:
-    def __init__(self, unprocessed_rounds: int) -> None:
-        self.rounds = unprocessed_rounds
-        self.calls = []
-
-    def batch_write_item(self, RequestItems):
-        self.calls.append(RequestItems)
-        if self.rounds:
-            self.rounds -= 1
-            table, items = next(iter(RequestItems.items()))
-            return {"UnprocessedItems": {table: items[:1]}}
-        return {"UnprocessedItems": {}}
-
-
-def test_unprocessed_items_are_retried_with_growing_backoff():
-    dynamo, sleeps = FlakyDynamo(3), []
-    calls = batch_write(dynamo, "t", [_put("a", "1"), _put("b", "1")], sleep=sleeps.append)
-    assert calls == 4 and len(dynamo.calls[-1]["t"]) == 1
-    assert sleeps[0] < sleeps[2] * 2 and max(sleeps) <= 5
 
 
 def test_s3_keys_are_url_decoded_and_prefixes_decide_the_work():
