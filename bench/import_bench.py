@@ -212,8 +212,9 @@ def wait_for(
     while True:
         body = session.get(url, timeout=60).json()
         if first_seen is not None:
-            # rows_total is stored with the plan: from then on the worker writes.
-            writing = body["status"] == "running" and body.get("rows_total")
+            # Counts are stored with the plan (rows_total earlier, after the first pass): from
+            # then on the worker writes.
+            writing = body["status"] == "running" and any(body.get("counts") or {})
             first_seen.setdefault("writing" if writing else body["status"], time.perf_counter())
         if body["status"] in FINISHED:
             return body
