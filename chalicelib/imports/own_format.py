@@ -7,10 +7,9 @@ from typing import Any
 
 from chalicelib.imports.fields import fields_for
 from chalicelib.imports.mapping import Mapping
-from chalicelib.imports.rows import RowSource, SheetLayout, SheetRow
+from chalicelib.imports.rows import RowSource, SheetLayout, SheetRow, too_many_rows
 from chalicelib.imports.sources import Table, restore_text
 from chalicelib.imports.suggest import Suggestion
-from chalicelib.imports.workbook_safety import FileRejected
 
 ANALYSIS_SAMPLE_ROWS = 10
 SAMPLE_CELL_CHARS = 200
@@ -82,9 +81,7 @@ def own_format_source(
             return
         for seen, (number, values) in enumerate(table.rows(), start=1):
             if seen > max_rows:
-                raise FileRejected(
-                    f"The file has more than {max_rows:,} rows, more than one import accepts"
-                )
+                raise too_many_rows(max_rows)
             fields = {
                 key: _restored(value, types.get(key, "text"), country)
                 for key, value in mapping.apply(values).items()

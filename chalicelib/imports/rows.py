@@ -110,6 +110,10 @@ def rows_of(
 ALL_TARGETS = ("customers", "sites", "contacts", "equipment")
 
 
+def too_many_rows(max_rows: int) -> FileRejected:
+    return FileRejected(f"The file has more than {max_rows:,} rows, more than one import accepts")
+
+
 @dataclass(frozen=True)
 class RowSource:
     """A file's layouts and a way to read its rows again, some targets at a time.
@@ -139,9 +143,7 @@ def template_source(
             for row in rows_of(layout, cells):
                 seen += 1
                 if seen > max_rows:
-                    raise FileRejected(
-                        f"The file has more than {max_rows:,} rows, more than one import accepts"
-                    )
+                    raise too_many_rows(max_rows)
                 yield row
 
     return RowSource(layouts, read)

@@ -8,7 +8,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +165,7 @@ class Runner:
             tenant = get_tenant_settings(item.tenant_id)
             workbook = None
             try:
-                try:
+                with _reading():
                     if item.source == "own_format":
                         source = self._read_own_format(item, owner, path, tenant, limits)
                         if source is None:
@@ -177,10 +178,6 @@ class Runner:
                             max_rows=limits.max_rows,
                             custom_fields=custom_field_definitions(item.tenant_id),
                         )
-                except (FileRejected, _Unreadable):
-                    raise
-                except Exception as exc:
-                    raise _Unreadable() from exc
                 return self._plan_rows(item, owner, tenant, _guarded(source), folder)
             except FileRejected as exc:
                 return self._fail(item, owner, f"{exc.message}.")
@@ -498,18 +495,26 @@ class _Unreadable(Exception):
     """Reading the file failed in a way that is the file's fault, not a FileRejected check."""
 
 
+@contextmanager
+def _reading() -> Iterator[None]:
+    """Inside, a damaged file's errors (not our checks' FileRejected) become _Unreadable."""
+    from chalicelib.imports.workbook_safety import FileRejected
+
+    try:
+        yield
+    except (FileRejected, _Unreadable):
+        raise
+    except Exception as exc:  # openpyxl's and csv's many ways to dislike a damaged file
+        raise _Unreadable() from exc
+
+
 def _guarded(source):
     """The same RowSource, its reads turning a damaged file's errors into _Unreadable."""
     from chalicelib.imports.rows import RowSource
-    from chalicelib.imports.workbook_safety import FileRejected
 
     def read(targets):
-        try:
+        with _reading():
             yield from source.read(targets)
-        except FileRejected:
-            raise
-        except Exception as exc:  # openpyxl's and csv's many ways to dislike a damaged file
-            raise _Unreadable() from exc
 
     return RowSource(source.layouts, read)
 
