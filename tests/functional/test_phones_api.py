@@ -5,7 +5,8 @@ from __future__ import annotations
 
 def test_a_mobile_in_a_range_the_metadata_does_not_know_yet_is_accepted_and_found(api):
     reply = api.post(
-        "/v1/customers", {"name": "Newrange Mobile", "phone": "0443 256 796", "mobile": "0443256797"}
+        "/v1/customers",
+        {"name": "Newrange Mobile", "phone": "0443 256 796", "mobile": "0443256797"},
     )
     assert reply.status == 201, reply.json
     assert (reply.json["phone"], reply.json["phone_e164"]) == ("0443 256 796", "+61443256796")

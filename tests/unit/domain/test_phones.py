@@ -1,4 +1,4 @@
-"""Phones are accepted when possible for their country, never only when the metadata knows the range."""
+"""Phones are accepted when possible for their country, not only when the metadata knows them."""
 
 from __future__ import annotations
 
