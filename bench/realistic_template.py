@@ -1,4 +1,4 @@
-"""Imports a 300-customer template of realistic data with planted bad cells, and prints what arrived.
+"""Imports a 300-customer template of realistic data with planted bad cells; prints what arrived.
 
 Usage:
     python bench/realistic_template.py                      # starts its own local stack
@@ -37,9 +37,51 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TERMINAL = {"succeeded", "completed_with_warnings", "completed_with_errors", "failed"}
 
-FIRST = "Olivia Jack Charlotte Noah Amelia Leo Isla Oliver Mia Henry Ava Thomas Grace Lucas".split()
-LAST = "Nguyen Smith Williams Brown Jones Wilson Taylor Singh Kelly Martin Lee Walker Chen".split()
-STREETS = "High Church Station Victoria Bay Park Queen King Elizabeth Beach Hill Ocean".split()
+FIRST = [
+    "Olivia",
+    "Jack",
+    "Charlotte",
+    "Noah",
+    "Amelia",
+    "Leo",
+    "Isla",
+    "Oliver",
+    "Mia",
+    "Henry",
+    "Ava",
+    "Thomas",
+    "Grace",
+    "Lucas",
+]
+LAST = [
+    "Nguyen",
+    "Smith",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Wilson",
+    "Taylor",
+    "Singh",
+    "Kelly",
+    "Martin",
+    "Lee",
+    "Walker",
+    "Chen",
+]
+STREETS = [
+    "High",
+    "Church",
+    "Station",
+    "Victoria",
+    "Bay",
+    "Park",
+    "Queen",
+    "King",
+    "Elizabeth",
+    "Beach",
+    "Hill",
+    "Ocean",
+]
 SUBURBS = [
     ("Carlton", "VIC", "3053"),
     ("Fitzroy", "VIC", "3065"),
@@ -292,8 +334,8 @@ def main() -> None:
     if args.base:
         api = Api(args.base, args.token)
     else:
-        from devstack.run import LocalStack, free_port
         from devstack.keys import mint_token
+        from devstack.run import LocalStack, free_port
 
         stack = LocalStack(api_port=free_port(), moto_port=free_port())
         stack.start()
