@@ -128,6 +128,32 @@ def test_split_address_clashes_with_a_column_mapped_to_one_of_its_parts():
         )
 
 
+def test_a_country_column_fills_in_only_when_the_split_address_names_no_country():
+    # A full-address column beside a Country column: the country written in the address is the
+    # more specific of the two, so it wins; the Country column fills addresses that name none.
+    confirmed = mapping(
+        {"source": "Address", "transform": "split_address", "prefix": "site_address"},
+        {"source": "Country", "field": "site_address.country"},
+        headers=["Address", "Country"],
+    )
+
+    in_nz = confirmed.apply(["12 Queen St, Auckland 1010, New Zealand", "AU"])
+    no_country = confirmed.apply(["5 Bay St, Richmond VIC 3121", "NZ"])
+
+    assert in_nz["site_address.country"] == "NZ"
+    assert in_nz["site_address.postcode"] == "1010"
+    assert no_country["site_address.country"] == "NZ"
+    assert no_country["site_address.state"] == "VIC"
+
+
+def test_split_address_clashes_with_a_second_line_column_too():
+    with pytest.raises(ValidationFailed, match="site_address.line2"):
+        mapping(
+            {"source": "Street 2", "field": "site_address.line2"},
+            {"source": "Address", "transform": "split_address", "prefix": "site_address"},
+        )
+
+
 def test_completeness_follows_the_required_rules():
     assert not mapping({"source": "Email", "field": "email"}).is_complete()
     assert mapping({"source": "Co./Last Name", "field": "company_name"}).is_complete()
