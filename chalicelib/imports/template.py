@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 
-from chalicelib.imports.fields import fields_for, required_rules, template_custom_fields
-from chalicelib.imports.rows import SHEET_TARGETS, customer_sheet_name
-from chalicelib.imports.workbook_writer import SheetSpec, instructions_sheet, write_workbook
+from chalicelib.imports.catalog.fields import fields_for, required_rules, template_custom_fields
+from chalicelib.imports.read.rows import SHEET_TARGETS, customer_sheet_name
+from chalicelib.xlsx.writer import SheetSpec, instructions_sheet, write_workbook
 
 YES_NO = ("Yes", "No")
 USERS_LIST = "users"

@@ -15,7 +15,8 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.domain.errors import NotFound
-from chalicelib.imports.events import (
+from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext, RecordWriter
+from chalicelib.messages import (
     ContinueImport,
     ExportRequested,
     FileDropped,
@@ -24,7 +25,6 @@ from chalicelib.imports.events import (
     messages_of,
     records_of,
 )
-from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext, RecordWriter
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store import imports as records
 from chalicelib.store.base import now_iso
@@ -77,7 +77,7 @@ class Runner:
         if isinstance(message, UploadArrived):
             self.run(message.tenant_id, message.import_id, owner=owner, context=context)
         if isinstance(message, ExportRequested):
-            from chalicelib.imports.export import run_export
+            from chalicelib.exports.service import run_export
 
             run_export(message.tenant_id, message.export_id, owner=owner, s3=self.s3)
 
@@ -134,10 +134,10 @@ class Runner:
 
     def _plan(self, item: records.ImportItem, *, owner: str) -> bool:
         """Read, resolve, match, link, validate; store the batches. False when it ended."""
-        from chalicelib.imports.rows import template_source
-        from chalicelib.imports.workbook_safety import FileLimits, FileRejected, open_workbook
+        from chalicelib.imports.read.rows import template_source
         from chalicelib.store.custom_fields import custom_field_definitions
         from chalicelib.store.tenant_settings import get_tenant_settings
+        from chalicelib.xlsx.safety import FileLimits, FileRejected, open_workbook
 
         settings = self.settings
         try:
@@ -195,11 +195,11 @@ class Runner:
 
     def _read_own_format(self, item, owner: str, path: str, tenant, limits):
         """Analyse the file; rows when a mapping is known, else None after parking the import."""
-        from chalicelib.imports.own_format import analysis, own_format_source, sheet_name
-        from chalicelib.imports.sources import XLSX_EXTENSIONS, read_table
-        from chalicelib.imports.suggest import suggest_mapping
-        from chalicelib.imports.workbook_safety import FileRejected, check_xlsx
+        from chalicelib.imports.mapping.suggest import suggest_mapping
+        from chalicelib.imports.read.own_format import analysis, own_format_source, sheet_name
+        from chalicelib.imports.read.tables import XLSX_EXTENSIONS, read_table
         from chalicelib.store.custom_fields import custom_field_definitions
+        from chalicelib.xlsx.safety import FileRejected, check_xlsx
 
         if item.file_name.lower().rsplit(".", 1)[-1] in XLSX_EXTENSIONS:
             check_xlsx(path, limits)
@@ -243,7 +243,7 @@ class Runner:
         Tried in turn: the mapping given, the saved one by id, the newest saved for these headers.
         """
         from chalicelib.domain.errors import ValidationFailed
-        from chalicelib.imports.mapping import headers_signature, parse_mapping
+        from chalicelib.imports.mapping.columns import headers_signature, parse_mapping
         from chalicelib.store.mappings import get_mapping, mapping_for_headers
 
         target = item.target or "customers"
@@ -285,7 +285,7 @@ class Runner:
 
     def _save_mapping(self, item, mapping) -> None:
         from chalicelib.domain.errors import Conflict
-        from chalicelib.imports.saved_mappings import save_mapping
+        from chalicelib.imports.mapping.saved import save_mapping
 
         try:
             save_mapping(item.tenant_id, item.save_mapping_as, mapping, item.created_by)
@@ -294,7 +294,7 @@ class Runner:
 
     def _plan_rows(self, item, owner: str, tenant, source, folder: str) -> bool:
         """Learn the file, decide row by row into results and the stored plan; False if ended."""
-        from chalicelib.imports.results import Results
+        from chalicelib.imports.report.results import Results
 
         planner, lookups, ctx = self._learn(item, tenant, source)
         records.save_progress(item, owner=owner, rows_total=planner.rows_total)
@@ -332,8 +332,8 @@ class Runner:
 
     def _learn(self, item, tenant, source):
         """Pass 1 and what follows it: lookups created, children of named customers loaded."""
-        from chalicelib.imports.plan import Planner
-        from chalicelib.imports.resolve import LookupIndex
+        from chalicelib.imports.plan.lookups import LookupIndex
+        from chalicelib.imports.plan.planner import Planner
         from chalicelib.store.custom_fields import custom_field_definitions
         from chalicelib.store.lookups import all_lookups
         from chalicelib.store.users import all_users
@@ -368,7 +368,7 @@ class Runner:
     def _customer_numbers(self, item, owner: str, needed: int):
         """The block of customer numbers this import hands out, kept on the record so a retried
         plan reuses it instead of reserving another (which would leave a gap)."""
-        from chalicelib.imports.writes import CustomerNumbers
+        from chalicelib.imports.write.batches import CustomerNumbers
 
         block = item.numbers
         if block is None:
@@ -383,7 +383,7 @@ class Runner:
 
     def _spool_writes(self, item, outcomes, numbers, path: str) -> int:
         """The rows' writes packed into batches and checkpoint groups, one JSON line per group."""
-        from chalicelib.imports.writes import batches, checkpoint_groups, row_writes
+        from chalicelib.imports.write.batches import batches, checkpoint_groups, row_writes
 
         writes = row_writes(
             outcomes, self.writer, item.tenant_id, now=now_iso(), by=IMPORTER, next_number=numbers
@@ -498,7 +498,7 @@ class _Unreadable(Exception):
 @contextmanager
 def _reading() -> Iterator[None]:
     """Inside, a damaged file's errors (not our checks' FileRejected) become _Unreadable."""
-    from chalicelib.imports.workbook_safety import FileRejected
+    from chalicelib.xlsx.safety import FileRejected
 
     try:
         yield
@@ -510,7 +510,7 @@ def _reading() -> Iterator[None]:
 
 def _guarded(source):
     """The same RowSource, its reads turning a damaged file's errors into _Unreadable."""
-    from chalicelib.imports.rows import RowSource
+    from chalicelib.imports.read.rows import RowSource
 
     def read(targets):
         with _reading():
@@ -557,7 +557,7 @@ def _drop_import_id(key: str, etag: str | None) -> str:
 
 def _suggested_missing(suggestion) -> list[str]:
     from chalicelib.domain.errors import ValidationFailed
-    from chalicelib.imports.mapping import mapping_from_suggestion
+    from chalicelib.imports.mapping.columns import mapping_from_suggestion
 
     try:
         return mapping_from_suggestion(suggestion).missing_required()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalicelib.imports.export import Names, Register, cell_value, write_export
-from chalicelib.imports.fields import fields_for
+from chalicelib.exports.workbook import Names, Register, cell_value, write_export
+from chalicelib.imports.catalog.fields import fields_for
 
 
 def field(target: str, key: str):

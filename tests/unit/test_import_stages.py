@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chalicelib.imports.events import ContinueImport, FileDropped, UploadArrived, messages_of
-from chalicelib.imports.plan import plan_import
+from chalicelib.imports.plan.lookups import LookupIndex, missing_lookups
+from chalicelib.imports.plan.planner import plan_import
 from chalicelib.imports.ports import ExistingIndex, PrepareContext
-from chalicelib.imports.resolve import LookupIndex, missing_lookups
-from chalicelib.imports.rows import SheetRow, sheet_layout
+from chalicelib.imports.read.rows import SheetRow, sheet_layout
 from chalicelib.imports.wiring import DomainRules
-from chalicelib.imports.writes import Batch, batches, checkpoint_groups
+from chalicelib.imports.write.batches import Batch, batches, checkpoint_groups
+from chalicelib.messages import ContinueImport, FileDropped, UploadArrived, messages_of
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 SHEETS = {
@@ -27,7 +27,7 @@ def row(target: str, number: int, **fields) -> SheetRow:
 
 
 def layouts():
-    from chalicelib.imports.fields import fields_for
+    from chalicelib.imports.catalog.fields import fields_for
 
     return [
         sheet_layout(t, SHEETS[t], [f.label for f in fields_for(t)], "Customer") for t in SHEETS
@@ -256,7 +256,7 @@ def test_checkpoints_come_after_groups_of_batches_with_the_rows_they_finish():
 
 
 def test_customer_numbers_come_from_the_block_then_from_more_blocks():
-    from chalicelib.imports.writes import CustomerNumbers
+    from chalicelib.imports.write.batches import CustomerNumbers
 
     reserved = []
 

@@ -7,14 +7,13 @@ import json
 import pytest
 
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.imports.mapping import (
+from chalicelib.imports.mapping.columns import (
     headers_signature,
     mapping_from_suggestion,
     parse_mapping,
-    split_address,
-    split_name,
 )
-from chalicelib.imports.suggest import suggest_mapping
+from chalicelib.imports.mapping.suggest import suggest_mapping
+from chalicelib.imports.mapping.transforms import split_address, split_name
 
 HEADERS = ["Co./Last Name", "Street 1", "Street 2", "Full Name", "Address", "Email"]
 
@@ -269,7 +268,7 @@ def test_a_mapping_saved_for_another_target_is_refused():
 
 
 def test_a_myob_card_export_is_read_suggested_and_applied(tmp_path):
-    from chalicelib.imports.sources import read_table
+    from chalicelib.imports.read.tables import read_table
 
     lines = [
         [

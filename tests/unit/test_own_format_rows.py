@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.imports.mapping import parse_mapping
-from chalicelib.imports.own_format import own_format_source
-from chalicelib.imports.sources import read_table
-from chalicelib.imports.workbook_safety import FileRejected
+from chalicelib.imports.mapping.columns import parse_mapping
+from chalicelib.imports.read.own_format import own_format_source
+from chalicelib.imports.read.tables import read_table
+from chalicelib.xlsx.safety import FileRejected
 
 CSV = "Title\r\n\r\nClient,Ph,Street\r\nAcme,398765432,12 Smith St\r\n,,\r\nBeta,,\r\n"
 MAPPING = {

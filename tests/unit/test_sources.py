@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from chalicelib.imports.sources import read_table, restore_text
+from chalicelib.imports.read.tables import read_table, restore_text
 
 
 def write_csv(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "f.csv") -> str:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.imports.fields import field_by_label, fields_for, required_rules
-from chalicelib.imports.headers import normalise_header
-from chalicelib.imports.suggest import suggest_mapping
+from chalicelib.imports.catalog.fields import field_by_label, fields_for, required_rules
+from chalicelib.imports.mapping.suggest import suggest_mapping
+from chalicelib.imports.read.headers import normalise_header
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "header_corpus.json").read_text())["sets"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain.custom_fields import CustomFieldDefinition as Definition
-from chalicelib.imports.fields import fields_for, template_custom_fields
+from chalicelib.imports.catalog.fields import fields_for, template_custom_fields
 from chalicelib.imports.template import template_sheets, write_filled_template
 
 ZONE = Definition("zone", "Zone", "choice", ("North", "South"), required=True)
@@ -15,8 +15,8 @@ DEFINITIONS = [ZONE, STRATA, UNITS, RETIRED, NOTES]
 
 
 def read_back(path, definitions=DEFINITIONS):
-    from chalicelib.imports.rows import template_source
-    from chalicelib.imports.workbook_safety import FileLimits, open_workbook
+    from chalicelib.imports.read.rows import template_source
+    from chalicelib.xlsx.safety import FileLimits, open_workbook
 
     workbook = open_workbook(path, FileLimits())
     try:

@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chalicelib.imports.workbook_reader import iter_sheet_rows, read_header, sheet_names
-from chalicelib.imports.workbook_safety import FileLimits, FileRejected, open_workbook
+from chalicelib.xlsx.reader import iter_sheet_rows, read_header, sheet_names
+from chalicelib.xlsx.safety import FileLimits, FileRejected, open_workbook
 from tests.unit.xlsx_factories import inline_row, sheet_xml, write_raw_xlsx
 
 LIMITS = FileLimits()
@@ -140,8 +140,8 @@ def fifty_thousand_rows(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 STREAM_AND_REPORT_PEAK = """
 import resource, sys
-from chalicelib.imports.workbook_reader import iter_sheet_rows
-from chalicelib.imports.workbook_safety import FileLimits, open_workbook
+from chalicelib.xlsx.reader import iter_sheet_rows
+from chalicelib.xlsx.safety import FileLimits, open_workbook
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 workbook = open_workbook(sys.argv[1], FileLimits())
 count = sum(1 for _ in iter_sheet_rows(workbook, "Customers", max_rows=200_000))

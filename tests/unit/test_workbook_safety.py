@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chalicelib.imports.workbook_safety import (
+from chalicelib.xlsx.safety import (
     FileLimits,
     FileRejected,
     check_xlsx,

@@ -11,11 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chalicelib.imports.workbook_writer import (
+from chalicelib.imports.report.error_workbook import write_error_workbook
+from chalicelib.xlsx.writer import (
     REQUIRED_FILL,
     SheetSpec,
     instructions_sheet,
-    write_error_workbook,
     write_workbook,
 )
 
@@ -183,7 +183,7 @@ def test_error_workbook_has_the_original_columns_plus_the_error(tmp_path: Path) 
 
 WRITE_AND_REPORT_PEAK = """
 import resource, sys
-from chalicelib.imports.workbook_writer import SheetSpec, write_workbook
+from chalicelib.xlsx.writer import SheetSpec, write_workbook
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 rows = ([f"Customer {n}", f"=c{n}@example.test", n, "Newtown"] for n in range(50_000))
 spec = SheetSpec("Customers", ["Name", "Email", "Number", "Suburb"], rows, required={"Name"})

@@ -11,9 +11,9 @@ import os
 import pickle
 from typing import IO, Any
 
-from chalicelib.imports.plan import ACTIONS, TARGETS, RowOutcome
-from chalicelib.imports.rows import SheetLayout
-from chalicelib.imports.workbook_writer import write_error_workbook
+from chalicelib.imports.plan.planner import ACTIONS, TARGETS, RowOutcome
+from chalicelib.imports.read.rows import SheetLayout
+from chalicelib.imports.report.error_workbook import write_error_workbook
 
 MAX_ERRORS_ON_RECORD = 100
 

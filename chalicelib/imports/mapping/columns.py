@@ -8,13 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.addresses import ADDRESS_PARTS, ADDRESS_SIDES
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.imports.fields import CustomFieldLike, check_target, fields_for, required_rules
-from chalicelib.imports.headers import column_index, column_letter, normalise_header
-from chalicelib.imports.suggest import Suggestion
+from chalicelib.imports.catalog.fields import check_target, fields_for, required_rules
+from chalicelib.imports.catalog.model import CustomFieldLike
+from chalicelib.imports.mapping.suggest import Suggestion
+from chalicelib.imports.mapping.transforms import split_address, split_name
+from chalicelib.imports.read.headers import column_index, column_letter, normalise_header
 
 TRANSFORMS = ("none", "combine", "combine_lines", "split_name", "split_address")
-ADDRESS_PREFIXES = ("site_address", "billing_address")
+# A column mapped to one of these parts fills it in where the split address found none (a
+# Country column beside a one-line address); a column for any other part clashes with the split.
+FALLBACK_PARTS = ("country",)
 
 
 @dataclass(frozen=True)
@@ -83,15 +88,19 @@ class Mapping:
         keys: set[str] = set()
         for column in self.columns:
             if column.transform == "split_address":
-                keys |= {f"{column.prefix}.{p}" for p in ("line1", "suburb", "state", "postcode")}
+                keys |= {f"{column.prefix}.{part}" for part in ADDRESS_PARTS}
             else:
                 keys |= set(column.fields)
         return keys
 
     def apply(self, values: list[Any]) -> dict[str, Any]:
-        """One row → ``{field_key: raw_value}``; blank cells are left out (they change nothing)."""
+        """One row → ``{field_key: raw_value}``; blank cells are left out (they change nothing).
+
+        Split addresses go last, so a part the address itself names (its country) wins over a
+        column mapped to that part, which fills in only addresses that name none.
+        """
         row: dict[str, Any] = {}
-        for column in self.columns:
+        for column in sorted(self.columns, key=lambda c: c.transform == "split_address"):
             row.update(column.apply(values))
         return row
 
@@ -154,7 +163,7 @@ def parse_mapping(
         if column is None:
             continue
         filled = (
-            [f"{column.prefix}.{p}" for p in ("line1", "line2", "suburb", "state", "postcode")]
+            [f"{column.prefix}.{p}" for p in ADDRESS_PARTS if p not in FALLBACK_PARTS]
             if column.transform == "split_address"
             else list(column.fields)
         )
@@ -202,8 +211,8 @@ def _parse_entry(
         positions.append(position)
     if transform == "split_address":
         prefix = entry.get("prefix", "site_address")
-        if prefix not in ADDRESS_PREFIXES:
-            errors.append(FieldError(f"{where}.prefix", f"must be one of {ADDRESS_PREFIXES}"))
+        if prefix not in ADDRESS_SIDES:
+            errors.append(FieldError(f"{where}.prefix", f"must be one of {ADDRESS_SIDES}"))
             return None
         if f"{prefix}.line1" not in known:
             errors.append(FieldError(f"{where}.prefix", f"{prefix} is not a field of this target"))
@@ -274,140 +283,6 @@ def headers_signature(headers: Iterable[str]) -> str:
     """
     normalised = sorted(normalise_header(h) for h in headers if normalise_header(h))
     return hashlib.sha256("\n".join(normalised).encode()).hexdigest()[:32]
-
-
-# -- names and addresses --------------------------------------------------------------------
-
-_HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", "fr"}
-_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "esq", "jnr", "snr", "oam", "am", "ao"}
-_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "de",
-    "da",
-    "di",
-    "du",
-    "del",
-    "della",
-    "la",
-    "le",
-    "st",
-    "bin",
-    "binti",
-    "al",
-    "el",
-    "ter",
-    "ten",
-    "dos",
-    "das",
-    "mac",
-}
-
-
-def split_name(full: str) -> tuple[str, str]:
-    """ "Dr John van der Berg" → ("John", "van der Berg"); "Smith, John" → ("John", "Smith")."""
-    text = " ".join(str(full or "").split())
-    if "," in text:
-        last, _, first = text.partition(",")
-        last_words = [w for w in last.split() if w.strip(".").lower() not in _HONORIFICS]
-        first_words = [
-            w for w in first.split() if w.strip(".").lower() not in _HONORIFICS | _SUFFIXES
-        ]
-        return " ".join(first_words), " ".join(last_words)
-    words = [w for w in text.split() if w.strip(".").lower() not in _HONORIFICS]
-    while len(words) > 1 and words[-1].strip(".").lower() in _SUFFIXES:
-        words.pop()
-    if len(words) <= 1:
-        return (words[0] if words else ""), ""
-    start = len(words) - 1
-    # Particles belong to the family name: walk back over them ("van der Berg").
-    while start > 1 and words[start - 1].lower() in _PARTICLES:
-        start -= 1
-    return " ".join(words[:start]), " ".join(words[start:])
-
-
-_AU_STATES = {
-    "NSW": "NSW",
-    "NEW SOUTH WALES": "NSW",
-    "VIC": "VIC",
-    "VICTORIA": "VIC",
-    "QLD": "QLD",
-    "QUEENSLAND": "QLD",
-    "SA": "SA",
-    "SOUTH AUSTRALIA": "SA",
-    "WA": "WA",
-    "WESTERN AUSTRALIA": "WA",
-    "TAS": "TAS",
-    "TASMANIA": "TAS",
-    "NT": "NT",
-    "NORTHERN TERRITORY": "NT",
-    "ACT": "ACT",
-    "AUSTRALIAN CAPITAL TERRITORY": "ACT",
-}
-_COUNTRIES = {
-    "australia": "AU",
-    "new zealand": "NZ",
-    "nz": "NZ",
-    "usa": "US",
-    "us": "US",
-    "united states": "US",
-    "united states of america": "US",
-}
-_STATE_NAMES = "|".join(sorted((re.escape(s) for s in _AU_STATES), key=len, reverse=True))
-_AU_TAIL = re.compile(
-    rf"^(?P<rest>.*?)[\s,]+(?P<state>{_STATE_NAMES})\.?[\s,]+(?P<pc>\d{{4}})$", re.I
-)
-_US_TAIL = re.compile(r"^(?P<rest>.*?)[\s,]+(?P<state>[A-Z]{2})[\s,]+(?P<pc>\d{5}(?:-\d{4})?)$")
-_PC_TAIL = re.compile(r"^(?P<rest>.*?)[\s,]+(?P<pc>\d{4})$")
-_STREET_TYPE = re.compile(
-    r"^(.*\b(?:st|street|rd|road|ave|avenue|dr|drive|ct|court|pl|place|cres|crescent|hwy|highway|"
-    r"pde|parade|tce|terrace|ln|lane|way|blvd|boulevard|cl|close|cct|circuit|gr|grove|esp|"
-    r"esplanade|sq|square|bvd)\.?)\s+(.+)$",
-    re.I,
-)
-
-
-def split_address(text: str) -> dict[str, str]:
-    """ "12 Smith St, Richmond VIC 3121" → line1, suburb, state, postcode (AU first; NZ, US too).
-
-    Parts not found are left out; text that fits no pattern comes back whole as ``line1``.
-    """
-    address = " ".join(str(text or "").replace("\n", ", ").split()).strip(" ,")
-    result: dict[str, str] = {}
-    lowered = address.lower()
-    for name, code in sorted(_COUNTRIES.items(), key=lambda kv: -len(kv[0])):
-        if lowered.endswith(name) and (
-            len(lowered) == len(name) or lowered[-len(name) - 1] in " ,"
-        ):
-            result["country"] = code
-            address = address[: -len(name)].strip(" ,")
-            break
-    match = _AU_TAIL.match(address)
-    if match:
-        result.update(state=_AU_STATES[match["state"].upper()], postcode=match["pc"])
-    elif (match := _US_TAIL.match(address)) and result.get("country") in (None, "US"):
-        result.update(state=match["state"], postcode=match["pc"])
-    elif match := _PC_TAIL.match(address):
-        result["postcode"] = match["pc"]
-    rest = match["rest"].strip(" ,") if match else address
-    segments = [s.strip() for s in rest.split(",") if s.strip()]
-    if match and len(segments) >= 2:
-        result["suburb"] = segments.pop()
-    elif match and segments:
-        street = _STREET_TYPE.match(segments[0])
-        if street:
-            segments = [street.group(1)]
-            result["suburb"] = street.group(2)
-        elif not re.search(r"\d", segments[0]):
-            result["suburb"] = segments.pop()
-    if segments:
-        result["line1"] = segments[0]
-    if len(segments) > 1:
-        result["line2"] = ", ".join(segments[1:])
-    order = ("line1", "line2", "suburb", "state", "postcode", "country")
-    return {k: result[k] for k in order if result.get(k)}
 
 
 def _blank(value: Any) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from chalicelib.imports.headers import column_letter, normalise_header, unique_headers
+from chalicelib.imports.read.headers import column_letter, normalise_header, unique_headers
 
 DELIMITERS = (",", ";", "\t", "|")
 CSV_EXTENSIONS = ("csv", "txt", "tsv")  # MYOB exports tab-delimited .txt
@@ -321,7 +321,8 @@ _VOCABULARY: set[str] = set()
 
 def _header_vocabulary() -> set[str]:
     if not _VOCABULARY:
-        from chalicelib.imports.fields import TARGETS, fields_for
+        from chalicelib.imports.catalog.fields import fields_for
+        from chalicelib.imports.catalog.model import TARGETS
 
         for target in TARGETS:
             for f in fields_for(target):

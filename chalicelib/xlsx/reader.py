@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.imports.workbook_safety import FileRejected, rejecting_unsafe_xml
+from chalicelib.xlsx.safety import FileRejected, rejecting_unsafe_xml
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.values import is_blank
-from chalicelib.imports.fields import ImportField, field_by_label, template_custom_fields
-from chalicelib.imports.workbook_reader import iter_sheet_rows, read_header, sheet_names
-from chalicelib.imports.workbook_safety import FileRejected
-from chalicelib.imports.workbook_writer import ERROR_HEADER
+from chalicelib.imports.catalog.fields import field_by_label, template_custom_fields
+from chalicelib.imports.catalog.model import ImportField
+from chalicelib.imports.report.error_workbook import ERROR_HEADER
+from chalicelib.xlsx.reader import iter_sheet_rows, read_header, sheet_names
+from chalicelib.xlsx.safety import FileRejected
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook

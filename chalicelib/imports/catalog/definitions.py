@@ -1,81 +1,17 @@
-"""The catalog of importable fields per target, for template, API, suggester, validation."""
+"""The catalog's data: every importable field per target, its label, type and synonyms.
+
+Add a field here (and to the domain's prepare function, which validates it); the template, the
+API's field list, the suggester and the export pick it up from ``CATALOG``.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
-
-TARGETS = ("customers", "sites", "contacts", "equipment")
-FIELD_TYPES = (
-    "text",
-    "email",
-    "phone",
-    "date",
-    "boolean",
-    "number",
-    "lookup",
-    "user",
-    "reference",
-    "country",
-    "postcode",
-    "state",
-    "choice",
-)
-
-
-@dataclass(frozen=True)
-class ImportField:
-    """One column a file may fill: ``key`` is the record path the importer writes."""
-
-    key: str
-    label: str
-    type: str = "text"
-    required: bool = False
-    lookup_kind: str | None = None
-    synonyms: tuple[str, ...] = ()
-    description: str = ""
-    options: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "key": self.key,
-            "label": self.label,
-            "type": self.type,
-            "required": self.required,
-            "description": self.description,
-            "synonyms": list(self.synonyms),
-        }
-        if self.lookup_kind:
-            data["lookup_kind"] = self.lookup_kind
-        if self.options:
-            data["options"] = list(self.options)
-        return data
-
-
-@dataclass(frozen=True)
-class RequiredRule:
-    """At least one of ``keys`` must be given; a single key is a plain required field."""
-
-    keys: tuple[str, ...]
-    message: str = field(default="")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"one_of": list(self.keys), "message": self.message}
-
-
-class CustomFieldLike(Protocol):
-    key: str
-    label: str
-    type: str
-    options: Any
-    required: bool
-
+from chalicelib.domain.addresses import ADDRESS_PARTS
+from chalicelib.imports.catalog.model import ImportField, RequiredRule
 
 # -- address fields -------------------------------------------------------------------------
 
-ADDRESS_PARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+ADDRESS_PART_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # part: (label suffix, type, synonyms of the part alone)
     "line1": (
         "Address Line 1",
@@ -148,7 +84,7 @@ ADDRESS_PARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 # Prefix words people put before address parts, per side ("" = no prefix means the site).
-ADDRESS_PREFIXES = {
+ADDRESS_SIDE_WORDS = {
     "site_address": (
         "",
         "site",
@@ -184,11 +120,12 @@ ADDRESS_PREFIXES = {
 def _address_fields(prefix: str, title: str) -> list[ImportField]:
     side = "site" if prefix == "site_address" else "billing"
     fields = []
-    for part, (suffix, type_, synonyms) in ADDRESS_PARTS.items():
+    for part in ADDRESS_PARTS:  # the domain's parts, each with its column here (KeyError if not)
+        suffix, type_, synonyms = ADDRESS_PART_COLUMNS[part]
         label = f"{title} {suffix}" if part in ("line1", "line2") else f"{title} {suffix}"
         prefixed = tuple(
             f"{word} {syn}".strip()
-            for word in ADDRESS_PREFIXES[prefix]
+            for word in ADDRESS_SIDE_WORDS[prefix]
             if word or prefix == "site_address"  # no prefix means the site
             for syn in synonyms
         )
@@ -206,7 +143,7 @@ def _address_fields(prefix: str, title: str) -> list[ImportField]:
 
 # -- the catalog ----------------------------------------------------------------------------
 
-_CUSTOMER_FIELDS: tuple[ImportField, ...] = (
+CUSTOMER_FIELDS: tuple[ImportField, ...] = (
     ImportField(
         "name",
         "{customer} Name",
@@ -623,7 +560,7 @@ _CUSTOMER_FIELDS: tuple[ImportField, ...] = (
     ),
 )
 
-_CUSTOMER_REF_SYNONYMS = (
+CUSTOMER_REF_SYNONYMS = (
     "customer",
     "customer name",
     "client",
@@ -645,13 +582,13 @@ _CUSTOMER_REF_SYNONYMS = (
     "parent customer",
 )
 
-_CONTACT_FIELDS: tuple[ImportField, ...] = (
+CONTACT_FIELDS: tuple[ImportField, ...] = (
     ImportField(
         "customer",
         "{customer} Import ID or Name",
         "reference",
         required=True,
-        synonyms=_CUSTOMER_REF_SYNONYMS,
+        synonyms=CUSTOMER_REF_SYNONYMS,
         description="The customer this contact belongs to: its import ID or name.",
     ),
     ImportField(
@@ -744,13 +681,13 @@ _CONTACT_FIELDS: tuple[ImportField, ...] = (
     ),
 )
 
-_EQUIPMENT_FIELDS: tuple[ImportField, ...] = (
+EQUIPMENT_FIELDS: tuple[ImportField, ...] = (
     ImportField(
         "customer",
         "{customer} Import ID or Name",
         "reference",
         required=True,
-        synonyms=_CUSTOMER_REF_SYNONYMS,
+        synonyms=CUSTOMER_REF_SYNONYMS,
         description="The customer (usually a site) the equipment is at: its import ID or name.",
     ),
     ImportField(
@@ -919,7 +856,7 @@ _EQUIPMENT_FIELDS: tuple[ImportField, ...] = (
     ),
 )
 
-_NAME_ONE_OF = RequiredRule(
+NAME_ONE_OF = RequiredRule(
     ("name", "company_name", "first_name", "last_name"),
     "a name is required: {customer} Name, Company Name, or First/Last Name",
 )
@@ -928,109 +865,21 @@ _NAME_ONE_OF = RequiredRule(
 def _sites_fields() -> tuple[ImportField, ...]:
     return tuple(
         ImportField(**{**f.__dict__, "required": True}) if f.key == "billing_customer" else f
-        for f in _CUSTOMER_FIELDS
+        for f in CUSTOMER_FIELDS
     )
 
 
-_CATALOG: dict[str, tuple[ImportField, ...]] = {
-    "customers": _CUSTOMER_FIELDS,
+CATALOG: dict[str, tuple[ImportField, ...]] = {
+    "customers": CUSTOMER_FIELDS,
     "sites": _sites_fields(),
-    "contacts": _CONTACT_FIELDS,
-    "equipment": _EQUIPMENT_FIELDS,
+    "contacts": CONTACT_FIELDS,
+    "equipment": EQUIPMENT_FIELDS,
 }
 
-_CUSTOM_TYPES = {
+CUSTOM_TYPES = {
     "text": "text",
     "number": "number",
     "date": "date",
     "boolean": "boolean",
     "choice": "choice",
 }
-
-
-def check_target(target: str) -> str:
-    """Return ``target`` if it is importable, else raise ValueError naming the choices."""
-    if target not in _CATALOG:
-        raise ValueError(f"unknown import target {target!r}; expected one of {', '.join(TARGETS)}")
-    return target
-
-
-def _custom_field(custom: CustomFieldLike) -> ImportField:
-    options = tuple(str(o) for o in (getattr(custom, "options", None) or ()))
-    return ImportField(
-        key=f"custom_fields.{custom.key}",
-        label=custom.label,
-        type=_CUSTOM_TYPES.get(custom.type, "text"),
-        required=bool(getattr(custom, "required", False)),
-        synonyms=(custom.key.replace("_", " "),),
-        description=f"Custom field ({custom.type}).",
-        options=options,
-    )
-
-
-def fields_for(
-    target: str, customer_label: str = "Customer", custom_fields: Iterable[CustomFieldLike] = ()
-) -> list[ImportField]:
-    """The fields of ``target`` with labels in the tenant's words, custom fields last.
-
-    Custom fields are offered on the customer-like targets (customers and sites) only: custom
-    field definitions have no target, and only customers hold ``custom_fields``. A custom
-    field whose label another column already has is labelled with its key too, so every
-    column of a template is found again by its label.
-    """
-    check_target(target)
-    label = customer_label.strip() or "Customer"
-    fields = [
-        ImportField(**{**f.__dict__, "label": f.label.replace("{customer}", label)})
-        if "{customer}" in f.label
-        else f
-        for f in _CATALOG[target]
-    ]
-    if target in ("customers", "sites"):
-        taken = {f.label.casefold() for f in fields}
-        for custom in custom_fields:
-            f = _custom_field(custom)
-            if f.label.casefold() in taken:  # "Notes" is ours; the tenant's becomes "Notes (notes)"
-                f = replace(f, label=f"{f.label} ({custom.key})")
-            taken.add(f.label.casefold())
-            fields.append(f)
-    return fields
-
-
-def template_custom_fields(custom_fields: Iterable[CustomFieldLike]) -> list[CustomFieldLike]:
-    """The custom fields the template and the export have a column for: the active ones.
-
-    An inactive field takes no new values, and a blank cell would keep the old one, so its
-    column could only produce errors; a file that still has one imports with it ignored.
-    """
-    return [c for c in custom_fields if getattr(c, "active", True)]
-
-
-def required_rules(
-    target: str, customer_label: str = "Customer", custom_fields: Iterable[CustomFieldLike] = ()
-) -> list[RequiredRule]:
-    """What a row (and a mapping) of ``target`` must provide; "one of" rules group alternatives."""
-    fields = fields_for(target, customer_label, custom_fields)
-    rules = []
-    if target in ("customers", "sites"):
-        rules.append(
-            RequiredRule(_NAME_ONE_OF.keys, _NAME_ONE_OF.message.format(customer=customer_label))
-        )
-    rules.extend(RequiredRule((f.key,), f"{f.label} is required") for f in fields if f.required)
-    return rules
-
-
-def field_by_label(
-    target: str,
-    label: str,
-    customer_label: str = "Customer",
-    custom_fields: Iterable[CustomFieldLike] = (),
-) -> ImportField | None:
-    """The field whose template header is ``label`` (ignoring case and outer spaces), if any."""
-    # The template may mark required columns: "Customer Name *" or "Customer Name (required)".
-    text = re.sub(r"\s*(\*|\(required\))\s*$", "", str(label), flags=re.I)
-    wanted = " ".join(text.split()).casefold()
-    for f in fields_for(target, customer_label, custom_fields):
-        if f.label.casefold() == wanted:
-            return f
-    return None

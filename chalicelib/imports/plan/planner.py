@@ -15,10 +15,10 @@ from chalicelib.domain.customers import find_billing_loop
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.names import derive_customer_name
 from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_bool, parse_date
-from chalicelib.imports.fields import fields_for
+from chalicelib.imports.catalog.fields import fields_for
+from chalicelib.imports.plan.lookups import LookupIndex, MissingLookups
 from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext
-from chalicelib.imports.resolve import LookupIndex, MissingLookups
-from chalicelib.imports.rows import SheetLayout, SheetRow
+from chalicelib.imports.read.rows import SheetLayout, SheetRow
 
 ACTIONS = ("created", "updated", "unchanged", "failed")
 TARGETS = ("customers", "sites", "contacts", "equipment")

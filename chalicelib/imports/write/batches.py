@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from chalicelib.domain.customers import format_customer_number
-from chalicelib.imports.plan import RowOutcome
+from chalicelib.imports.plan.planner import RowOutcome
 from chalicelib.imports.ports import RecordWriter, WriteRequest
 
 MAX_BATCH = 25

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chalicelib.imports.fields import fields_for
-from chalicelib.imports.mapping import Mapping
-from chalicelib.imports.rows import RowSource, SheetLayout, SheetRow, too_many_rows
-from chalicelib.imports.sources import Table, restore_text
-from chalicelib.imports.suggest import Suggestion
+from chalicelib.domain.addresses import ADDRESS_PARTS
+from chalicelib.imports.catalog.fields import fields_for
+from chalicelib.imports.mapping.columns import Mapping
+from chalicelib.imports.mapping.suggest import Suggestion
+from chalicelib.imports.read.rows import RowSource, SheetLayout, SheetRow, too_many_rows
+from chalicelib.imports.read.tables import Table, restore_text
 
 ANALYSIS_SAMPLE_ROWS = 10
 SAMPLE_CELL_CHARS = 200
-ADDRESS_PARTS = ("line1", "line2", "suburb", "state", "postcode", "country")
 
 
 def sheet_name(table: Table, file_name: str) -> str:
@@ -50,7 +50,8 @@ def analysis(table: Table, suggestion: Suggestion, missing_required: list[str]) 
 def field_labels(mapping: Mapping) -> dict[str, str]:
     """Each field the mapping fills → the original column(s) it came from, for row errors."""
     labels: dict[str, str] = {}
-    for column in mapping.columns:
+    # A column mapped to a part a split address also fills is named for that part (the fallback).
+    for column in sorted(mapping.columns, key=lambda c: c.transform != "split_address"):
         source = " + ".join(column.sources)
         if column.transform == "split_address":
             keys = [f"{column.prefix}.{part}" for part in ADDRESS_PARTS]

@@ -8,15 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from chalicelib.imports.fields import (
-    ADDRESS_PARTS,
-    ADDRESS_PREFIXES,
-    CustomFieldLike,
-    ImportField,
-    check_target,
-    fields_for,
-)
-from chalicelib.imports.headers import normalise_header
+from chalicelib.imports.catalog.definitions import ADDRESS_PART_COLUMNS, ADDRESS_SIDE_WORDS
+from chalicelib.imports.catalog.fields import check_target, fields_for
+from chalicelib.imports.catalog.model import CustomFieldLike, ImportField
+from chalicelib.imports.read.headers import normalise_header
 
 FUZZY_CUTOFF = 86  # token_sort_ratio; below it a guess is weaker than leaving the column unmapped
 CONFIDENCE = {"exact": 1.0, "synonym": 0.95, "values": 0.7}
@@ -99,10 +94,10 @@ def suggest_mapping(
 
 _SIDE_WORDS = {
     side: sorted((w for w in words if w), key=len, reverse=True)
-    for side, words in ADDRESS_PREFIXES.items()
+    for side, words in ADDRESS_SIDE_WORDS.items()
 }
 _PART_WORDS = {
-    part: {normalise_header(s) for s in syns} for part, (_, _, syns) in ADDRESS_PARTS.items()
+    part: {normalise_header(s) for s in syns} for part, (_, _, syns) in ADDRESS_PART_COLUMNS.items()
 }
 # With a side prefix, a bare number or a few more words name a part ("Bill to 1", "Billing Code").
 _PART_WORDS["line1"] |= {"1", "street 1", "line 1"}

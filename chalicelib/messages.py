@@ -1,4 +1,4 @@
-"""Parses the import queue's messages: S3 notifications (uploads, partner drops) and follow-ons."""
+"""Every body of the work queue, built and parsed here: uploads, drops, follow-ons, exports."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class ContinueImport:
 
 @dataclass(frozen=True)
 class ExportRequested:
-    """POST /v1/exports queued an export: write its workbook (chalicelib.imports.export)."""
+    """POST /v1/exports queued an export: write its workbook (chalicelib.exports.workbook)."""
 
     tenant_id: str
     export_id: str
@@ -97,6 +97,11 @@ def continue_body(tenant_id: str, import_id: str, owner: str) -> str:
     return json.dumps(
         {"kind": "continue", "tenant_id": tenant_id, "import_id": import_id, "owner": owner}
     )
+
+
+def export_body(tenant_id: str, export_id: str) -> str:
+    """The message that makes the worker run an export (see ExportRequested)."""
+    return json.dumps({"kind": "export", "tenant_id": tenant_id, "export_id": export_id})
 
 
 def records_of(event: dict[str, Any]) -> list[tuple[str, str]]:

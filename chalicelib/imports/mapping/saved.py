@@ -6,8 +6,8 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
-from chalicelib.imports.events import continue_body
-from chalicelib.imports.mapping import Mapping, headers_signature, parse_mapping
+from chalicelib.imports.mapping.columns import Mapping, headers_signature, parse_mapping
+from chalicelib.messages import continue_body
 from chalicelib.settings import get_settings
 from chalicelib.store import imports as records
 from chalicelib.store import mappings as store
@@ -105,7 +105,7 @@ def start_import(
 
 def _headers_to_map(analysis: dict[str, Any], has_headers: bool | None) -> list[str]:
     """The analysed headers, or "Column C"… when the user says the file has no header row."""
-    from chalicelib.imports.headers import column_letter
+    from chalicelib.imports.read.headers import column_letter
 
     if has_headers is False and analysis.get("has_headers"):
         return [f"Column {column_letter(i)}" for i in analysis.get("columns", [])]

@@ -1,11 +1,11 @@
-"""Writes templates, exports and error workbooks as streamed .xlsx files that are safe to open."""
+"""Writes workbooks (templates, exports, error files) as streamed .xlsx files safe to open."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 LISTS_SHEET = "Lists"
-ERROR_HEADER = "Error"
 REQUIRED_COMMENT = "Required"
 REQUIRED_FILL = "FFF4B183"  # the soft orange spreadsheet users read as "must fill in"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -107,41 +106,6 @@ def write_workbook(
         _write_sheet(book, spec, named_lists)
     named_lists.write(book)
     book.save(os.fspath(path))
-
-
-def write_error_workbook(
-    path: str | os.PathLike[str],
-    sheets: Mapping[str, tuple[Sequence[str], Iterable[tuple[Sequence[Any], str]]]],
-) -> None:
-    """Write the failed rows, per sheet, as the original headers plus an ``Error`` column.
-
-    ``sheets`` maps a sheet name to ``(headers, [(original values, message), ...])``. The user
-    fixes the rows and uploads the file again; the ``Error`` column is ignored on import, and an
-    ``Error`` column already present (a second round) is replaced rather than repeated.
-    """
-    write_workbook(
-        path,
-        (_error_sheet(name, headers, failed) for name, (headers, failed) in sheets.items()),
-    )
-
-
-def _error_sheet(
-    name: str, headers: Sequence[str], failed: Iterable[tuple[Sequence[Any], str]]
-) -> SheetSpec:
-    keep = [index for index, header in enumerate(headers) if header != ERROR_HEADER]
-
-    def rows() -> Iterator[list[Any]]:
-        for values, message in failed:
-            original = [values[index] if index < len(values) else None for index in keep]
-            yield [*original, message]
-
-    return SheetSpec(
-        name=name,
-        headers=[headers[index] for index in keep] + [ERROR_HEADER],
-        rows=rows(),
-        column_widths={ERROR_HEADER: 60.0},
-        comments={ERROR_HEADER: "Why the row was not imported. Ignored when uploaded again."},
-    )
 
 
 class _ListRegistry:

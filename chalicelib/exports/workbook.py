@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.imports.fields import (
-    TARGETS,
-    CustomFieldLike,
-    ImportField,
-    fields_for,
-    template_custom_fields,
-)
-from chalicelib.imports.rows import SHEET_TARGETS, customer_sheet_name
+from chalicelib.imports.catalog.fields import fields_for, template_custom_fields
+from chalicelib.imports.catalog.model import TARGETS, CustomFieldLike, ImportField
+from chalicelib.imports.read.rows import SHEET_TARGETS, customer_sheet_name
 
 log = logging.getLogger("sitebook.exports")
 
@@ -106,7 +99,7 @@ def write_export(
     only ids and short names stay in memory, never the records. Contacts and equipment are
     each one stream; a child whose customer is not exported (an archived one) is left out.
     """
-    from chalicelib.imports.workbook_writer import SheetSpec, write_workbook
+    from chalicelib.xlsx.writer import SheetSpec, write_workbook
 
     wanted = [t for t in TARGETS if t in set(targets)]
     counts = dict.fromkeys(wanted, 0)
@@ -184,77 +177,3 @@ def tenant_register(tenant_id: str) -> Register:
         contacts=lambda: iter_collection(ContactItem, tenant_id),
         equipment=lambda: iter_collection(EquipmentItem, tenant_id),
     )
-
-
-def run_export(tenant_id: str, export_id: str, *, owner: str, s3: Any = None) -> None:
-    """Produce an export's workbook in S3 and finish its record; a repeat delivery does nothing.
-
-    The import worker calls this for an ``export`` message; tests may call it directly.
-    """
-    from chalicelib import aws
-    from chalicelib.domain.errors import NotFound
-    from chalicelib.settings import get_settings
-    from chalicelib.store import exports as records
-    from chalicelib.store.custom_fields import custom_field_definitions
-    from chalicelib.store.tenant_settings import get_tenant_settings
-
-    try:
-        item = records.get_export(tenant_id, export_id)
-    except NotFound:
-        log.warning("export %s/%s: no such export; message ignored", tenant_id, export_id)
-        return
-    if item.status in records.FINISHED or not records.claim_export(item, owner=owner):
-        return
-    s3 = s3 or aws.client("s3")
-    label = get_tenant_settings(tenant_id).customer_label
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, records.FILE_NAME)
-            counts = write_export(
-                path,
-                tenant_register(tenant_id),
-                tenant_names(tenant_id),
-                customer_label=label,
-                custom_fields=custom_field_definitions(tenant_id),
-                targets=item.targets or TARGETS,
-            )
-            s3.upload_file(path, get_settings().bucket_name, item.s3_key)
-    except Exception:
-        log.exception("export %s/%s failed", tenant_id, export_id)
-        records.finish_export(
-            item, owner=owner, status="failed", message="The export failed; please try again."
-        )
-        return
-    records.finish_export(item, owner=owner, status="succeeded", counts=counts)
-
-
-def export_body(tenant_id: str, export_id: str) -> str:
-    """The import queue message that makes the worker run an export."""
-    return json.dumps({"kind": "export", "tenant_id": tenant_id, "export_id": export_id})
-
-
-def request_export(tenant_id: str, user_id: str | None, targets: list[str] | None) -> dict:
-    """Create the export record and queue it for the worker (an API call has only 30 s)."""
-    from chalicelib import aws
-    from chalicelib.settings import get_settings
-    from chalicelib.store import exports as records
-
-    chosen = [t for t in TARGETS if t in set(targets or TARGETS)]
-    item = records.create_export(tenant_id, targets=chosen, by=user_id)
-    aws.client("sqs").send_message(
-        QueueUrl=get_settings().import_queue_url, MessageBody=export_body(tenant_id, item.id)
-    )
-    return export_status(tenant_id, item.id, item=item)
-
-
-def export_status(tenant_id: str, export_id: str, *, item: Any = None) -> dict[str, Any]:
-    """The export record, with a presigned download link once its workbook is written."""
-    from chalicelib.imports.service import _download_url, _expiry
-    from chalicelib.store import exports as records
-
-    item = item or records.get_export(tenant_id, export_id)
-    data = item.to_dict()
-    done = item.status == "succeeded"
-    data["url"] = _download_url(item.s3_key, records.FILE_NAME) if done else None
-    data["expires_at"] = _expiry() if done else None
-    return data
