@@ -74,7 +74,7 @@ def run_queued_exports(aws) -> int:
     got = [m for m in got if '"kind": "export"' in m["Body"]]  # uploads notified the queue too
     for message in got:
         event = {"Records": [{"messageId": message["MessageId"], "body": message["Body"]}]}
-        runner().handle_event(event, FakeContext())
+        runner()(event, FakeContext())
     return len(got)
 
 
