@@ -9,21 +9,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.imports.catalog.definitions import LOOKUP_COLUMNS
 from chalicelib.imports.catalog.fields import fields_for, template_custom_fields
 from chalicelib.imports.catalog.model import TARGETS, CustomFieldLike, ImportField
 from chalicelib.imports.read.rows import SHEET_TARGETS, customer_sheet_name
 
 log = logging.getLogger("sitebook.exports")
-
-# Catalog keys whose cell holds a lookup's name: key → (record attribute, lookup kind).
-LOOKUP_COLUMNS = {
-    "customer_type": ("customer_type_id", "customer-types"),
-    "lead_source": ("lead_source_id", "lead-sources"),
-    "payment_term": ("payment_term_id", "payment-terms"),
-    "price_level": ("price_level_id", "price-levels"),
-    "role": ("role_id", "contact-roles"),
-    "equipment_type": ("equipment_type_id", "equipment-types"),
-}
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.values import is_blank
 from chalicelib.xlsx.safety import FileRejected, rejecting_unsafe_xml
 
 if TYPE_CHECKING:
@@ -63,10 +64,6 @@ def _sheet(workbook: Workbook, sheet_name: str) -> Any:
 
 def _trim(row: tuple[Any, ...]) -> tuple[Any, ...]:
     end = len(row)
-    while end and _is_blank(row[end - 1]):
+    while end and is_blank(row[end - 1]):
         end -= 1
     return tuple(row[:end])
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())

@@ -9,6 +9,17 @@ from __future__ import annotations
 from chalicelib.domain.addresses import ADDRESS_PARTS
 from chalicelib.imports.catalog.model import ImportField, RequiredRule
 
+# Catalog keys whose cell holds a lookup's name: key → (record attribute, lookup kind).
+LOOKUP_COLUMNS = {
+    "customer_type": ("customer_type_id", "customer-types"),
+    "lead_source": ("lead_source_id", "lead-sources"),
+    "payment_term": ("payment_term_id", "payment-terms"),
+    "price_level": ("price_level_id", "price-levels"),
+    "role": ("role_id", "contact-roles"),
+    "equipment_type": ("equipment_type_id", "equipment-types"),
+}
+
+
 # -- address fields -------------------------------------------------------------------------
 
 ADDRESS_PART_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {

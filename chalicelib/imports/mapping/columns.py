@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.domain.addresses import ADDRESS_PARTS, ADDRESS_SIDES
 from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.values import is_blank
 from chalicelib.imports.catalog.fields import check_target, fields_for, required_rules
 from chalicelib.imports.catalog.model import CustomFieldLike
 from chalicelib.imports.mapping.suggest import Suggestion
@@ -36,8 +37,8 @@ class ColumnMapping:
     def apply(self, values: list[Any]) -> dict[str, Any]:
         cells = [values[p] if p < len(values) else None for p in self.positions]
         if self.transform == "none":
-            return {self.fields[0]: cells[0]} if not _blank(cells[0]) else {}
-        texts = [_text(c) for c in cells if not _blank(c)]
+            return {self.fields[0]: cells[0]} if not is_blank(cells[0]) else {}
+        texts = [_text(c) for c in cells if not is_blank(c)]
         if self.transform == "combine":
             return {self.fields[0]: self.separator.join(texts)} if texts else {}
         if self.transform == "combine_lines":
@@ -283,10 +284,6 @@ def headers_signature(headers: Iterable[str]) -> str:
     """
     normalised = sorted(normalise_header(h) for h in headers if normalise_header(h))
     return hashlib.sha256("\n".join(normalised).encode()).hexdigest()[:32]
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _text(value: Any) -> str:

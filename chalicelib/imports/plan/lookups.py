@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.customers import References
+from chalicelib.domain.lookups import OPEN_KINDS
 from chalicelib.domain.values import clean_text, name_key
 from chalicelib.imports.catalog.fields import fields_for
 from chalicelib.imports.read.rows import SheetRow
 
 # "+Add New" kinds are created when a file names one; the others must exist (admins own them).
-CREATABLE_KINDS = ("customer-types", "lead-sources", "contact-roles", "equipment-types")
+CREATABLE_KINDS = OPEN_KINDS
 
 
 @dataclass

@@ -14,25 +14,19 @@ from typing import Any, NamedTuple
 from chalicelib.domain.customers import find_billing_loop
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.names import derive_customer_name
+from chalicelib.domain.records import BOOKKEEPING_FIELDS
 from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_bool, parse_date
+from chalicelib.imports.catalog.definitions import LOOKUP_COLUMNS
 from chalicelib.imports.catalog.fields import fields_for
+from chalicelib.imports.catalog.model import TARGETS
 from chalicelib.imports.plan.lookups import LookupIndex, MissingLookups
 from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext
 from chalicelib.imports.read.rows import SheetLayout, SheetRow
 
 ACTIONS = ("created", "updated", "unchanged", "failed")
-TARGETS = ("customers", "sites", "contacts", "equipment")
 # Kept by the store, not by validation: never compared, never sent to prepare.
-BOOKKEEPING = ("version", "created_at", "created_by", "updated_at", "updated_by")
 MERGED_OBJECTS = ("site_address", "billing_address", "billing")
-_LOOKUP_ID_KEYS = {
-    "customer_type": "customer_type_id",
-    "lead_source": "lead_source_id",
-    "payment_term": "payment_term_id",
-    "price_level": "price_level_id",
-    "role": "role_id",
-    "equipment_type": "equipment_type_id",
-}
+_LOOKUP_ID_KEYS = {key: attribute for key, (attribute, _) in LOOKUP_COLUMNS.items()}
 _ERROR_FIELD_TO_COLUMN = {v: k for k, v in _LOOKUP_ID_KEYS.items()} | {
     "assigned_user_id": "assigned_user",
     "billing.billing_customer_id": "billing_customer",
@@ -595,7 +589,7 @@ class _Contacts(_Children):
         current = self.default_of.get(customer_id)
         if current is not None and current != record_id and current in self.existing:
             before = self.existing[current]
-            demoted = {k: v for k, v in before.items() if k not in BOOKKEEPING}
+            demoted = {k: v for k, v in before.items() if k not in BOOKKEEPING_FIELDS}
             state.outcome.extra.append(("contact", {**demoted, "is_default": False}, before))
         self.default_of[customer_id] = record_id
 
@@ -677,4 +671,4 @@ def _finish(
         state.outcome.action = "unchanged"
     else:
         state.outcome.action = "updated"
-    state.outcome.record = {k: v for k, v in record.items() if k not in BOOKKEEPING}
+    state.outcome.record = {k: v for k, v in record.items() if k not in BOOKKEEPING_FIELDS}

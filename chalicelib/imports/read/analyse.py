@@ -90,10 +90,10 @@ def _own_format_source(item, owner: str, path: str, tenant, limits: FileLimits, 
     from chalicelib.imports.mapping.choose import chosen_mapping, save_given_mapping
     from chalicelib.imports.mapping.suggest import suggest_mapping
     from chalicelib.imports.read.own_format import analysis, own_format_source, sheet_name
-    from chalicelib.imports.read.tables import XLSX_EXTENSIONS, read_table
+    from chalicelib.imports.read.tables import file_kind, read_table
     from chalicelib.xlsx.safety import check_xlsx
 
-    if item.file_name.lower().rsplit(".", 1)[-1] in XLSX_EXTENSIONS:
+    if file_kind(item.file_name) == "xlsx":
         check_xlsx(path, limits)
     records.save_progress(item, owner=owner, status="analyzing")
     table = read_table(path, item.file_name, has_headers=item.has_headers)

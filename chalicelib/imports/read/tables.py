@@ -13,12 +13,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from chalicelib.domain.values import is_blank
 from chalicelib.imports.read.headers import column_letter, normalise_header, unique_headers
 
 DELIMITERS = (",", ";", "\t", "|")
 CSV_EXTENSIONS = ("csv", "txt", "tsv")  # MYOB exports tab-delimited .txt
 XLSX_EXTENSIONS = ("xlsx", "xlsm")
 SNIFF_BYTES = 64 * 1024
+
+
+def file_kind(file_name: str) -> str | None:
+    """ "csv" or "xlsx" by the name's extension (.csv/.txt/.tsv, .xlsx/.xlsm); None otherwise."""
+    extension = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
+    if extension in CSV_EXTENSIONS:
+        return "csv"
+    return "xlsx" if extension in XLSX_EXTENSIONS else None
+
+
 HEADER_SCAN_ROWS = 20
 SAMPLE_ROWS = 50
 
@@ -47,7 +58,7 @@ class Table:
                 if number <= self.header_row:
                     continue
                 values = [raw[i] if i < len(raw) else None for i in self.columns]
-                if all(_is_blank(v) for v in values):
+                if all(is_blank(v) for v in values):
                     continue
                 yield number, values
                 produced += 1
@@ -76,10 +87,10 @@ def read_table(
 
     ``has_headers=None`` detects whether a header row exists; False names columns "Column A"...
     """
-    kind = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
-    if kind not in CSV_EXTENSIONS + XLSX_EXTENSIONS:
+    kind = file_kind(file_name)
+    if kind is None:
         raise ValueError(f"{file_name!r} is not a .csv, .txt or .xlsx file")
-    if kind in XLSX_EXTENSIONS:
+    if kind == "xlsx":
         raw_rows, encoding, delimiter = _xlsx_rows(path, sheet), None, None
         sheet_name = _xlsx_sheet_name(path, sheet)
     else:
@@ -96,7 +107,7 @@ def read_table(
     columns = [
         i
         for i in range(width)
-        if not _is_blank(_cell(header_cells, i)) or any(not _is_blank(_cell(v, i)) for v in below)
+        if not is_blank(_cell(header_cells, i)) or any(not is_blank(_cell(v, i)) for v in below)
     ]
     if header_row:
         names = [
@@ -266,7 +277,7 @@ _PHONE = re.compile(r"^[+(]?[\d()\s.-]{6,}$")
 def _first_rows(rows: Iterator[Row], limit: int) -> list[Row]:
     result = []
     for number, values in rows:
-        if all(_is_blank(v) for v in values):
+        if all(is_blank(v) for v in values):
             continue
         result.append((number, values))
         if len(result) >= limit:
@@ -302,18 +313,18 @@ def _first_row_is_header(first: list[Any], below: list[list[Any]]) -> bool:
         return True
     # A header cell is text above a column of data-like cells (emails, numbers, dates).
     for i, cell in enumerate(first):
-        column = [_cell(v, i) for v in below if not _is_blank(_cell(v, i))]
+        column = [_cell(v, i) for v in below if not is_blank(_cell(v, i))]
         data_like = sum(_looks_like_data(c) for c in column)
-        if not _is_blank(cell) and column and data_like >= 0.5 * len(column):
+        if not is_blank(cell) and column and data_like >= 0.5 * len(column):
             return True
     # Header texts are unique and don't recur in the data.
-    texts = {str(c).casefold() for c in first if not _is_blank(c)}
-    return not any(str(c).casefold() in texts for v in below for c in v if not _is_blank(c))
+    texts = {str(c).casefold() for c in first if not is_blank(c)}
+    return not any(str(c).casefold() in texts for v in below for c in v if not is_blank(c))
 
 
 def _vocabulary_hits(values: list[Any]) -> int:
     vocabulary = _header_vocabulary()
-    return sum(1 for v in values if not _is_blank(v) and normalise_header(v) in vocabulary)
+    return sum(1 for v in values if not is_blank(v) and normalise_header(v) in vocabulary)
 
 
 _VOCABULARY: set[str] = set()
@@ -332,7 +343,7 @@ def _header_vocabulary() -> set[str]:
 
 
 def _header_likeness(values: list[Any]) -> float:
-    filled = [v for v in values if not _is_blank(v)]
+    filled = [v for v in values if not is_blank(v)]
     if not filled:
         return 0.0
     good = sum(
@@ -356,19 +367,15 @@ def _looks_like_data(value: Any) -> bool:
 
 
 def _filled(values: list[Any]) -> int:
-    return sum(1 for v in values if not _is_blank(v))
+    return sum(1 for v in values if not is_blank(v))
 
 
 def _cell(values: list[Any], index: int) -> Any:
     return values[index] if index < len(values) else None
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _header_text(value: Any) -> str:
-    return " ".join(restore_text(value, "text").split()) if not _is_blank(value) else ""
+    return " ".join(restore_text(value, "text").split()) if not is_blank(value) else ""
 
 
 # -- Excel numbers back to text -------------------------------------------------------------
