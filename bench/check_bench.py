@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chalicelib.imports.workbook_safety import FileLimits, check_xlsx  # noqa: E402
+from chalicelib.xlsx.safety import FileLimits, check_xlsx  # noqa: E402
 from tests.unit.xlsx_factories import (  # noqa: E402
     CONTENT_TYPES,
     ROOT_RELS,

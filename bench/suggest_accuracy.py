@@ -8,9 +8,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chalicelib.imports.suggest import suggest_mapping  # noqa: E402
+from chalicelib.imports.mapping.suggest import suggest_mapping  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "unit" / "data" / "header_corpus.json"
+CORPUS = (
+    Path(__file__).resolve().parent.parent
+    / "tests"
+    / "unit"
+    / "imports"
+    / "mapping"
+    / "data"
+    / "header_corpus.json"
+)
 
 
 def score_set(entry: dict) -> dict:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, Endpoints
 from chalicelib.api.schemas import Strict
-from chalicelib.imports import export
+from chalicelib.exports import service as export
 
 api = Endpoints(__name__, "exports")
 

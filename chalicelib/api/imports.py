@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, Endpoints, page
 from chalicelib.api.schemas import Strict
-from chalicelib.imports import saved_mappings, service
+from chalicelib.imports import service
+from chalicelib.imports.mapping import saved as saved_mappings
 
 api = Endpoints(__name__, "imports")
 

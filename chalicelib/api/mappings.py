@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, Endpoints, page, record
 from chalicelib.api.schemas import Strict
-from chalicelib.imports import saved_mappings
+from chalicelib.imports.mapping import saved as saved_mappings
 from chalicelib.store import mappings
 
 api = Endpoints(__name__, "mappings")

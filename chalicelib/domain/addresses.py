@@ -15,16 +15,11 @@ from .values import (
     parse_number,
 )
 
-ADDRESS_FIELDS = (
-    "line1",
-    "line2",
-    "suburb",
-    "state",
-    "postcode",
-    "country",
-    "latitude",
-    "longitude",
-)
+# The parts of an address people write (and a file's address column is split into), in order.
+ADDRESS_PARTS = ("line1", "line2", "suburb", "state", "postcode", "country")
+ADDRESS_FIELDS = (*ADDRESS_PARTS, "latitude", "longitude")
+# The two addresses a customer carries, as record attributes.
+ADDRESS_SIDES = ("site_address", "billing_address")
 _TEXT_LIMITS = {"line1": 200, "line2": 200, "suburb": 100, "state": 100}
 
 AU_STATES = {

@@ -26,6 +26,10 @@ LOOKUP_KINDS: dict[str, LookupKind] = {
         LookupKind("price-levels", "price level", True, ("adjustment_percent",)),
     )
 }
+# Payment terms and price levels change what customers are charged: only admins manage them.
+ADMIN_ONLY_KINDS = tuple(name for name, kind in LOOKUP_KINDS.items() if kind.admin_only)
+# The "+Add New" kinds any user may add to (and an import creates when a file names a new one).
+OPEN_KINDS = tuple(name for name, kind in LOOKUP_KINDS.items() if not kind.admin_only)
 ALL_EXTRA_FIELDS = ("due_days", "due_basis", "adjustment_percent")
 DUE_BASES = ("invoice_date", "end_of_month")
 

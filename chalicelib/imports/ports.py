@@ -1,8 +1,8 @@
-"""The two seams the import pipeline needs from the customers module: its rules and its store."""
+"""The seams of the import pipeline: the customers module's rules and store, and the clients."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -81,3 +81,20 @@ class RecordWriter(Protocol):
     def equipment_writes(
         self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None
     ) -> list[WriteRequest]: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything the worker's use cases reach outside themselves, built once per invocation.
+
+    ``s3``, ``sqs`` and ``dynamodb`` are boto3 clients; ``after_batch(index)`` runs after each
+    written checkpoint group (tests crash the worker there).
+    """
+
+    settings: Any
+    rules: CustomerRules
+    writer: RecordWriter
+    s3: Any
+    sqs: Any
+    dynamodb: Any
+    after_batch: Callable[[int], None] = field(default=lambda index: None)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.imports.fields import TARGETS, fields_for, required_rules, template_custom_fields
+from chalicelib.imports.catalog.fields import fields_for, required_rules, template_custom_fields
+from chalicelib.imports.catalog.model import TARGETS
 from chalicelib.settings import get_settings
 from chalicelib.store import imports as records
 from chalicelib.store.base import new_id
@@ -122,11 +123,10 @@ def start_upload(
 def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) -> None:
     """An own file must be one we read; a named mapping must exist (404 otherwise)."""
     from chalicelib.domain.errors import FieldError, ValidationFailed
-    from chalicelib.imports.sources import CSV_EXTENSIONS, XLSX_EXTENSIONS
+    from chalicelib.imports.read.tables import file_kind
     from chalicelib.store.mappings import get_mapping
 
-    extension = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
-    if extension not in CSV_EXTENSIONS + XLSX_EXTENSIONS:
+    if file_kind(file_name) is None:
         message = "must end in .csv, .txt or .xlsx for an own-format import"
         raise ValidationFailed([FieldError("file_name", message)])
     if mapping_id:

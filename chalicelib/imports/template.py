@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 
-from chalicelib.imports.fields import fields_for, required_rules, template_custom_fields
-from chalicelib.imports.rows import SHEET_TARGETS, customer_sheet_name
-from chalicelib.imports.workbook_writer import SheetSpec, instructions_sheet, write_workbook
+from chalicelib.domain.lookups import LOOKUP_KINDS
+from chalicelib.imports.catalog.fields import fields_for, required_rules, template_custom_fields
+from chalicelib.imports.read.rows import SHEET_TARGETS, customer_sheet_name
+from chalicelib.xlsx.writer import SheetSpec, instructions_sheet, write_workbook
 
 YES_NO = ("Yes", "No")
 USERS_LIST = "users"
@@ -69,10 +70,8 @@ def write_template(
 ) -> None:
     """Write the template to ``path``; ``lookup_names``: names per lookup kind and "users"."""
     lists = {kind: list(values) for kind, values in lookup_names.items()}
-    for kind in ("customer-types", "lead-sources", "contact-roles", "equipment-types"):
+    for kind in LOOKUP_KINDS:
         lists.setdefault(kind, [])
-    lists.setdefault("payment-terms", [])
-    lists.setdefault("price-levels", [])
     lists.setdefault(USERS_LIST, [])
     write_workbook(path, template_sheets(customer_label, lists, custom_fields), lists=lists)
 

@@ -1,9 +1,9 @@
-"""Where the importer plugs into the customers module: its prepare functions and store helpers."""
+"""Where the importer plugs in: the customers module's rules and store, the AWS clients."""
 
 from __future__ import annotations
 
 from chalicelib.domain import customers as rules
-from chalicelib.imports.ports import CustomerRules, PrepareContext, Record, RecordWriter
+from chalicelib.imports.ports import CustomerRules, Ports, PrepareContext, Record, RecordWriter
 
 
 class DomainRules:
@@ -41,3 +41,18 @@ def record_writer() -> RecordWriter:
     from chalicelib.store.import_writes import ImportRecordWriter
 
     return ImportRecordWriter()
+
+
+def default_ports() -> Ports:
+    """The real rules, store and AWS clients: what the Lambda entry point hands the worker."""
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+
+    return Ports(
+        get_settings(),
+        customer_rules(),
+        record_writer(),
+        aws.client("s3"),
+        aws.client("sqs"),
+        aws.client("dynamodb"),
+    )

@@ -22,6 +22,7 @@ from chalicelib.domain.customers import (
     prepare_customer,
 )
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.records import BOOKKEEPING_FIELDS
 from chalicelib.domain.search import matches_query, query_tokens
 from chalicelib.domain.values import name_key
 from chalicelib.store.base import (
@@ -70,7 +71,6 @@ _TEXT = (
     "status",
 )
 _MAPS = ("site_address", "billing_address", "billing", "custom_fields")
-_BOOKKEEPING = ("version", "created_at", "updated_at", "created_by", "updated_by")
 # The filters of GET /v1/customers, each with the index that serves it alone (gsi1: none).
 FILTER_INDEXES = {
     "billing_customer_id": ("gsi5", "BILLEDTO"),
@@ -121,7 +121,7 @@ class CustomerItem(VersionedModel):
         record["custom_fields"] = record["custom_fields"] or {}
         record["billing_same_as_site"] = bool(self.billing_same_as_site)
         record["on_hold"] = bool(self.on_hold)
-        for name in _BOOKKEEPING:
+        for name in BOOKKEEPING_FIELDS:
             record[name] = getattr(self, name)
         record["version"] = int(record["version"])
         return _plain(record)
@@ -185,7 +185,7 @@ def customer_item(tenant_id: str, record: dict[str, Any]) -> CustomerItem:
         billing_same_as_site=bool(record.get("billing_same_as_site")),
         on_hold=bool(record.get("on_hold")),
         **{k: v for k, v in values.items() if v is not None},
-        **{name: record.get(name) for name in _BOOKKEEPING},
+        **{name: record.get(name) for name in BOOKKEEPING_FIELDS},
     )
     for name in _MAPS:
         if record.get(name) is not None:

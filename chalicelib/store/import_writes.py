@@ -25,7 +25,6 @@ from chalicelib.store.equipment import EquipmentItem, number_scope
 from chalicelib.store.records import Op, claim_ops
 
 Record = dict[str, Any]
-BOOKKEEPING = ("version", "created_at", "updated_at", "created_by", "updated_by")
 
 
 def _write_of(op: Op) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def run_queued_exports(aws) -> int:
     got = [m for m in got if '"kind": "export"' in m["Body"]]  # uploads notified the queue too
     for message in got:
         event = {"Records": [{"messageId": message["MessageId"], "body": message["Body"]}]}
-        runner().handle_event(event, FakeContext())
+        runner()(event, FakeContext())
     return len(got)
 
 
@@ -155,7 +155,7 @@ def test_an_export_imports_into_an_empty_tenant_as_the_same_records(api, aws, tm
 def test_the_export_has_the_template_headers_and_formulas_stay_text(api, aws, tmp_path):
     from openpyxl import load_workbook
 
-    from chalicelib.imports.fields import fields_for
+    from chalicelib.imports.catalog.fields import fields_for
 
     prepare_tenant(api)
     source = tmp_path / "register.xlsx"
@@ -194,7 +194,7 @@ def test_exports_are_fenced_by_tenant_and_a_repeat_delivery_does_nothing(api, aw
     assert api.get("/v1/exports/no-such-export").status == 404
     assert api.post("/v1/exports", {"targets": ["invoices"]}).status == 422
 
-    from chalicelib.imports.export import run_export
+    from chalicelib.exports.service import run_export
 
     run_export(api.tenant, created["id"], owner="first")
     first = api.get(f"/v1/exports/{created['id']}").json

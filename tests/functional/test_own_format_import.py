@@ -78,7 +78,7 @@ def pump(aws) -> int:
             if json.loads(m["Body"]).get("kind") != "continue":
                 continue  # S3's own notifications: the tests deliver those themselves
             event = {"Records": [{"messageId": m["MessageId"], "body": m["Body"]}]}
-            runner().handle_event(event, FakeContext())
+            runner()(event, FakeContext())
             handled += 1
 
 

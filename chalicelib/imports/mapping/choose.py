@@ -1,0 +1,70 @@
+"""Which mapping an own-format import runs with: the one given, a saved one, or none yet."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.imports.mapping.columns import Mapping, headers_signature, parse_mapping
+
+log = logging.getLogger("sitebook.imports")
+
+
+def chosen_mapping(
+    item: Any, headers: list[str], label: str, custom: tuple
+) -> tuple[tuple[Mapping, dict[str, Any]] | None, str | None]:
+    """``((mapping, mapping_used), None)``, or ``(None, why the mapping named cannot run)``.
+
+    Tried in turn: the mapping given, the saved one by id, the newest saved for these headers.
+    ``item`` is the import record; the problem is None when no mapping was named at all.
+    """
+    target = item.target or "customers"
+    problem = None
+    for data, used in _candidates(item, headers, target):
+        if data is None:
+            return None, used  # the saved mapping named is gone: ``used`` says so
+        try:
+            mapping = parse_mapping(
+                data, headers, target, custom_fields=custom, customer_label=label
+            )
+        except ValidationFailed as exc:
+            faults = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+            problem = f"The mapping does not fit this file ({faults})"
+            continue
+        if mapping.is_complete():
+            return (mapping, used), None
+        problem = f"The mapping is incomplete ({'; '.join(mapping.missing_required())})"
+    return None, problem if (item.mapping or item.mapping_id) else None
+
+
+def _candidates(item: Any, headers: list[str], target: str) -> list[tuple[Any, Any]]:
+    from chalicelib.store.mappings import get_mapping, mapping_for_headers
+
+    if item.mapping:
+        used = item.mapping_used or {"id": None, "name": None, "matched_by": "given"}
+        return [(item.mapping, used)]
+    if item.mapping_id:
+        try:
+            saved = get_mapping(item.tenant_id, item.mapping_id)
+        except NotFound:
+            return [(None, "The saved mapping chosen for this import was deleted")]
+        by = "mapping_id"
+    else:
+        saved = mapping_for_headers(item.tenant_id, headers_signature(headers))
+        if saved is not None and saved.target != target:
+            saved = None
+        by = "headers"
+    if saved is None:
+        return []
+    return [(saved.mapping, {"id": saved.id, "name": saved.name, "matched_by": by})]
+
+
+def save_given_mapping(item: Any, mapping: Mapping) -> None:
+    """Save the mapping given with the import under ``save_mapping_as``; a taken name is logged."""
+    from chalicelib.imports.mapping.saved import save_mapping
+
+    try:
+        save_mapping(item.tenant_id, item.save_mapping_as, mapping, item.created_by)
+    except Conflict:  # saved by an earlier attempt, or the name is taken: the import goes on
+        log.info("import %s: mapping name %r is taken", item.id, item.save_mapping_as)

@@ -1,0 +1,115 @@
+"""Mapping use cases: validate against a tenant's fields, save for reuse, start a waiting import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
+from chalicelib.imports.mapping.columns import Mapping, headers_signature, parse_mapping
+from chalicelib.messages import continue_body
+from chalicelib.settings import get_settings
+from chalicelib.store import imports as records
+from chalicelib.store import mappings as store
+from chalicelib.store.base import new_id
+
+
+def tenant_mapping(
+    tenant_id: str, data: Any, headers: list[str], target: str | None = None
+) -> Mapping:
+    """parse_mapping with the tenant's custom fields and customer label."""
+    from chalicelib.store.custom_fields import custom_field_definitions
+    from chalicelib.store.tenant_settings import get_tenant_settings
+
+    return parse_mapping(
+        data,
+        headers,
+        target,
+        custom_fields=custom_field_definitions(tenant_id),
+        customer_label=get_tenant_settings(tenant_id).customer_label,
+    )
+
+
+def _values(name: str, mapping: Mapping) -> dict[str, Any]:
+    return {
+        "name": name.strip(),
+        "target": mapping.target,
+        "mapping": mapping.to_dict(),
+        "headers": list(mapping.headers),
+        "headers_signature": headers_signature(mapping.headers),
+    }
+
+
+def save_mapping(tenant_id: str, name: str, mapping: Mapping, by: str | None) -> store.MappingItem:
+    return store.create_mapping(tenant_id, _values(name, mapping), by)
+
+
+def create_saved(tenant_id: str, body: dict[str, Any], by: str | None) -> dict[str, Any]:
+    mapping = tenant_mapping(tenant_id, body["mapping"], body["headers"], body.get("target"))
+    return save_mapping(tenant_id, body["name"], mapping, by).to_dict()
+
+
+def update_saved(
+    tenant_id: str, mapping_id: str, body: dict[str, Any], *, version: int | None, by: str | None
+) -> dict[str, Any]:
+    current = store.get_mapping(tenant_id, mapping_id)
+    headers = body.get("headers") or list(current.headers)
+    data = body.get("mapping") or current.mapping
+    mapping = tenant_mapping(tenant_id, data, headers, body.get("target") or current.target)
+    values = _values(body.get("name") or current.name, mapping)
+    item = store.update_mapping(tenant_id, mapping_id, values, expected_version=version, by=by)
+    return item.to_dict()
+
+
+def start_import(
+    tenant_id: str,
+    import_id: str,
+    *,
+    mapping: dict[str, Any],
+    has_headers: bool | None,
+    save_mapping_as: str | None,
+    dry_run: bool | None,
+    by: str | None,
+) -> dict[str, Any]:
+    """Check the mapping against the analysed headers, save it if asked, queue the import."""
+    item = records.get_import(tenant_id, import_id)
+    if item.status != "needs_mapping" or not item.analysis:
+        raise Conflict(f"The import is {item.status.replace('_', ' ')}, not waiting for a mapping.")
+    headers = _headers_to_map(item.analysis, has_headers)
+    if has_headers is not None:
+        mapping = {**mapping, "has_headers": has_headers}
+    parsed = tenant_mapping(tenant_id, mapping, headers, item.target or "customers")
+    missing = parsed.missing_required()
+    if missing:
+        raise ValidationFailed([FieldError("mapping", message) for message in missing])
+    used: dict[str, Any] = {"id": None, "name": None, "matched_by": "given"}
+    if save_mapping_as:
+        saved = save_mapping(tenant_id, save_mapping_as, parsed, by)
+        used.update(id=saved.id, name=saved.name)
+    queued = records.queue_with_mapping(
+        item,
+        mapping=parsed.to_dict(),
+        has_headers=parsed.has_headers,
+        dry_run=dry_run,
+        mapping_id=used["id"],
+        mapping_used=used,
+    )
+    if not queued:
+        raise Conflict("The import is no longer waiting for a mapping.")
+    aws.client("sqs").send_message(
+        QueueUrl=get_settings().import_queue_url,
+        MessageBody=continue_body(tenant_id, import_id, f"start-{new_id()}"),
+    )
+    return records.get_import(tenant_id, import_id).to_dict()
+
+
+def _headers_to_map(analysis: dict[str, Any], has_headers: bool | None) -> list[str]:
+    """The analysed headers, or "Column C"… when the user says the file has no header row."""
+    from chalicelib.imports.read.headers import column_letter
+
+    if has_headers is False and analysis.get("has_headers"):
+        return [f"Column {column_letter(i)}" for i in analysis.get("columns", [])]
+    if has_headers and not analysis.get("has_headers"):
+        message = "the file was read without a header row; upload it again with has_headers true"
+        raise ValidationFailed([FieldError("has_headers", message)])
+    return list(analysis["headers"])

@@ -1,0 +1,674 @@
+"""Stages 3–4: match rows to existing records, link references across sheets, validate, decide.
+
+Pure: it reads the tenant's index loaded once and the rows, and writes nothing. Every row ends
+``created``, ``updated``, ``unchanged`` or ``failed``; a bad row never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from chalicelib.domain.customers import find_billing_loop
+from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.names import derive_customer_name
+from chalicelib.domain.records import BOOKKEEPING_FIELDS
+from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_bool, parse_date
+from chalicelib.imports.catalog.definitions import LOOKUP_COLUMNS
+from chalicelib.imports.catalog.fields import fields_for
+from chalicelib.imports.catalog.model import TARGETS
+from chalicelib.imports.plan.lookups import LookupIndex, MissingLookups
+from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext
+from chalicelib.imports.read.rows import SheetLayout, SheetRow
+
+ACTIONS = ("created", "updated", "unchanged", "failed")
+# Kept by the store, not by validation: never compared, never sent to prepare.
+MERGED_OBJECTS = ("site_address", "billing_address", "billing")
+_LOOKUP_ID_KEYS = {key: attribute for key, (attribute, _) in LOOKUP_COLUMNS.items()}
+_ERROR_FIELD_TO_COLUMN = {v: k for k, v in _LOOKUP_ID_KEYS.items()} | {
+    "assigned_user_id": "assigned_user",
+    "billing.billing_customer_id": "billing_customer",
+    "customer_id": "customer",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What the user sees of a bad row: where, which column, the value and why."""
+
+    sheet: str
+    row: int
+    column: str
+    value: Any
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value
+        if isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        elif value is not None and not isinstance(value, int | float | bool | str):
+            value = str(value)
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "value": value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class RowOutcome:
+    row: SheetRow
+    entity: str  # customer | contact | equipment
+    action: str = "failed"
+    record: dict[str, Any] | None = None
+    previous: dict[str, Any] | None = None
+    errors: list[RowError] = field(default_factory=list)
+    # Other records the row changes: (entity, record, previous), e.g. the default contact it
+    # takes over from.
+    extra: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """Every row's outcome, for rows already in memory (the worker streams through Planner)."""
+
+    outcomes: list[RowOutcome]
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        counts = {target: dict.fromkeys(ACTIONS, 0) for target in TARGETS}
+        for outcome in self.outcomes:
+            counts[outcome.row.target][outcome.action] += 1
+        return counts
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [error for outcome in self.outcomes for error in outcome.errors]
+
+
+class Where(NamedTuple):
+    """Where a row is, all a later row needs to point at it."""
+
+    sheet: str
+    row: int
+
+
+class _Row:
+    """Helpers to fail one row with column-accurate errors."""
+
+    def __init__(self, outcome: RowOutcome, layout: SheetLayout) -> None:
+        self.outcome = outcome
+        self.layout = layout
+
+    def fail(self, key: str, message: str) -> None:
+        column = _ERROR_FIELD_TO_COLUMN.get(key, key)
+        self.outcome.action = "failed"
+        self.outcome.errors.append(
+            RowError(
+                self.outcome.row.sheet,
+                self.outcome.row.row,
+                self.layout.label_of(column),
+                self.outcome.row.fields.get(column),
+                message,
+            )
+        )
+
+    def fail_all(self, errors: Iterable[FieldError]) -> None:
+        for error in errors:
+            self.fail(error.field, error.message)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.outcome.errors)
+
+
+class Planner:
+    """Decides every row in two passes over the file, holding only what rows refer to.
+
+    ``learn`` (pass 1) identifies each customer and site row against the register and the rest
+    of the file, and notes the references other rows make: which lookups are missing, which
+    existing customers contacts and equipment name, who bills to whom. ``decide`` (pass 2)
+    then validates and decides one row at a time and yields its outcome, which the caller
+    writes away; so memory holds an index entry per customer in the file, never the rows.
+    """
+
+    def __init__(
+        self,
+        layouts: list[SheetLayout],
+        *,
+        existing: ExistingIndex,
+        rules: CustomerRules,
+        make_id: Callable[[SheetRow], str],
+    ) -> None:
+        self.by_sheet = {layout.sheet: layout for layout in layouts}
+        self.existing = existing
+        self.rules = rules
+        self.make_id = make_id
+        self.refs = _CustomerRefs(existing)
+        self.rows_total = 0
+        self.new_customers = 0  # rows that create a customer without a number: an upper bound
+        self._identified: dict[Where, tuple[str, str | None]] = {}
+        self._identity_errors: dict[Where, tuple[str, str]] = {}
+        self._billing_refs: dict[str, Any] = {}
+        self._child_refs: set[str] = set()
+        self._missing = MissingLookups()
+        self._looped: dict[str, str] = {}
+        self._depth: dict[str, int] = {}  # customer id → decision round (0 when absent)
+        self._failed: dict[str, Where] = {}  # customers the file creates whose rows failed
+        self._default_refs: dict[str, Where] = {}  # customer reference → first "default" row
+        self.explicit_defaults: dict[str, Where] = {}  # customer id → that row (after learn)
+
+    # --- pass 1 --------------------------------------------------------------------------
+
+    def learn(self, rows: Iterable[SheetRow], lookups: LookupIndex) -> None:
+        for row in rows:
+            self.rows_total += 1
+            self._missing.see(row, lookups)
+            if row.target in ("customers", "sites"):
+                self._learn_customer(row)
+            elif (reference := _text(row.fields.get("customer"))) is not None:
+                self._child_refs.add(name_key(reference))
+                if row.target == "contacts" and _says_yes(row.fields.get("is_default")):
+                    self._default_refs.setdefault(name_key(reference), Where(row.sheet, row.row))
+        self._find_billing_loops()
+        for reference, where in self._default_refs.items():
+            customer_id = self.refs.find(reference)
+            if customer_id is not None:
+                first = self.explicit_defaults.setdefault(customer_id, where)
+                self.explicit_defaults[customer_id] = min(first, where, key=lambda w: w.row)
+        self._default_refs.clear()
+
+    def _learn_customer(self, row: SheetRow) -> None:
+        where = Where(row.sheet, row.row)
+        found = _identify_customer(row, self.refs, self.make_id)
+        if isinstance(found, _IdentityError):
+            self._identity_errors[where] = (found.key, found.message)
+            return
+        customer_id, match = found
+        self._identified[where] = (customer_id, match)
+        if match is None and not _text(row.fields.get("customer_number")):
+            self.new_customers += 1
+        if (reference := row.fields.get("billing_customer")) is not None:
+            self._billing_refs[customer_id] = reference
+
+    def _find_billing_loops(self) -> None:
+        """Who bills to whom once the file is in: the register's links, the file's over them.
+
+        Also the order pass 2 decides customers in: a customer billed to a customer the file
+        creates is decided after it (its ``depth`` is one more), so a billing customer whose
+        row failed fails the rows billed to it instead of leaving them billed to nobody.
+        """
+        billed_to = {
+            cid: (c.get("billing") or {}).get("billing_customer_id")
+            for cid, c in self.existing.customers.items()
+        }
+        file_links: dict[str, str] = {}
+        for customer_id, reference in self._billing_refs.items():
+            target = self.refs.find(reference)
+            if target is not None and target != customer_id:
+                billed_to[customer_id] = file_links[customer_id] = target
+        self._billing_refs.clear()
+        new = {cid for cid, match in self._identified.values() if match is None}
+        for customer_id, _ in self._identified.values():
+            loop = find_billing_loop(customer_id, billed_to.get(customer_id), billed_to.get)
+            if loop is not None:
+                self._looped[customer_id] = loop.message
+                continue
+            depth, current = 0, file_links.get(customer_id)
+            while current in new:
+                depth += 1
+                current = file_links.get(current)
+            if depth:
+                self._depth[customer_id] = depth
+
+    def missing_lookups(self) -> dict[str, list[str]]:
+        """Creatable lookups the file names that the tenant lacks (known after ``learn``)."""
+        return self._missing.names()
+
+    def named_existing_customers(self) -> set[str]:
+        """Existing customers whose contacts or equipment rows name (known after ``learn``)."""
+        named = (self.refs.find(reference) for reference in self._child_refs)
+        return {i for i in named if i in self.existing.customers}
+
+    # --- pass 2 --------------------------------------------------------------------------
+
+    def decide(
+        self,
+        rows: Callable[[tuple[str, ...]], Iterable[SheetRow]],
+        lookups: LookupIndex,
+        ctx: PrepareContext,
+    ) -> Iterator[RowOutcome]:
+        """Each row's outcome; call after ``learn`` (and after loading the children of
+        ``named_existing_customers()`` into ``existing``). ``rows(targets)`` reads the file's
+        rows of those targets again: customers and sites once per billing round, then
+        contacts and equipment, whose customers are decided by then."""
+        rounds: dict[int, set[str]] = {}  # round → the targets with rows decided in it
+        for where in self._identity_errors:
+            rounds.setdefault(0, set()).add(self.by_sheet[where.sheet].target)
+        for where, (customer_id, _) in self._identified.items():
+            depth = self._depth.get(customer_id, 0)
+            rounds.setdefault(depth, set()).add(self.by_sheet[where.sheet].target)
+        for depth in sorted(rounds):
+            for row in rows(tuple(sorted(rounds[depth]))):
+                where = Where(row.sheet, row.row)
+                if self._depth.get(self._identified.get(where, ("",))[0], 0) == depth:
+                    yield self._decide_customer(row, where, lookups, ctx)
+        children = {
+            "contacts": _Contacts(
+                self.explicit_defaults,
+                self.existing.contacts,
+                lambda data, before: self.rules.prepare_contact(data, before, ctx),
+                _contact_keys,
+            ),
+            "equipment": _Children(
+                self.existing.equipment,
+                lambda data, before: self.rules.prepare_equipment(data, before, ctx),
+                _equipment_keys,
+            ),
+        }
+        for row in rows(("contacts", "equipment")):
+            state = self._state(row, row.target.rstrip("s"))
+            children[row.target].decide(state, self.refs, lookups, self.make_id, ctx, self._failed)
+            yield self._settled(state)
+
+    def _state(self, row: SheetRow, entity: str) -> _Row:
+        return _Row(RowOutcome(row, entity), self.by_sheet[row.sheet])
+
+    @staticmethod
+    def _settled(state: _Row) -> RowOutcome:
+        if state.failed:
+            state.outcome.action, state.outcome.record = "failed", None
+        return state.outcome
+
+    def _decide_customer(
+        self, row: SheetRow, where: Where, lookups: LookupIndex, ctx: PrepareContext
+    ) -> RowOutcome:
+        state = self._state(row, "customer")
+        if where in self._identity_errors:
+            state.fail(*self._identity_errors[where])
+            return self._settled(state)
+        customer_id, match = self._identified[where]
+        state.outcome.previous = self.existing.customers.get(match) if match else None
+        state.outcome.record = {"id": customer_id}
+        _prepare_customer(state, self.refs, lookups, self.rules, ctx, self._failed)
+        if not state.failed and customer_id in self._looped:
+            state.fail("billing_customer", self._looped[customer_id])
+        if state.failed and match is None:
+            self._failed[customer_id] = where
+        return self._settled(state)
+
+
+def plan_import(
+    rows: list[SheetRow],
+    layouts: list[SheetLayout],
+    *,
+    existing: ExistingIndex,
+    lookups: LookupIndex,
+    rules: CustomerRules,
+    ctx: PrepareContext,
+    make_id: Callable[[SheetRow], str],
+    load_children: Callable[[set[str]], tuple[dict, dict]] | None = None,
+) -> Plan:
+    """Both passes over rows already in memory; ``load_children`` fetches the contacts and
+    equipment of the existing customers the file's children name (else ``existing``'s are used).
+    """
+    planner = Planner(layouts, existing=existing, rules=rules, make_id=make_id)
+    planner.learn(rows, lookups)
+    if load_children is not None:
+        existing.contacts, existing.equipment = load_children(planner.named_existing_customers())
+    order = {id(row): index for index, row in enumerate(rows)}
+    outcomes = planner.decide(
+        lambda targets: [r for r in rows if r.target in targets], lookups, ctx
+    )
+    return Plan(sorted(outcomes, key=lambda outcome: order[id(outcome.row)]))
+
+
+# --- customers -----------------------------------------------------------------------------
+
+
+class _CustomerRefs:
+    """Customers by import id and by name: the file's rows first, then the register."""
+
+    def __init__(self, existing: ExistingIndex) -> None:
+        self.existing = existing.customers
+        self.existing_by_import_id = {
+            name_key(c["import_id"]): c["id"] for c in self.existing.values() if c.get("import_id")
+        }
+        self.existing_by_name = {
+            name_key(c["name"]): c["id"] for c in self.existing.values() if c.get("name")
+        }
+        self.file_by_import_id: dict[str, tuple[Where, str]] = {}
+        self.file_by_name: dict[str, tuple[Where, str]] = {}
+
+    def find(self, reference: Any) -> str | None:
+        key = name_key(clean_text(reference) or "")
+        for table in (self.file_by_import_id, self.file_by_name):
+            if key in table:
+                return table[key][1]
+        return self.existing_by_import_id.get(key) or self.existing_by_name.get(key)
+
+
+def _text(value: Any) -> str | None:
+    try:
+        return clean_text(value)
+    except InvalidValue:
+        return None
+
+
+def _where(row: SheetRow | Where) -> str:
+    return f"row {row.row} of {row.sheet}"
+
+
+def _says_yes(value: Any) -> bool:
+    try:
+        return parse_bool(value) is True
+    except InvalidValue:
+        return False
+
+
+def _not_imported(reference: Any, where: Where) -> str:
+    return f"'{reference}' was not imported ({_where(where)} failed); fix that row first"
+
+
+class _IdentityError(NamedTuple):
+    key: str
+    message: str
+
+
+def _identify_customer(
+    row: SheetRow, refs: _CustomerRefs, make_id: Callable
+) -> tuple[str, str | None] | _IdentityError:
+    """The row's customer id and the existing customer it updates (None: a new one)."""
+    f = row.fields
+    name = derive_customer_name(
+        _text(f.get("name")), _text(f.get("company_name")), _text(f.get("first_name")),
+        _text(f.get("last_name")),
+    )  # fmt: skip
+    import_id = _text(f.get("import_id"))
+    id_key = name_key(import_id) if import_id else None
+    name_key_ = name_key(name) if name else None
+    if id_key and id_key in refs.file_by_import_id:
+        first = refs.file_by_import_id[id_key][0]
+        return _IdentityError(
+            "import_id", f"the same Import ID as {_where(first)}; each row needs its own"
+        )
+    if name_key_ and name_key_ in refs.file_by_name:
+        first = refs.file_by_name[name_key_][0]
+        return _IdentityError(
+            "name", f"the same name as {_where(first)}; names must be unique, rows are not merged"
+        )
+    match = refs.existing_by_import_id.get(id_key) if id_key else None
+    if match is None and name_key_:
+        by_name = refs.existing_by_name.get(name_key_)
+        other_import_id = by_name and refs.existing[by_name].get("import_id")
+        if by_name and import_id and other_import_id and name_key(other_import_id) != id_key:
+            return _IdentityError(
+                "name",
+                f"'{name}' is already the name of the customer with Import ID {other_import_id}",
+            )
+        match = by_name
+    elif match is not None and name_key_:
+        holder = refs.existing_by_name.get(name_key_)
+        if holder and holder != match:
+            return _IdentityError("name", f"'{name}' is already the name of another customer")
+    customer_id = match or make_id(row)
+    where = Where(row.sheet, row.row)
+    if id_key:
+        refs.file_by_import_id[id_key] = (where, customer_id)
+    if name_key_:
+        refs.file_by_name[name_key_] = (where, customer_id)
+    return customer_id, match
+
+
+def _prepare_customer(
+    state: _Row,
+    refs: _CustomerRefs,
+    lookups: LookupIndex,
+    rules: CustomerRules,
+    ctx: PrepareContext,
+    failed: dict[str, Where],
+) -> None:
+    customer_id = state.outcome.record["id"]
+    patch = _typed_fields(state, ctx)
+    _resolve_lookups(state, patch, lookups)
+    if "assigned_user" in patch:
+        try:
+            patch["assigned_user_id"] = lookups.user_id(patch.pop("assigned_user"))
+        except LookupError as exc:
+            state.fail("assigned_user", str(exc))
+    if "billing_customer" in patch:
+        reference = patch.pop("billing_customer")
+        billing_id = refs.find(reference)
+        if billing_id is None:
+            state.fail(
+                "billing_customer",
+                f"no customer named or with Import ID '{reference}' in the file or the register",
+            )
+        elif billing_id == customer_id:
+            state.fail("billing_customer", "a customer cannot bill to itself")
+        elif billing_id in failed:
+            state.fail("billing_customer", f"{_not_imported(reference, failed[billing_id])}")
+        else:
+            patch["billing.billing_customer_id"] = billing_id
+    if state.failed:
+        return
+    _finish(
+        state, patch, lambda data, before: rules.prepare_customer(data, before, ctx, customer_id)
+    )
+
+
+# --- contacts and equipment ----------------------------------------------------------------
+
+
+def _contact_keys(customer_id: str, data: dict[str, Any]) -> list[str]:
+    keys = []
+    if email := _text(data.get("email")):
+        keys.append(f"{customer_id}|email|{email.lower()}")
+    person = " ".join(p for p in (_text(data.get("first_name")), _text(data.get("last_name"))) if p)
+    if person:
+        keys.append(f"{customer_id}|name|{name_key(person)}")
+    return keys
+
+
+def _equipment_keys(customer_id: str, data: dict[str, Any]) -> list[str]:
+    if number := _text(data.get("equipment_number")):
+        return [f"{customer_id}|number|{name_key(number)}"]
+    if name := _text(data.get("name")):
+        return [f"{customer_id}|name|{name_key(name)}"]
+    return []
+
+
+class _Children:
+    """Contacts or equipment rows: matched to the customer's existing ones, duplicates refused."""
+
+    def __init__(
+        self,
+        existing: dict[str, dict[str, Any]],
+        prepare: Callable[[dict, dict | None], dict],
+        keys_of: Callable[[str, dict], list[str]],
+    ) -> None:
+        self.existing, self.prepare, self.keys_of = existing, prepare, keys_of
+        self.existing_by_key: dict[str, str] = {}
+        for record_id, record in existing.items():
+            for key in keys_of(record["customer_id"], record):
+                self.existing_by_key.setdefault(key, record_id)
+        self.in_file: dict[str, Where] = {}
+
+    def decide(
+        self,
+        state: _Row,
+        refs: _CustomerRefs,
+        lookups: LookupIndex,
+        make_id: Callable,
+        ctx: PrepareContext,
+        failed: dict[str, Where],
+    ) -> None:
+        row = state.outcome.row
+        patch = _typed_fields(state, ctx)
+        reference = patch.pop("customer", None)
+        customer_id = refs.find(reference) if reference is not None else None
+        if reference is None:
+            state.fail("customer", "the customer is required (its Import ID or name)")
+        elif customer_id is None:
+            state.fail(
+                "customer",
+                f"no customer named or with Import ID '{reference}' in the file or the register",
+            )
+        elif customer_id in failed:
+            state.fail("customer", _not_imported(reference, failed[customer_id]))
+        _resolve_lookups(state, patch, lookups)
+        if state.failed:
+            return
+        keys = self.keys_of(customer_id, patch)
+        duplicate = next((self.in_file[k] for k in keys if k in self.in_file), None)
+        if duplicate is not None:
+            state.fail("name", f"the same record as {_where(duplicate)}; rows are not merged")
+            return
+        match = next((self.existing_by_key[k] for k in keys if k in self.existing_by_key), None)
+        for key in keys:
+            self.in_file[key] = Where(row.sheet, row.row)
+        record_id = match or make_id(row)
+        state.outcome.previous = self.existing.get(match) if match else None
+        self.before_finish(state, patch, customer_id, record_id)
+        if state.failed:
+            return
+        _finish(state, patch, self.prepare, ids={"id": record_id, "customer_id": customer_id})
+        if not state.failed:
+            self.after_finish(state, customer_id, record_id)
+
+    def before_finish(self, state: _Row, patch: dict, customer_id: str, record_id: str) -> None:
+        """A kind's own rules on the row's values before validation."""
+
+    def after_finish(self, state: _Row, customer_id: str, record_id: str) -> None:
+        """A kind's own rules once the row's record is decided."""
+
+
+class _Contacts(_Children):
+    """Contacts, with the API's default-contact rule: one default per customer.
+
+    A row saying Default Contact = Yes makes that contact the default and the previous default
+    is demoted in the same import; a second such row for one customer is refused. A customer's
+    first contact is the default when no row says otherwise, as through the API.
+    """
+
+    def __init__(self, explicit: dict[str, Where], *args: Any) -> None:
+        super().__init__(*args)
+        self.explicit = explicit
+        self.default_of = {
+            c["customer_id"]: c["id"] for c in self.existing.values() if c.get("is_default")
+        }
+
+    def before_finish(self, state: _Row, patch: dict, customer_id: str, record_id: str) -> None:
+        where = Where(state.outcome.row.sheet, state.outcome.row.row)
+        explicit = self.explicit.get(customer_id)
+        previous = state.outcome.previous
+        was_default = bool(previous and previous.get("is_default"))
+        says = patch.get("is_default")
+        if _says_yes(says) and explicit is not None and explicit != where:
+            state.fail(
+                "is_default",
+                f"{_where(explicit)} already makes the default contact of this customer; "
+                "only one row may",
+            )
+        elif says is not None and not _says_yes(says) and was_default and explicit is None:
+            state.fail("is_default", "make another contact the default instead")
+        elif says is None and explicit is not None and explicit != where:
+            patch["is_default"] = False  # another row takes the default over
+            if was_default:  # this row's own write demotes it, with the row's changes
+                self.default_of.pop(customer_id, None)
+        elif says is None and previous is None:
+            patch["is_default"] = customer_id not in self.default_of and explicit is None
+
+    def after_finish(self, state: _Row, customer_id: str, record_id: str) -> None:
+        if not state.outcome.record.get("is_default"):
+            return
+        current = self.default_of.get(customer_id)
+        if current is not None and current != record_id and current in self.existing:
+            before = self.existing[current]
+            demoted = {k: v for k, v in before.items() if k not in BOOKKEEPING_FIELDS}
+            state.outcome.extra.append(("contact", {**demoted, "is_default": False}, before))
+        self.default_of[customer_id] = record_id
+
+
+# --- shared --------------------------------------------------------------------------------
+
+
+def _typed_fields(state: _Row, ctx: PrepareContext) -> dict[str, Any]:
+    """Cells as the API would receive them: dates ISO, booleans true/false, the rest as read."""
+    types = {f.key: f.type for f in fields_for(state.outcome.row.target)}
+    patch: dict[str, Any] = {}
+    for key, value in state.outcome.row.fields.items():
+        kind = types.get(key)
+        try:
+            if kind == "date":
+                value = parse_date(value, ctx.settings.date_order).isoformat()
+            elif kind == "boolean":
+                value = parse_bool(value)
+            elif isinstance(value, dt.datetime | dt.date):
+                value = value.isoformat()[:10] if kind != "text" else value.isoformat()
+        except InvalidValue as exc:
+            state.fail(key, str(exc))
+            continue
+        patch[key] = value
+    return patch
+
+
+def _resolve_lookups(state: _Row, patch: dict[str, Any], lookups: LookupIndex) -> None:
+    fields = {f.key: f for f in fields_for(state.outcome.row.target) if f.lookup_kind}
+    for key, target_key in _LOOKUP_ID_KEYS.items():
+        if key in patch and key in fields:
+            try:
+                patch[target_key] = lookups.lookup_id(fields[key].lookup_kind, patch.pop(key))
+            except LookupError as exc:
+                state.fail(key, str(exc))
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _finish(
+    state: _Row,
+    patch: dict[str, Any],
+    prepare: Callable[[dict, dict | None], dict],
+    ids: dict[str, str] | None = None,
+) -> None:
+    """Validate the row's values over the record it updates; blank cells were never in ``patch``."""
+    previous = state.outcome.previous
+    given = _nest(patch)
+    for key in MERGED_OBJECTS:  # a row giving only Site Postcode keeps the rest of the address
+        if key in given and previous and isinstance(previous.get(key), dict):
+            given[key] = _merge(previous[key], given[key])
+    try:
+        record = {**prepare(given, previous), **(ids or {})}
+    except ValidationFailed as exc:
+        state.fail_all(exc.errors)
+        return
+    if not previous:
+        state.outcome.action = "created"
+    elif all(record.get(k) == v for k, v in previous.items()) and record.keys() <= previous.keys():
+        state.outcome.action = "unchanged"
+    else:
+        state.outcome.action = "updated"
+    state.outcome.record = {k: v for k, v in record.items() if k not in BOOKKEEPING_FIELDS}

@@ -1,0 +1,138 @@
+"""The plan use case: learn the file, decide every row, store the plan and publish the results."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from chalicelib.domain.lookups import LOOKUP_KINDS
+from chalicelib.imports.ports import ExistingIndex, Ports, PrepareContext
+from chalicelib.imports.read.rows import RowSource
+from chalicelib.store import imports as records
+from chalicelib.store.base import now_iso
+
+
+def plan_and_store(
+    item: records.ImportItem, ports: Ports, source: RowSource, *, owner: str, folder: str
+) -> bool:
+    """Decide row by row into results and the stored plan; False when the import ended here
+    (a dry run finishes now) or was taken over, True when its batches wait to be written."""
+    from chalicelib.imports.report.finish import publish_results, result_fields
+    from chalicelib.imports.report.results import Results
+    from chalicelib.imports.write.checkpoints import plan_key, spool_plan
+    from chalicelib.store.tenant_settings import get_tenant_settings
+
+    planner, lookups, ctx = _learn(item, ports, source, get_tenant_settings(item.tenant_id))
+    records.save_progress(item, owner=owner, rows_total=planner.rows_total)
+    with Results(folder) as results:
+        outcomes = _observed(planner.decide(source.rows, lookups, ctx), results)
+        if item.dry_run:
+            for _ in outcomes:
+                pass
+            keys = publish_results(item, ports, results, source.layouts, folder)
+            fields = result_fields(results, keys)
+            records.finish_import(
+                item, owner=owner, status=results.status, rows_done=results.rows_total, **fields
+            )
+            return False
+        numbers = _customer_numbers(item, ports, owner, planner.new_customers)
+        plan_path = os.path.join(folder, "plan.jsonl.gz")
+        count = spool_plan(plan_path, outcomes, ports.writer, item.tenant_id, numbers, now_iso())
+        keys = publish_results(item, ports, results, source.layouts, folder)
+        ports.s3.upload_file(plan_path, ports.settings.bucket_name, plan_key(item))
+        stored = records.save_progress(
+            item,
+            owner=owner,
+            checkpoint=0,
+            batches_total=count,
+            rows_done=results.rows_without_writes,
+            message=None,
+            **result_fields(results, keys),
+        )
+    if stored and numbers.unused:
+        ports.writer.release_customer_numbers(item.tenant_id, numbers.last, numbers.unused)
+    return stored
+
+
+def _learn(item: records.ImportItem, ports: Ports, source: RowSource, tenant: Any):
+    """Pass 1 and what follows it: lookups created, children of named customers loaded."""
+    from chalicelib.imports.plan.lookups import LookupIndex
+    from chalicelib.imports.plan.planner import Planner
+    from chalicelib.store.custom_fields import custom_field_definitions
+    from chalicelib.store.lookups import all_lookups
+    from chalicelib.store.users import all_users
+
+    tenant_id = item.tenant_id
+    lookups = LookupIndex.build(
+        [x for kind in LOOKUP_KINDS for x in all_lookups(tenant_id, kind)], all_users(tenant_id)
+    )
+    planner = Planner(
+        source.layouts,
+        existing=ExistingIndex(customers=ports.writer.load_customers(tenant_id)),
+        rules=ports.rules,
+        make_id=lambda row: row_id(item.id, row.sheet, row.row),
+    )
+    planner.learn(source.rows(), lookups)
+    for kind, names in planner.missing_lookups().items():
+        for name in names:
+            lookups.add(kind, name, _new_lookup(tenant_id, kind, name, item.dry_run))
+    named = planner.named_existing_customers()
+    if named:
+        contacts, equipment = ports.writer.load_children(tenant_id, sorted(named))
+        planner.existing.contacts, planner.existing.equipment = contacts, equipment
+    ctx = PrepareContext(
+        settings=tenant,
+        refs=lookups.references(),
+        custom_fields=tuple(custom_field_definitions(tenant_id)),
+    )
+    return planner, lookups, ctx
+
+
+def _customer_numbers(item: records.ImportItem, ports: Ports, owner: str, needed: int):
+    """The block of customer numbers this import hands out, kept on the record so a retried
+    plan reuses it instead of reserving another (which would leave a gap)."""
+    from chalicelib.imports.write.batches import CustomerNumbers
+
+    writer, block = ports.writer, item.numbers
+    if block is None:
+        last = writer.reserve_customer_numbers(item.tenant_id, needed) if needed else 0
+        block = {"last": last, "count": needed}
+        records.save_progress(item, owner=owner, numbers=block)
+    return CustomerNumbers(
+        block["last"],
+        block["count"],
+        lambda count: writer.reserve_customer_numbers(item.tenant_id, count),
+    )
+
+
+def _new_lookup(tenant_id: str, kind_name: str, name: str, dry_run: bool) -> str:
+    """Create a "+Add New" lookup (a dry run only pretends); an existing one is reused."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.lookups import lookup_kind
+    from chalicelib.domain.values import name_key
+    from chalicelib.imports.write.checkpoints import IMPORTER
+    from chalicelib.store.lookups import all_lookups, create_lookup
+
+    if dry_run:
+        return f"new:{kind_name}:{name_key(name)}"
+    try:
+        return create_lookup(tenant_id, lookup_kind(kind_name), {"name": name}, IMPORTER).id
+    except Conflict:  # created meanwhile (another import, the API, an earlier attempt)
+        for item in all_lookups(tenant_id, kind_name):
+            if name_key(item.name) == name_key(name):
+                return item.id
+        raise
+
+
+def _observed(outcomes: Iterable, results: Any) -> Iterator:
+    """Outcomes passed on after ``results`` has counted and spooled each one."""
+    for outcome in outcomes:
+        results.add(outcome)
+        yield outcome
+
+
+def row_id(import_id: str, sheet: str, row: int) -> str:
+    """A row's new record id, the same on every attempt: retries rewrite, never duplicate."""
+    return hashlib.sha256(f"{import_id}|{sheet}|{row}".encode()).hexdigest()[:32]

@@ -1,0 +1,68 @@
+"""The finish use case: results published to S3 (and beside a partner's file), the record closed."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chalicelib.imports.ports import Ports
+from chalicelib.imports.report.results import Results
+from chalicelib.store import imports as records
+
+
+def publish_results(
+    item: records.ImportItem, ports: Ports, results: Results, layouts: list, folder: str
+) -> dict[str, str]:
+    """Upload results.json (and errors.xlsx when rows failed); their S3 keys by name."""
+    prefix = records.results_prefix(item.tenant_id, item.id)
+    bucket = ports.settings.bucket_name
+    keys = {"results": f"{prefix}results.json"}
+    summary_path = os.path.join(folder, "results.json")
+    results.write_summary(summary_path, import_id=item.id, dry_run=item.dry_run)
+    ports.s3.upload_file(
+        summary_path, bucket, keys["results"], ExtraArgs={"ContentType": "application/json"}
+    )
+    errors_path = os.path.join(folder, "errors.xlsx")
+    if results.write_errors_workbook(errors_path, layouts):
+        keys["errors"] = f"{prefix}errors.xlsx"
+        ports.s3.upload_file(errors_path, bucket, keys["errors"])
+    if item.s3_key.startswith("drops/"):
+        # Partners find results beside their file (one level down, so no new import starts).
+        folder_key, _, file_name = item.s3_key.rpartition("/")
+        for name, key in keys.items():
+            suffix = "results.json" if name == "results" else "errors.xlsx"
+            ports.s3.copy_object(
+                Bucket=bucket,
+                Key=f"{folder_key}/results/{file_name}.{suffix}",
+                CopySource={"Bucket": bucket, "Key": key},
+            )
+    return keys
+
+
+def result_fields(results: Results, result_keys: dict[str, str]) -> dict[str, Any]:
+    """What the import record keeps of its results: totals, counts, first errors, S3 keys."""
+    return dict(
+        rows_total=results.rows_total,
+        counts=results.counts,
+        errors=results.first_errors,
+        errors_total=results.errors_total,
+        result_keys=result_keys,
+    )
+
+
+def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
+    """Every batch is written: close the record with its final status, drop the stored plan."""
+    from chalicelib.imports.write.checkpoints import plan_key
+
+    records.finish_import(
+        item,
+        owner=owner,
+        status="completed_with_errors" if item.errors_total else "succeeded",
+        rows_done=item.rows_total,
+    )
+    ports.s3.delete_object(Bucket=ports.settings.bucket_name, Key=plan_key(item))
+
+
+def fail(item: records.ImportItem, owner: str | None, message: str) -> None:
+    """End the import as ``failed`` with a message the user can act on; returns None."""
+    records.finish_import(item, owner=owner, status="failed", message=message)

@@ -1,0 +1,1 @@
+"""Reading and writing .xlsx safely: refusing hostile files, streaming rows, writing workbooks."""
