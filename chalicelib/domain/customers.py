@@ -151,21 +151,7 @@ def prepare_customer(
         out["notes"] = errors.run(
             "notes", lambda: clean_text(given["notes"], max_length=NOTES_MAX, multiline=True)
         )
-    if "email" in given:
-        out["email"] = (
-            None
-            if is_blank(given["email"])
-            else errors.run("email", lambda: normalize_email(given["email"]))
-        )
-    for key in _PHONE_FIELDS:
-        if key in given:
-            phone = (
-                None
-                if is_blank(given[key])
-                else errors.run(key, lambda k=key: parse_phone(given[k], country))
-            )
-            out[key] = phone.display if phone else None
-            out[f"{key}_e164"] = phone.e164 if phone else None
+    out |= _contact_details(errors, given, country)
 
     if "name" in given or not existing:
         name = errors.run("name", lambda: clean_text(given.get("name"), max_length=NAME_MAX))
@@ -220,6 +206,33 @@ def prepare_customer(
             ),
         )
     errors.raise_any()
+    return out
+
+
+def _contact_details(errors: _Errors, given: Mapping[str, Any], country: str) -> dict[str, Any]:
+    """The e-mail and phones among ``given``, normalised: a customer's and a contact's alike.
+
+    Only keys present in ``given`` are returned; a blank value clears the field. Phones give
+    the form as entered (``phone``) and the dialable E.164 form (``phone_e164``), parsed for
+    ``country`` (ISO alpha-2) when they carry no country code. Bad values are recorded in
+    ``errors`` under their field and come back as None.
+    """
+    out: dict[str, Any] = {}
+    if "email" in given:
+        out["email"] = (
+            None
+            if is_blank(given["email"])
+            else errors.run("email", lambda: normalize_email(given["email"]))
+        )
+    for key in _PHONE_FIELDS:
+        if key in given:
+            phone = (
+                None
+                if is_blank(given[key])
+                else errors.run(key, lambda k=key: parse_phone(given[k], country))
+            )
+            out[key] = phone.display if phone else None
+            out[f"{key}_e164"] = phone.e164 if phone else None
     return out
 
 
@@ -370,7 +383,7 @@ def prepare_contact(
 
     Same update rules as ``prepare_customer``. A contact needs a first or last name;
     ``role_id`` must be an active contact role. ``is_default`` is returned as given
-    (None when not given); keeping one default per customer is the store's job.
+    (None when not given); one default per customer is ``domain.contacts.default_change``.
     """
     errors = _Errors()
     for key in data:
@@ -390,21 +403,7 @@ def prepare_contact(
         out["notes"] = errors.run(
             "notes", lambda: clean_text(given["notes"], max_length=NOTES_MAX, multiline=True)
         )
-    if "email" in given:
-        out["email"] = (
-            None
-            if is_blank(given["email"])
-            else errors.run("email", lambda: normalize_email(given["email"]))
-        )
-    for key in _PHONE_FIELDS:
-        if key in given:
-            phone = (
-                None
-                if is_blank(given[key])
-                else errors.run(key, lambda k=key: parse_phone(given[k], settings.default_country))
-            )
-            out[key] = phone.display if phone else None
-            out[f"{key}_e164"] = phone.e164 if phone else None
+    out |= _contact_details(errors, given, settings.default_country)
     if "role_id" in given:
         out["role_id"] = _reference(
             errors, "role_id", given["role_id"], refs.contact_roles, "contact_roles", before
