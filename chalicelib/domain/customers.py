@@ -8,7 +8,7 @@ from typing import Any
 
 from .addresses import normalize_address
 from .custom_fields import CustomFieldDefinition, validate_custom_values
-from .errors import FieldError, ValidationFailed
+from .errors import Conflict, FieldError, ValidationFailed
 from .names import derive_customer_name
 from .search import search_tokens
 from .tenant_settings import TenantSettings
@@ -338,6 +338,27 @@ def find_billing_loop(
             return FieldError(path, f"makes a billing chain longer than {max_depth} customers")
         current = billing_customer_of(current)
     return None
+
+
+def refuse_archiving_a_billing_customer(
+    record: Mapping[str, Any], previous: Mapping[str, Any], active_site: Mapping[str, Any] | None
+) -> None:
+    """Conflict when ``record`` archives a customer that still bills ``active_site``.
+
+    Archiving hides a customer from lists and dropdowns while its sites would still be
+    invoiced to it: the sites must be billed elsewhere or archived first.
+    """
+    if not archives(record, previous) or active_site is None:
+        return
+    raise Conflict(
+        f"'{record['name']}' is the billing customer of active sites, such as "
+        f"'{active_site['name']}'. Bill those sites elsewhere or archive them first."
+    )
+
+
+def archives(record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> bool:
+    """Whether writing ``record`` over ``previous`` archives an active customer."""
+    return record.get("status") == "archived" and (previous or {}).get("status") != "archived"
 
 
 def customer_search_tokens(record: Mapping[str, Any]) -> set[str]:
