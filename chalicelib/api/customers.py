@@ -7,7 +7,7 @@ from chalice import Response
 from chalicelib.api import customer_schemas as s
 from chalicelib.api.http import Call, Endpoints, QueryParam, page, record
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.store import contacts, custom_fields, customers, equipment
+from chalicelib.services import contacts, custom_fields, customers, equipment
 
 api = Endpoints(__name__, "customers")
 STATUS = QueryParam("status", "active (default) or archived.", enum=("active", "archived"))
@@ -38,10 +38,8 @@ def _status(call: Call) -> str:
 def list_customers(call: Call):
     limit, cursor = call.page()
     filters = {name: call.query(name) for name in FILTERS}
-    find = customers.search_customers if call.query("q") else customers.list_customers
-    args = (call.query("q"),) if call.query("q") else ()
-    items, nxt = find(
-        call.tenant_id, *args, status=_status(call), limit=limit, cursor=cursor, **filters
+    items, nxt = customers.find_customers(
+        call.tenant_id, call.query("q"), status=_status(call), limit=limit, cursor=cursor, **filters
     )
     return page(items, nxt)
 
@@ -121,7 +119,7 @@ def list_sites(call: Call, customer_id: str):
     "/custom-fields", "GET", summary="List custom field definitions", response=s.CustomFieldPage
 )
 def list_custom_fields(call: Call):
-    items = custom_fields.all_custom_fields(call.tenant_id)
+    items = custom_fields.list_custom_fields(call.tenant_id)
     return page([item.to_dict() for item in items], None)
 
 
@@ -167,12 +165,8 @@ def patch_custom_field(call: Call, field_id: str):
     errors=(403, 404, 412),
 )
 def retire_custom_field(call: Call, field_id: str):
-    item = custom_fields.update_custom_field(
-        call.tenant_id,
-        field_id,
-        {"active": False},
-        expected_version=call.if_match(),
-        by=call.user_id,
+    item = custom_fields.retire_custom_field(
+        call.tenant_id, field_id, expected_version=call.if_match(), by=call.user_id
     )
     return record(item.to_dict())
 
@@ -217,7 +211,7 @@ def create_contact(call: Call, customer_id: str):
     errors=(404,),
 )
 def get_contact(call: Call, customer_id: str, contact_id: str):
-    return record(contacts.get_contact(call.tenant_id, customer_id, contact_id).to_record())
+    return record(contacts.get_contact(call.tenant_id, customer_id, contact_id))
 
 
 @api.route(
@@ -290,7 +284,7 @@ def create_equipment(call: Call, customer_id: str):
     errors=(404,),
 )
 def get_equipment(call: Call, customer_id: str, equipment_id: str):
-    return record(equipment.get_equipment(call.tenant_id, customer_id, equipment_id).to_record())
+    return record(equipment.get_equipment(call.tenant_id, customer_id, equipment_id))
 
 
 @api.route(

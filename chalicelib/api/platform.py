@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from chalicelib.api import schemas as s
 from chalicelib.api.http import Call, Endpoints, QueryParam, page, record
-from chalicelib.domain.errors import FieldError, Forbidden, ValidationFailed
-from chalicelib.domain.lookups import LOOKUP_KINDS, check_extra_fields, lookup_kind
-from chalicelib.store import lookups, tenant_settings, users
+from chalicelib.domain.lookups import LOOKUP_KINDS
+from chalicelib.services import lookups, settings, users
 
 api = Endpoints(__name__, "platform")
 ACTIVE = QueryParam("active", "Only active (true) or archived (false) items.", "boolean")
@@ -28,13 +27,6 @@ def openapi(call: Call):
 # --- lookups -------------------------------------------------------------------
 
 
-def _writable_kind(call: Call, kind_name: str):
-    kind = lookup_kind(kind_name)
-    if kind.admin_only and not call.caller.is_admin:
-        raise Forbidden(f"Only an admin can change {kind.name}.")
-    return kind
-
-
 @api.route(
     "/lookups/{kind}",
     "GET",
@@ -47,11 +39,7 @@ def _writable_kind(call: Call, kind_name: str):
 def list_lookups(call: Call, kind: str):
     limit, cursor = call.page()
     items, nxt = lookups.list_lookups(
-        call.tenant_id,
-        lookup_kind(kind),
-        limit=limit,
-        cursor=cursor,
-        active=call.query_bool("active"),
+        call.tenant_id, kind, limit=limit, cursor=cursor, active=call.query_bool("active")
     )
     return page([i.to_dict() for i in items], nxt)
 
@@ -66,12 +54,11 @@ def list_lookups(call: Call, kind: str):
     errors=(403, 404, 409, 422),
 )
 def create_lookup(call: Call, kind: str):
-    target = _writable_kind(call, kind)
     values = call.body(s.LookupCreate).model_dump()
-    check_extra_fields(target, values, creating=True)
-    return record(
-        lookups.create_lookup(call.tenant_id, target, values, call.user_id).to_dict(), 201
+    item = lookups.create_lookup(
+        call.tenant_id, kind, values, by=call.user_id, is_admin=call.caller.is_admin
     )
+    return record(item.to_dict(), 201)
 
 
 @api.route(
@@ -82,7 +69,7 @@ def create_lookup(call: Call, kind: str):
     errors=(404,),
 )
 def get_lookup(call: Call, kind: str, lookup_id: str):
-    return record(lookups.get_lookup(call.tenant_id, lookup_kind(kind), lookup_id).to_dict())
+    return record(lookups.get_lookup(call.tenant_id, kind, lookup_id).to_dict())
 
 
 @api.route(
@@ -94,23 +81,15 @@ def get_lookup(call: Call, kind: str, lookup_id: str):
     errors=(403, 404, 409, 412, 422),
 )
 def patch_lookup(call: Call, kind: str, lookup_id: str):
-    target = _writable_kind(call, kind)
     changes = call.body(s.LookupPatch).model_dump(exclude_unset=True)
-    nulls = [
-        FieldError(k, "cannot be null")
-        for k in ("name", "active")
-        if k in changes and changes[k] is None
-    ]
-    if nulls:
-        raise ValidationFailed(nulls)
-    check_extra_fields(target, changes, creating=False)
     item = lookups.update_lookup(
         call.tenant_id,
-        target,
+        kind,
         lookup_id,
         changes,
         expected_version=call.if_match(),
         by=call.user_id,
+        is_admin=call.caller.is_admin,
     )
     return record(item.to_dict())
 
@@ -123,14 +102,13 @@ def patch_lookup(call: Call, kind: str, lookup_id: str):
     errors=(403, 404, 412),
 )
 def archive_lookup(call: Call, kind: str, lookup_id: str):
-    target = _writable_kind(call, kind)
-    item = lookups.update_lookup(
+    item = lookups.archive_lookup(
         call.tenant_id,
-        target,
+        kind,
         lookup_id,
-        {"active": False},
         expected_version=call.if_match(),
         by=call.user_id,
+        is_admin=call.caller.is_admin,
     )
     return record(item.to_dict())
 
@@ -161,7 +139,6 @@ def list_users(call: Call):
 )
 def create_user(call: Call):
     values = call.body(s.UserCreate).model_dump()
-    values["email"] = values["email"].lower()
     return record(users.create_user(call.tenant_id, values, call.user_id).to_dict(), 201)
 
 
@@ -181,11 +158,6 @@ def get_user(call: Call, user_id: str):
 )
 def patch_user(call: Call, user_id: str):
     changes = call.body(s.UserPatch).model_dump(exclude_unset=True)
-    nulls = [FieldError(k, "cannot be null") for k, v in changes.items() if v is None]
-    if nulls:
-        raise ValidationFailed(nulls)
-    if "email" in changes:
-        changes["email"] = changes["email"].lower()
     item = users.update_user(
         call.tenant_id, user_id, changes, expected_version=call.if_match(), by=call.user_id
     )
@@ -197,7 +169,7 @@ def patch_user(call: Call, user_id: str):
 
 @api.route("/settings", "GET", summary="Read the account's settings", response=s.Settings)
 def get_settings(call: Call):
-    return record(tenant_settings.get_tenant_settings(call.tenant_id).to_dict())
+    return record(settings.get_settings(call.tenant_id).to_dict())
 
 
 @api.route(
@@ -210,14 +182,8 @@ def get_settings(call: Call):
     errors=(403, 412, 422),
 )
 def put_settings(call: Call):
-    from chalicelib.domain.values import InvalidValue, normalize_country
-
     values = call.body(s.SettingsPut).model_dump()
-    try:
-        values["default_country"] = normalize_country(values["default_country"])
-    except InvalidValue as exc:
-        raise ValidationFailed([FieldError("default_country", str(exc))]) from None
-    saved = tenant_settings.put_tenant_settings(
+    saved = settings.put_settings(
         call.tenant_id, values, expected_version=call.if_match(), by=call.user_id
     )
     return record(saved.to_dict())

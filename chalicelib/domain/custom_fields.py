@@ -80,6 +80,27 @@ def validate_definition(definition: CustomFieldDefinition) -> CustomFieldDefinit
     return replace(definition, label=label, options=options)
 
 
+def merge_definition(
+    current: CustomFieldDefinition | None, values: dict[str, Any]
+) -> CustomFieldDefinition:
+    """``current`` (None when defining) with the keys of ``values`` applied, then validated.
+
+    Absent keys keep their current value (a new field: not required, active); ``options``
+    given as None clears them. Raises ValidationFailed as ``validate_definition`` does.
+    """
+    merged = CustomFieldDefinition(
+        key=values.get("key", current.key if current else None),
+        label=values.get("label", current.label if current else None),
+        type=values.get("type", current.type if current else None),
+        options=tuple(values.get("options") or ())
+        if "options" in values or current is None
+        else current.options,
+        required=values.get("required", current.required if current else False),
+        active=values.get("active", current.active if current else True),
+    )
+    return validate_definition(merged)
+
+
 def _clean_options(raw: Any) -> tuple[tuple[str, ...], list[FieldError]]:
     if raw is None:
         return (), []

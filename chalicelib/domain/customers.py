@@ -8,7 +8,7 @@ from typing import Any
 
 from .addresses import normalize_address
 from .custom_fields import CustomFieldDefinition, validate_custom_values
-from .errors import FieldError, ValidationFailed
+from .errors import Conflict, FieldError, ValidationFailed
 from .names import derive_customer_name
 from .search import search_tokens
 from .tenant_settings import TenantSettings
@@ -151,21 +151,7 @@ def prepare_customer(
         out["notes"] = errors.run(
             "notes", lambda: clean_text(given["notes"], max_length=NOTES_MAX, multiline=True)
         )
-    if "email" in given:
-        out["email"] = (
-            None
-            if is_blank(given["email"])
-            else errors.run("email", lambda: normalize_email(given["email"]))
-        )
-    for key in _PHONE_FIELDS:
-        if key in given:
-            phone = (
-                None
-                if is_blank(given[key])
-                else errors.run(key, lambda k=key: parse_phone(given[k], country))
-            )
-            out[key] = phone.display if phone else None
-            out[f"{key}_e164"] = phone.e164 if phone else None
+    out |= _contact_details(errors, given, country)
 
     if "name" in given or not existing:
         name = errors.run("name", lambda: clean_text(given.get("name"), max_length=NAME_MAX))
@@ -220,6 +206,33 @@ def prepare_customer(
             ),
         )
     errors.raise_any()
+    return out
+
+
+def _contact_details(errors: _Errors, given: Mapping[str, Any], country: str) -> dict[str, Any]:
+    """The e-mail and phones among ``given``, normalised: a customer's and a contact's alike.
+
+    Only keys present in ``given`` are returned; a blank value clears the field. Phones give
+    the form as entered (``phone``) and the dialable E.164 form (``phone_e164``), parsed for
+    ``country`` (ISO alpha-2) when they carry no country code. Bad values are recorded in
+    ``errors`` under their field and come back as None.
+    """
+    out: dict[str, Any] = {}
+    if "email" in given:
+        out["email"] = (
+            None
+            if is_blank(given["email"])
+            else errors.run("email", lambda: normalize_email(given["email"]))
+        )
+    for key in _PHONE_FIELDS:
+        if key in given:
+            phone = (
+                None
+                if is_blank(given[key])
+                else errors.run(key, lambda k=key: parse_phone(given[k], country))
+            )
+            out[key] = phone.display if phone else None
+            out[f"{key}_e164"] = phone.e164 if phone else None
     return out
 
 
@@ -327,6 +340,27 @@ def find_billing_loop(
     return None
 
 
+def refuse_archiving_a_billing_customer(
+    record: Mapping[str, Any], previous: Mapping[str, Any], active_site: Mapping[str, Any] | None
+) -> None:
+    """Conflict when ``record`` archives a customer that still bills ``active_site``.
+
+    Archiving hides a customer from lists and dropdowns while its sites would still be
+    invoiced to it: the sites must be billed elsewhere or archived first.
+    """
+    if not archives(record, previous) or active_site is None:
+        return
+    raise Conflict(
+        f"'{record['name']}' is the billing customer of active sites, such as "
+        f"'{active_site['name']}'. Bill those sites elsewhere or archive them first."
+    )
+
+
+def archives(record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> bool:
+    """Whether writing ``record`` over ``previous`` archives an active customer."""
+    return record.get("status") == "archived" and (previous or {}).get("status") != "archived"
+
+
 def customer_search_tokens(record: Mapping[str, Any]) -> set[str]:
     """The tokens a customer record is found by in ``GET /v1/customers?q=``."""
     return search_tokens(
@@ -370,7 +404,7 @@ def prepare_contact(
 
     Same update rules as ``prepare_customer``. A contact needs a first or last name;
     ``role_id`` must be an active contact role. ``is_default`` is returned as given
-    (None when not given); keeping one default per customer is the store's job.
+    (None when not given); one default per customer is ``domain.contacts.default_change``.
     """
     errors = _Errors()
     for key in data:
@@ -390,21 +424,7 @@ def prepare_contact(
         out["notes"] = errors.run(
             "notes", lambda: clean_text(given["notes"], max_length=NOTES_MAX, multiline=True)
         )
-    if "email" in given:
-        out["email"] = (
-            None
-            if is_blank(given["email"])
-            else errors.run("email", lambda: normalize_email(given["email"]))
-        )
-    for key in _PHONE_FIELDS:
-        if key in given:
-            phone = (
-                None
-                if is_blank(given[key])
-                else errors.run(key, lambda k=key: parse_phone(given[k], settings.default_country))
-            )
-            out[key] = phone.display if phone else None
-            out[f"{key}_e164"] = phone.e164 if phone else None
+    out |= _contact_details(errors, given, settings.default_country)
     if "role_id" in given:
         out["role_id"] = _reference(
             errors, "role_id", given["role_id"], refs.contact_roles, "contact_roles", before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -62,3 +63,14 @@ def _summarise(errors: list[FieldError]) -> str:
     if len(errors) == 1:
         return f"{errors[0].field}: {errors[0].message}"
     return f"{len(errors)} fields are invalid: " + ", ".join(e.field for e in errors)
+
+
+def refuse_nulls(changes: dict, names: Iterable[str] | None = None) -> None:
+    """ValidationFailed naming each of ``names`` (default: every key) that ``changes`` sets to None.
+
+    For fields a PATCH may change but never clear.
+    """
+    keys = changes if names is None else [n for n in names if n in changes]
+    nulls = [FieldError(k, "cannot be null") for k in keys if changes[k] is None]
+    if nulls:
+        raise ValidationFailed(nulls)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import FieldError, NotFound, ValidationFailed
+from .errors import FieldError, Forbidden, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,18 @@ def lookup_kind(kind: str) -> LookupKind:
     except KeyError:
         known = ", ".join(LOOKUP_KINDS)
         raise NotFound(f"There is no lookup list '{kind}'. Lists: {known}.") from None
+
+
+def writable_kind(kind: str, *, is_admin: bool) -> LookupKind:
+    """The kind a caller changes: NotFound for an unknown kind, Forbidden when admin-only.
+
+    Any user may add customer types, lead sources, contact roles and equipment types (the
+    "+Add New" of a dropdown); only admins change payment terms and price levels.
+    """
+    found = lookup_kind(kind)
+    if found.admin_only and not is_admin:
+        raise Forbidden(f"Only an admin can change {found.name}.")
+    return found
 
 
 def check_extra_fields(kind: LookupKind, values: dict, *, creating: bool) -> None:

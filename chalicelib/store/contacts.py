@@ -1,19 +1,19 @@
-"""A customer's contacts, under the customer's partition; exactly one is the default."""
+"""A customer's contacts, under the customer's partition, written with their default's moves."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
-from chalicelib.domain.customers import CONTACT_FIELDS, References, prepare_contact
-from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
+from chalicelib.domain.contacts import ContactStanding
+from chalicelib.domain.customers import CONTACT_FIELDS
+from chalicelib.domain.errors import NotFound
 from chalicelib.store.base import bind, new_id, now_iso
 from chalicelib.store.children import CustomerChildItem, get_child, list_children
-from chalicelib.store.customers import CustomerItem, customer_pk, require_customer
-from chalicelib.store.lookups import all_lookups
-from chalicelib.store.records import Op, stale, transact, version_matches
-from chalicelib.store.tenant_settings import get_tenant_settings
+from chalicelib.store.customers import CustomerItem, customer_pk
+from chalicelib.store.records import Op, stale, transact
 
 _STORED = (*CONTACT_FIELDS, "phone_e164", "mobile_e164")
 
@@ -51,20 +51,22 @@ class ContactItem(CustomerChildItem):
 PREFIX = ContactItem.PREFIX
 
 
-def _references(tenant_id: str) -> References:
-    roles = all_lookups(tenant_id, "contact-roles")
-    return References(contact_roles=frozenset(r.id for r in roles if r.active))
-
-
-def _all(tenant_id: str, customer_id: str) -> list[ContactItem]:
+def contacts_of(tenant_id: str, customer_id: str) -> dict[str, ContactItem]:
+    """Every contact of a customer by id (lists are short), read consistently: one Query."""
     bind()
     pk = customer_pk(tenant_id, customer_id)
-    return list(ContactItem.query(pk, ContactItem.sk.startswith(PREFIX), consistent_read=True))
+    query = ContactItem.query(pk, ContactItem.sk.startswith(PREFIX), consistent_read=True)
+    return {item.id: item for item in query}
 
 
-def _demote(item: ContactItem, by: str | None) -> Op:
+def standing(item: ContactItem) -> ContactStanding:
+    """What the default-contact rule reads of a stored contact."""
+    return ContactStanding(item.id, bool(item.is_default), item.created_at)
+
+
+def _set_default(item: ContactItem, value: bool, by: str | None) -> Op:
     current = item.version
-    item.is_default, item.version = False, current + 1
+    item.is_default, item.version = value, current + 1
     item.updated_at, item.updated_by = now_iso(), by
     return Op("save", item, ContactItem.version == current, stale("default contact"))
 
@@ -85,19 +87,25 @@ def get_contact(tenant_id: str, customer_id: str, contact_id: str) -> ContactIte
     return get_child(ContactItem, tenant_id, customer_id, contact_id, "contact")
 
 
-def create_contact(tenant_id: str, customer_id: str, data: dict, by: str | None) -> dict:
-    """Add a contact; the first one, or one sent with is_default true, becomes the default."""
-    parent = require_customer(tenant_id, customer_id)
-    prepared = prepare_contact(
-        data, refs=_references(tenant_id), settings=get_tenant_settings(tenant_id)
-    )
-    current = [c for c in _all(tenant_id, customer_id) if c.is_default]
-    make_default = bool(prepared.get("is_default")) or not current
-    now, contact_id = now_iso(), new_id()
+def insert_contact(
+    tenant_id: str,
+    parent: CustomerItem,
+    prepared: dict,
+    *,
+    demote: Iterable[ContactItem] = (),
+    by: str | None,
+) -> dict:
+    """Store a new contact of ``parent`` and demote ``demote``, all or nothing.
+
+    ``prepared`` is the contact as the domain made it, ``is_default`` decided. The write
+    fails with NotFound when the customer went meanwhile, and with PreconditionFailed when
+    a contact to demote changed since it was read.
+    """
+    now = now_iso()
     item = ContactItem.new(
         tenant_id,
-        customer_id,
-        contact_id,
+        parent.id,
+        new_id(),
         version=1,
         created_at=now,
         updated_at=now,
@@ -105,64 +113,36 @@ def create_contact(tenant_id: str, customer_id: str, data: dict, by: str | None)
         updated_by=by,
         **{k: v for k, v in prepared.items() if v is not None and k != "is_default"},
     )
-    item.is_default = make_default
+    item.is_default = bool(prepared.get("is_default"))
     ops = [Op("save", item, ContactItem.pk.does_not_exist()), _parent_check(parent)]
-    if make_default:
-        ops += [_demote(old, by) for old in current]
-    transact(ops)
+    transact(ops + [_set_default(old, False, by) for old in demote])
     return item.to_record()
 
 
-def update_contact(
-    tenant_id: str,
-    customer_id: str,
-    contact_id: str,
-    changes: dict,
-    *,
-    expected_version: int | None,
-    by: str | None,
+def save_contact(
+    item: ContactItem, prepared: dict, *, demote: Iterable[ContactItem] = (), by: str | None
 ) -> dict:
-    """Change a contact; is_default true moves the default here in the same transaction."""
-    item = get_contact(tenant_id, customer_id, contact_id)
-    version_matches(item, expected_version)
-    previous = item.to_record()
-    prepared = prepare_contact(
-        changes,
-        existing=previous,
-        refs=_references(tenant_id),
-        settings=get_tenant_settings(tenant_id),
-    )
-    ops: list[Op] = []
-    if "is_default" in changes and prepared["is_default"] is not previous["is_default"]:
-        if not prepared["is_default"]:
-            raise ValidationFailed(
-                [FieldError("is_default", "make another contact the default instead")]
-            )
-        others = [c for c in _all(tenant_id, customer_id) if c.is_default and c.id != contact_id]
-        ops += [_demote(old, by) for old in others]
+    """Write ``prepared`` over the stored ``item`` and demote ``demote``, all or nothing.
+
+    Each write is conditional on the version read, so a concurrent change is a
+    PreconditionFailed rather than a lost update.
+    """
     current = item.version
     for name in _STORED:
         setattr(item, name, prepared.get(name))
-    item.is_default = bool(prepared["is_default"])
+    item.is_default = bool(prepared.get("is_default"))
     item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
-    transact([Op("save", item, ContactItem.version == current, stale("contact")), *ops])
+    ops = [Op("save", item, ContactItem.version == current, stale("contact"))]
+    transact(ops + [_set_default(old, False, by) for old in demote])
     return item.to_record()
 
 
-def delete_contact(
-    tenant_id: str, customer_id: str, contact_id: str, *, expected_version: int | None
-) -> None:
-    """Remove a contact; when it was the default, the oldest remaining contact takes over."""
-    item = get_contact(tenant_id, customer_id, contact_id)
-    version_matches(item, expected_version)
+def remove_contact(item: ContactItem, *, promote: ContactItem | None = None) -> None:
+    """Delete the stored ``item`` and make ``promote`` the default, all or nothing."""
     ops = [Op("delete", item, ContactItem.version == item.version, stale("contact"))]
-    if item.is_default:
-        rest = sorted(
-            (c for c in _all(tenant_id, customer_id) if c.id != contact_id),
-            key=lambda c: c.created_at,
-        )
-        if rest:
-            heir, current = rest[0], rest[0].version
-            heir.is_default, heir.version, heir.updated_at = True, current + 1, now_iso()
-            ops.append(Op("save", heir, ContactItem.version == current, stale("contact")))
+    if promote is not None:
+        current = promote.version
+        promote.is_default, promote.version = True, current + 1
+        promote.updated_at = now_iso()
+        ops.append(Op("save", promote, ContactItem.version == current, stale("contact")))
     transact(ops)

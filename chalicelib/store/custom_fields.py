@@ -6,10 +6,10 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute
 
-from chalicelib.domain.custom_fields import CustomFieldDefinition, validate_definition
+from chalicelib.domain.custom_fields import CustomFieldDefinition
 from chalicelib.domain.errors import Conflict
 from chalicelib.store.base import VersionedModel, bind, new_id, now_iso
-from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact, version_matches
+from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact
 
 SCOPE = "custom-field"
 
@@ -51,22 +51,16 @@ def _duplicate(key: str):
     return lambda: Conflict(f"A custom field with the key '{key}' already exists.")
 
 
-def _apply(item: CustomFieldItem, values: dict) -> None:
-    current = item.definition() if item.key else None
-    merged = CustomFieldDefinition(
-        key=values.get("key", current.key if current else None),
-        label=values.get("label", current.label if current else None),
-        type=values.get("type", current.type if current else None),
-        options=tuple(values.get("options") or ()) if "options" in values else current.options,
-        required=values.get("required", current.required if current else False),
-        active=values.get("active", current.active if current else True),
-    )
-    clean = validate_definition(merged)
-    item.key, item.label, item.type = clean.key, clean.label, clean.type
-    item.options, item.required, item.active = list(clean.options), clean.required, clean.active
+def _apply(item: CustomFieldItem, definition: CustomFieldDefinition) -> None:
+    item.key, item.label, item.type = definition.key, definition.label, definition.type
+    item.options, item.required = list(definition.options), definition.required
+    item.active = definition.active
 
 
-def create_custom_field(tenant_id: str, values: dict, by: str | None) -> CustomFieldItem:
+def insert_custom_field(
+    tenant_id: str, definition: CustomFieldDefinition, by: str | None
+) -> CustomFieldItem:
+    """Store a new (validated) definition; Conflict when its key is taken."""
     now = now_iso()
     field_id = new_id()
     item = CustomFieldItem(
@@ -80,7 +74,7 @@ def create_custom_field(tenant_id: str, values: dict, by: str | None) -> CustomF
         created_by=by,
         updated_by=by,
     )
-    _apply(item, values)
+    _apply(item, definition)
     transact(
         [Op("save", item, CustomFieldItem.pk.does_not_exist())]
         + claim_ops(tenant_id, SCOPE, field_id, None, item.key, _duplicate(item.key))
@@ -103,14 +97,12 @@ def custom_field_definitions(tenant_id: str) -> list[CustomFieldDefinition]:
     return [item.definition() for item in all_custom_fields(tenant_id)]
 
 
-def update_custom_field(
-    tenant_id: str, field_id: str, changes: dict, *, expected_version: int | None, by: str | None
+def save_custom_field(
+    item: CustomFieldItem, definition: CustomFieldDefinition, by: str | None
 ) -> CustomFieldItem:
-    """Change label, options, required or active; key and type are fixed once values exist."""
-    item = get_custom_field(tenant_id, field_id)
-    version_matches(item, expected_version)
+    """Write the (validated) ``definition`` over the stored ``item``, on its version."""
     current = item.version
-    _apply(item, changes)
+    _apply(item, definition)
     item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
     transact([Op("save", item, CustomFieldItem.version == current, stale("custom field"))])
     return item

@@ -15,11 +15,9 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.domain.customers import (
-    References,
     customer_search_tokens,
     find_billing_loop,
     format_customer_number,
-    prepare_customer,
 )
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.records import BOOKKEEPING_FIELDS
@@ -31,22 +29,16 @@ from chalicelib.store.base import (
     bind,
     decode_cursor,
     encode_cursor,
-    new_id,
     now_iso,
     query_page,
 )
-from chalicelib.store.custom_fields import custom_field_definitions
-from chalicelib.store.lookups import all_lookups
 from chalicelib.store.records import (
     Op,
     claim_ops,
     conditional_failed,
     stale,
     transact,
-    version_matches,
 )
-from chalicelib.store.tenant_settings import get_tenant_settings
-from chalicelib.store.users import all_users
 
 CUSTOMER_SK = "CUSTOMER"
 NAME_SCOPE, NUMBER_SCOPE, IMPORT_ID_SCOPE = "customer-name", "customer-number", "customer-import-id"
@@ -358,21 +350,6 @@ def release_customer_numbers(tenant_id: str, last: int, unused: int) -> bool:
 # ---------------------------------------------------------------- references
 
 
-def load_references(tenant_id: str) -> References:
-    """The tenant's active lookup ids and users a customer may refer to."""
-
-    def active(kind: str) -> frozenset[str]:
-        return frozenset(item.id for item in all_lookups(tenant_id, kind) if item.active)
-
-    return References(
-        customer_types=active("customer-types"),
-        lead_sources=active("lead-sources"),
-        payment_terms=active("payment-terms"),
-        price_levels=active("price-levels"),
-        users=frozenset(user.id for user in all_users(tenant_id) if user.active),
-    )
-
-
 def _billing_ops(tenant_id: str, record: dict, previous: dict | None) -> list[Op]:
     """Checks of the billing customer: it exists here, is active, and the chain does not loop.
 
@@ -406,18 +383,7 @@ def _billing_ops(tenant_id: str, record: dict, previous: dict | None) -> list[Op
     ]
 
 
-def _archive_check(tenant_id: str, record: dict, previous: dict | None) -> None:
-    if record["status"] != "archived" or (previous or {}).get("status") == "archived":
-        return
-    sites, _ = list_customers(tenant_id, billing_customer_id=record["id"], limit=1, cursor=None)
-    if sites:
-        raise Conflict(
-            f"'{record['name']}' is the billing customer of active sites, such as "
-            f"'{sites[0]['name']}'. Bill those sites elsewhere or archive them first."
-        )
-
-
-# ---------------------------------------------------------------- use cases
+# ---------------------------------------------------------------- reads and writes
 
 
 def _find(tenant_id: str, customer_id: str) -> CustomerItem | None:
@@ -442,16 +408,16 @@ def get_customer(tenant_id: str, customer_id: str) -> dict[str, Any]:
     return require_customer(tenant_id, customer_id).to_record()
 
 
-def create_customer(tenant_id: str, data: dict, by: str | None) -> dict[str, Any]:
-    """Validate and store a new customer in one transaction with its claims and tokens."""
-    customer_id = new_id()
-    prepared = prepare_customer(
-        data,
-        refs=load_references(tenant_id),
-        settings=get_tenant_settings(tenant_id),
-        custom_field_definitions=custom_field_definitions(tenant_id),
-        customer_id=customer_id,
-    )
+def insert_customer(
+    tenant_id: str, customer_id: str, prepared: dict, by: str | None
+) -> dict[str, Any]:
+    """Store a new customer, prepared by the domain, in one transaction with claims and tokens.
+
+    A customer without a ``customer_number`` is numbered from the tenant's counter (a
+    number taken by hand meanwhile: the next one). Raises Conflict for a taken name,
+    number or import id; ValidationFailed for a billing customer that is unknown,
+    archived or makes a loop.
+    """
     now = now_iso()
     record = {
         **prepared,
@@ -480,46 +446,28 @@ def create_customer(tenant_id: str, data: dict, by: str | None) -> dict[str, Any
     raise Conflict("Could not give the customer a free number; try again.")
 
 
-def update_customer(
-    tenant_id: str,
-    customer_id: str,
-    changes: dict,
-    *,
-    expected_version: int | None,
-    by: str | None,
-) -> dict[str, Any]:
-    """Apply a partial change (a PATCH, an archive) in one transaction; If-Match honoured."""
-    item = _find(tenant_id, customer_id)
-    if item is None:
-        raise NotFound("No customer with that id.")
-    version_matches(item, expected_version)
-    previous = item.to_record()
-    prepared = prepare_customer(
-        changes,
-        existing=previous,
-        refs=load_references(tenant_id),
-        settings=get_tenant_settings(tenant_id),
-        custom_field_definitions=custom_field_definitions(tenant_id),
-    )
+def save_customer(tenant_id: str, prepared: dict, previous: dict, by: str | None) -> dict[str, Any]:
+    """Write ``prepared`` over the stored ``previous`` in one transaction, on its version.
+
+    Claims and search tokens move with the record; the billing chain is checked as on
+    insert. A record without a number keeps the one it had.
+    """
     if prepared.get("customer_number") is None:
-        prepared["customer_number"] = previous["customer_number"]
+        prepared = {**prepared, "customer_number": previous["customer_number"]}
     record = {
         **prepared,
         "version": previous["version"] + 1,
         "updated_at": now_iso(),
         "updated_by": by,
     }
-    _archive_check(tenant_id, record, previous)
     transact(customer_ops(tenant_id, record, previous) + _billing_ops(tenant_id, record, previous))
     return record
 
 
-def archive_customer(
-    tenant_id: str, customer_id: str, *, expected_version: int | None, by: str | None
-) -> dict[str, Any]:
-    return update_customer(
-        tenant_id, customer_id, {"status": "archived"}, expected_version=expected_version, by=by
-    )
+def first_active_site(tenant_id: str, customer_id: str) -> dict[str, Any] | None:
+    """One active customer billed to ``customer_id``, or None: one Query of one item."""
+    sites, _ = list_customers(tenant_id, billing_customer_id=customer_id, limit=1, cursor=None)
+    return sites[0] if sites else None
 
 
 def list_customers(

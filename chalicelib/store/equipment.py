@@ -6,14 +6,12 @@ from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 
-from chalicelib.domain.customers import EQUIPMENT_FIELDS, References, prepare_equipment
+from chalicelib.domain.customers import EQUIPMENT_FIELDS
 from chalicelib.domain.errors import Conflict, FieldError, NotFound
 from chalicelib.store.base import new_id, now_iso
 from chalicelib.store.children import CustomerChildItem, get_child, list_children
-from chalicelib.store.customers import CustomerItem, require_customer
-from chalicelib.store.lookups import all_lookups
-from chalicelib.store.records import Op, claim_ops, stale, transact, version_matches
-from chalicelib.store.tenant_settings import get_tenant_settings
+from chalicelib.store.customers import CustomerItem
+from chalicelib.store.records import Op, claim_ops, stale, transact
 
 
 class EquipmentItem(CustomerChildItem):
@@ -63,11 +61,6 @@ def _duplicate(number: str | None):
     )
 
 
-def _references(tenant_id: str) -> References:
-    kinds = all_lookups(tenant_id, "equipment-types")
-    return References(equipment_types=frozenset(k.id for k in kinds if k.active))
-
-
 def list_equipment(
     tenant_id: str, customer_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -78,15 +71,16 @@ def get_equipment(tenant_id: str, customer_id: str, equipment_id: str) -> Equipm
     return get_child(EquipmentItem, tenant_id, customer_id, equipment_id, "equipment")
 
 
-def create_equipment(tenant_id: str, customer_id: str, data: dict, by: str | None) -> dict:
-    parent = require_customer(tenant_id, customer_id)
-    prepared = prepare_equipment(
-        data, refs=_references(tenant_id), settings=get_tenant_settings(tenant_id)
-    )
+def insert_equipment(tenant_id: str, parent: CustomerItem, prepared: dict, by: str | None) -> dict:
+    """Store new equipment of ``parent`` with the claim on its number, all or nothing.
+
+    Conflict when the customer already has equipment with that number; NotFound when the
+    customer went meanwhile.
+    """
     now, equipment_id = now_iso(), new_id()
     item = EquipmentItem.new(
         tenant_id,
-        customer_id,
+        parent.id,
         equipment_id,
         version=1,
         created_at=now,
@@ -102,51 +96,31 @@ def create_equipment(tenant_id: str, customer_id: str, data: dict, by: str | Non
             Op("check", parent, CustomerItem.pk.exists(), lambda: NotFound("No such customer.")),
         ]
         + claim_ops(
-            tenant_id, number_scope(customer_id), equipment_id, None, number, _duplicate(number)
+            tenant_id, number_scope(parent.id), equipment_id, None, number, _duplicate(number)
         )
     )
     return item.to_record()
 
 
-def update_equipment(
-    tenant_id: str,
-    customer_id: str,
-    equipment_id: str,
-    changes: dict,
-    *,
-    expected_version: int | None,
-    by: str | None,
-) -> dict:
-    item = get_equipment(tenant_id, customer_id, equipment_id)
-    version_matches(item, expected_version)
-    previous = item.to_record()
-    prepared = prepare_equipment(
-        changes,
-        existing=previous,
-        refs=_references(tenant_id),
-        settings=get_tenant_settings(tenant_id),
-    )
+def save_equipment(tenant_id: str, item: EquipmentItem, prepared: dict, by: str | None) -> dict:
+    """Write ``prepared`` over the stored ``item``, moving the claim on its number with it."""
+    old, new = item.equipment_number, prepared.get("equipment_number")
     current = item.version
     for name in EQUIPMENT_FIELDS:
         setattr(item, name, prepared.get(name))
     item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
-    old, new = previous["equipment_number"], prepared.get("equipment_number")
+    scope = number_scope(item.customer_id)
     transact(
         [Op("save", item, EquipmentItem.version == current, stale("equipment"))]
-        + claim_ops(tenant_id, number_scope(customer_id), equipment_id, old, new, _duplicate(new))
+        + claim_ops(tenant_id, scope, item.id, old, new, _duplicate(new))
     )
     return item.to_record()
 
 
-def delete_equipment(
-    tenant_id: str, customer_id: str, equipment_id: str, *, expected_version: int | None
-) -> None:
-    """Remove the equipment and free its number (docs/decisions/customers.md says why)."""
-    item = get_equipment(tenant_id, customer_id, equipment_id)
-    version_matches(item, expected_version)
+def remove_equipment(tenant_id: str, item: EquipmentItem) -> None:
+    """Delete the stored ``item`` and free its number (docs/decisions/customers.md says why)."""
+    scope = number_scope(item.customer_id)
     transact(
         [Op("delete", item, EquipmentItem.version == item.version, stale("equipment"))]
-        + claim_ops(
-            tenant_id, number_scope(customer_id), equipment_id, item.equipment_number, None, None
-        )
+        + claim_ops(tenant_id, scope, item.id, item.equipment_number, None, None)
     )

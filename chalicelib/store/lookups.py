@@ -10,7 +10,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lookups import LookupKind
 from chalicelib.domain.values import name_key
 from chalicelib.store.base import VersionedModel, bind, new_id, now_iso, query_page
-from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact, version_matches
+from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact
 
 
 class LookupItem(VersionedModel):
@@ -50,6 +50,7 @@ def _index_keys(item: LookupItem) -> None:
 
 
 def create_lookup(tenant_id: str, kind: LookupKind, values: dict, by: str | None) -> LookupItem:
+    """Store a new item of ``kind`` from checked ``values``; Conflict when its name is taken."""
     now = now_iso()
     item = LookupItem(
         _partition(tenant_id, kind.name),
@@ -98,17 +99,10 @@ def all_lookups(tenant_id: str, kind: str) -> list[LookupItem]:
     return list(LookupItem.query(_partition(tenant_id, kind)))
 
 
-def update_lookup(
-    tenant_id: str,
-    kind: LookupKind,
-    lookup_id: str,
-    changes: dict,
-    *,
-    expected_version: int | None,
-    by: str | None,
+def save_lookup(
+    tenant_id: str, kind: LookupKind, item: LookupItem, changes: dict, by: str | None
 ) -> LookupItem:
-    item = get_lookup(tenant_id, kind, lookup_id)
-    version_matches(item, expected_version)
+    """Write checked ``changes`` over the stored ``item``, moving its name's claim with it."""
     old_name, current = item.name, item.version
     for field, value in changes.items():
         setattr(item, field, value)

@@ -9,7 +9,7 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.values import name_key
 from chalicelib.store.base import VersionedModel, bind, new_id, now_iso, query_page
-from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact, version_matches
+from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact
 
 EMAIL_SCOPE = "user-email"
 
@@ -95,11 +95,9 @@ def all_users(tenant_id: str) -> list[UserItem]:
     return list(UserItem.query(_partition(tenant_id)))
 
 
-def update_user(
-    tenant_id: str, user_id: str, changes: dict, *, expected_version: int | None, by: str | None
-) -> UserItem:
-    item = get_user(tenant_id, user_id)
-    version_matches(item, expected_version)
+def save_user(tenant_id: str, item: UserItem, changes: dict, by: str | None) -> UserItem:
+    """Write checked ``changes`` over the stored ``item``; Conflict when its new e-mail is taken."""
+    user_id = item.id
     old_email, current = item.email, item.version
     for field, value in changes.items():
         setattr(item, field, value)

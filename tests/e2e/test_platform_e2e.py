@@ -1,6 +1,6 @@
 """The platform over HTTP on the local stack: health, OpenAPI, auth, problems, seeded demo data."""
 
-PROBLEM = "application/problem+json"
+from tests.problems import assert_problem
 
 
 def test_health_and_openapi_need_no_token(anonymous):
@@ -16,8 +16,7 @@ def test_no_token_bad_token_and_unknown_route_are_problems(anonymous):
     ]:
         headers = {"Authorization": token} if token else {}
         reply = anonymous.get(path, headers=headers)
-        assert reply.status_code == status
-        assert reply.headers["Content-Type"] == PROBLEM and reply.json()["status"] == status
+        assert_problem(reply, status)
 
 
 def test_demo_tenant_is_seeded(demo):
@@ -39,7 +38,7 @@ def test_new_tenant_works_at_once_and_admin_writes_are_guarded(stack, admin, ten
     assert put.status_code == 200 and put.headers["ETag"] == '"1"'
     staff = Http(stack.api_url, make_token(tenant, "staff"))
     refused = staff.post("/v1/lookups/price-levels", json={"name": "VIP", "adjustment_percent": -5})
-    assert refused.status_code == 403 and refused.headers["Content-Type"] == PROBLEM
+    assert_problem(refused, 403)
     assert staff.post("/v1/lookups/customer-types", json={"name": "Strata"}).status_code == 201
     dup = admin.post("/v1/lookups/customer-types", json={"name": "STRATA"})
-    assert dup.status_code == 409
+    assert_problem(dup, 409)

@@ -5,36 +5,25 @@ import time
 import jwt
 import pytest
 
-
-def _problem(reply, status):
-    assert reply.status == status, reply.json
-    assert reply.content_type == "application/problem+json"
-    body = reply.json
-    assert (
-        body["status"] == status
-        and body["title"]
-        and body["detail"]
-        and body["type"].startswith("/problems/")
-    )
-    return body
+from tests.problems import assert_problem
 
 
 def test_missing_token_is_401_problem(api):
-    _problem(api.get("/v1/users", token=False), 401)
+    assert_problem(api.get("/v1/users", token=False), 401)
 
 
 def test_malformed_authorization_header_is_401(api):
-    _problem(api.get("/v1/users", headers={"Authorization": "Basic abc"}, token=None), 401)
+    assert_problem(api.get("/v1/users", headers={"Authorization": "Basic abc"}, token=None), 401)
 
 
 def test_expired_token_is_401(api, mint):
     token = mint(api.tenant, extra={"iat": int(time.time()) - 7200, "exp": int(time.time()) - 3600})
-    _problem(api.get("/v1/users", token=token), 401)
+    assert_problem(api.get("/v1/users", token=token), 401)
 
 
 @pytest.mark.parametrize("claim", [{"iss": "someone-else"}, {"aud": "another-app"}])
 def test_wrong_issuer_or_audience_is_401(api, mint, claim):
-    _problem(api.get("/v1/users", token=mint(api.tenant, extra=claim)), 401)
+    assert_problem(api.get("/v1/users", token=mint(api.tenant, extra=claim)), 401)
 
 
 def test_alg_none_token_is_401(api):
@@ -49,7 +38,7 @@ def test_alg_none_token_is_401(api):
         "cognito:groups": ["admin"],
     }
     unsigned = jwt.encode(claims, None, algorithm="none")
-    _problem(api.get("/v1/users", token=unsigned), 401)
+    assert_problem(api.get("/v1/users", token=unsigned), 401)
 
 
 def test_token_signed_by_another_key_is_401(api):
@@ -59,7 +48,7 @@ def test_token_signed_by_another_key_is_401(api):
 
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     token = mint_token(tenant=api.tenant, private_key=other)
-    _problem(api.get("/v1/users", token=token), 401)
+    assert_problem(api.get("/v1/users", token=token), 401)
 
 
 def test_hs256_token_using_public_key_as_secret_is_401(api, key_pair):
@@ -76,16 +65,16 @@ def test_hs256_token_using_public_key_as_secret_is_401(api, key_pair):
     forged = jwt.api_jws.PyJWS().encode(
         jwt.utils.force_bytes(__import__("json").dumps(claims)), b"x" * 32, algorithm="HS256"
     )
-    _problem(api.get("/v1/users", token=forged), 401)
+    assert_problem(api.get("/v1/users", token=forged), 401)
 
 
 def test_token_without_tenant_is_401(api, mint):
     token = mint(api.tenant, extra={"custom:tenant_id": None})
-    _problem(api.get("/v1/users", token=token), 401)
+    assert_problem(api.get("/v1/users", token=token), 401)
 
 
 def test_staff_cannot_create_payment_terms(staff):
-    body = _problem(
+    body = assert_problem(
         staff.post(
             "/v1/lookups/payment-terms",
             {"name": "60 days", "due_days": 60, "due_basis": "invoice_date"},
@@ -112,7 +101,7 @@ def test_staff_may_add_a_customer_type(staff):
     ],
 )
 def test_staff_are_refused_admin_writes(staff, method, path, body):
-    _problem(staff.request(method, path, body), 403)
+    assert_problem(staff.request(method, path, body), 403)
 
 
 def test_a_header_or_body_naming_another_tenant_is_ignored(api):
@@ -122,5 +111,5 @@ def test_a_header_or_body_naming_another_tenant_is_ignored(api):
     reply = api.get("/v1/lookups/customer-types", headers={"X-Tenant-Id": "victim-tenant"})
     assert [i["name"] for i in reply.json["items"]] == ["Mine"]
     reply = api.post("/v1/lookups/customer-types", {"name": "Sneaky", "tenant_id": "victim-tenant"})
-    _problem(reply, 422)
+    assert_problem(reply, 422)
     assert [i["name"] for i in other.get("/v1/lookups/customer-types").json["items"]] == ["Theirs"]

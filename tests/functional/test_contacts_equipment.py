@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.problems import assert_problem
+
 
 def customer(api, name="Harbour Cafe"):
     reply = api.post("/v1/customers", {"name": name})
@@ -11,10 +13,6 @@ def customer(api, name="Harbour Cafe"):
 
 def lookup(api, kind, name):
     return api.post(f"/v1/lookups/{kind}", {"name": name}).json["id"]
-
-
-def fields_of(reply):
-    return {e["field"] for e in reply.json.get("errors", [])}
 
 
 def test_first_contact_is_default_and_a_new_default_clears_the_old(api):
@@ -32,13 +30,26 @@ def test_first_contact_is_default_and_a_new_default_clears_the_old(api):
     assert defaults == ["Cy"]
 
 
+def test_the_default_cannot_be_switched_off_only_moved(api):
+    cid = customer(api)
+    base = f"/v1/customers/{cid}/contacts"
+    ann = api.post(base, {"first_name": "Ann"}).json
+    bob = api.post(base, {"first_name": "Bob"}).json
+    for says in (False, None):
+        refused = api.patch(f"{base}/{ann['id']}", {"is_default": says})
+        assert_problem(refused, 422, field="is_default")
+    kept = api.patch(f"{base}/{bob['id']}", {"is_default": None, "notes": "back door"})
+    assert kept.status == 200 and kept.json["is_default"] is False
+    assert [c["first_name"] for c in api.get(base).json["items"] if c["is_default"]] == ["Ann"]
+
+
 def test_deleting_the_default_contact_passes_the_default_on(api):
     cid = customer(api)
     base = f"/v1/customers/{cid}/contacts"
     ann = api.post(base, {"first_name": "Ann"}).json
     api.post(base, {"first_name": "Bob"})
     assert api.delete(f"{base}/{ann['id']}").status == 204
-    assert api.get(f"{base}/{ann['id']}").status == 404
+    assert_problem(api.get(f"{base}/{ann['id']}"), 404)
     assert [c["first_name"] for c in api.get(base).json["items"] if c["is_default"]] == ["Bob"]
 
 
@@ -49,8 +60,7 @@ def test_contact_fields_are_validated(api):
         f"/v1/customers/{cid}/contacts",
         {"email": "nope", "phone": "123", "role_id": "ghost"},
     )
-    assert bad.status == 422
-    assert fields_of(bad) == {"email", "phone", "role_id", "first_name"}
+    assert_problem(bad, 422, fields={"email", "phone", "role_id", "first_name"})
     good = api.post(f"/v1/customers/{cid}/contacts", {"last_name": "Lee", "role_id": role})
     assert good.status == 201 and good.json["role_id"] == role
     stale = api.patch(
@@ -58,7 +68,7 @@ def test_contact_fields_are_validated(api):
         {"notes": "x"},
         headers={"If-Match": '"9"'},
     )
-    assert stale.status == 412
+    assert_problem(stale, 412)
 
 
 def test_equipment_needs_a_type_and_reads_dates(api):
@@ -66,8 +76,7 @@ def test_equipment_needs_a_type_and_reads_dates(api):
     kind = lookup(api, "equipment-types", "Hot water system")
     base = f"/v1/customers/{cid}/equipment"
     missing = api.post(base, {"name": "HWS", "installation_date": "31/13/2024"})
-    assert missing.status == 422
-    assert fields_of(missing) == {"equipment_type_id", "installation_date"}
+    assert_problem(missing, 422, fields={"equipment_type_id", "installation_date"})
     made = api.post(
         base,
         {
@@ -88,7 +97,7 @@ def test_equipment_numbers_are_unique_within_a_customer_only(api):
     body = {"equipment_type_id": kind, "equipment_number": "AC-1"}
     first = api.post(f"/v1/customers/{one}/equipment", body).json
     again = api.post(f"/v1/customers/{one}/equipment", {**body, "equipment_number": "ac-1"})
-    assert again.status == 409 and fields_of(again) == {"equipment_number"}
+    assert_problem(again, 409, field="equipment_number")
     assert api.post(f"/v1/customers/{two}/equipment", body).status == 201
     path = f"/v1/customers/{one}/equipment/{first['id']}"
     assert api.delete(path, headers={"If-Match": '"1"'}).status == 204
@@ -107,17 +116,17 @@ def test_another_tenants_contacts_and_equipment_are_not_found(api):
     )
     for family, child, body in families:
         base = f"/v1/customers/{cid}/{family}"
-        assert other.get(base).status == 404
-        assert other.post(base, body).status == 404
-        assert other.get(f"{base}/{child}").status == 404
-        assert other.patch(f"{base}/{child}", {"notes": "x"}).status == 404
-        assert other.delete(f"{base}/{child}").status == 404
+        assert_problem(other.get(base), 404)
+        assert_problem(other.post(base, body), 404)
+        assert_problem(other.get(f"{base}/{child}"), 404)
+        assert_problem(other.patch(f"{base}/{child}", {"notes": "x"}), 404)
+        assert_problem(other.delete(f"{base}/{child}"), 404)
     assert api.get(f"/v1/customers/{cid}/contacts/{contact['id']}").status == 200
 
 
 def test_children_of_an_unknown_customer_are_not_found(api):
-    assert api.post("/v1/customers/nope/contacts", {"first_name": "Ann"}).status == 404
-    assert api.get("/v1/customers/nope/equipment").status == 404
+    assert_problem(api.post("/v1/customers/nope/contacts", {"first_name": "Ann"}), 404)
+    assert_problem(api.get("/v1/customers/nope/equipment"), 404)
 
 
 def test_every_write_keeps_contacts_and_equipment_on_the_tenant_wide_index(api):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.domain.customers import References, prepare_customer
 from chalicelib.domain.tenant_settings import TenantSettings
+from tests.problems import assert_problem
 
 
 def test_batch_written_items_are_found_like_api_created_customers(api):
@@ -40,7 +41,7 @@ def test_batch_written_items_are_found_like_api_created_customers(api):
 
     found = api.get("/v1/customers?q=imported").json["items"]
     assert [c["import_id"] for c in found] == ["row-7"]
-    assert api.post("/v1/customers", {"name": "imported  plumbing"}).status == 409
+    assert_problem(api.post("/v1/customers", {"name": "imported  plumbing"}), 409)
     index = {entry.name_key: entry for entry in load_customer_index(api.tenant)}
     assert set(index) == {"made by api", "imported plumbing"}
     assert index["imported plumbing"].import_id == "row-7"

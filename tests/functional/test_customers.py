@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import threading
 
+from tests.problems import assert_problem, error_fields
+
 
 def create(api, **fields):
     reply = api.post("/v1/customers", fields)
     assert reply.status == 201, reply.json
     return reply.json
-
-
-def fields_of(reply):
-    return {e["field"] for e in reply.json.get("errors", [])}
 
 
 def lookup(api, kind, name, **extra):
@@ -44,9 +42,7 @@ def test_bad_fields_are_all_named_and_nothing_is_written(api):
             "site_address": {"postcode": "ABCDE", "state": "Narnia"},
         },
     )
-    assert reply.status == 422
-    assert reply.content_type == "application/problem+json"
-    assert fields_of(reply) >= {
+    assert error_fields(assert_problem(reply, 422)) >= {
         "email",
         "phone",
         "customer_type_id",
@@ -60,7 +56,7 @@ def test_bad_fields_are_all_named_and_nothing_is_written(api):
 
 def test_a_customer_needs_some_name(api):
     reply = api.post("/v1/customers", {"email": "a@example.com"})
-    assert reply.status == 422 and fields_of(reply) == {"name"}
+    assert_problem(reply, 422, field="name")
 
 
 def test_references_must_be_active_lookups_and_users_of_the_account(api, staff):
@@ -74,7 +70,7 @@ def test_references_must_be_active_lookups_and_users_of_the_account(api, staff):
     assert made["customer_type_id"] == kind and made["assigned_user_id"] == user
     api.delete(f"/v1/lookups/customer-types/{kind}")
     reply = api.post("/v1/customers", {"name": "Later Ltd", "customer_type_id": kind})
-    assert reply.status == 422 and fields_of(reply) == {"customer_type_id"}
+    assert_problem(reply, 422, field="customer_type_id")
     # a record keeps a reference archived after it was chosen
     assert api.patch(f"/v1/customers/{made['id']}", {"notes": "ok"}).status == 200
 
@@ -105,18 +101,18 @@ def test_billing_address_mirrors_site_address_on_every_update(api):
 def test_names_are_unique_ignoring_case_and_spacing_and_a_rename_frees_the_old(api):
     made = create(api, name="Acme  Plumbing")
     reply = api.post("/v1/customers", {"name": "acme plumbing"})
-    assert reply.status == 409 and fields_of(reply) == {"name"}
+    assert_problem(reply, 409, field="name")
     assert api.patch(f"/v1/customers/{made['id']}", {"name": "Acme Gas"}).status == 200
     assert api.post("/v1/customers", {"name": "ACME Plumbing"}).status == 201
-    assert api.post("/v1/customers", {"name": "acme gas"}).status == 409
+    assert_problem(api.post("/v1/customers", {"name": "acme gas"}), 409)
 
 
 def test_given_number_and_import_id_are_unique(api):
     create(api, name="One", customer_number="X-1", import_id="ext-1")
     again = api.post("/v1/customers", {"name": "Two", "customer_number": "x-1"})
-    assert again.status == 409 and fields_of(again) == {"customer_number"}
+    assert_problem(again, 409, field="customer_number")
     dup = api.post("/v1/customers", {"name": "Three", "import_id": "ext-1"})
-    assert dup.status == 409 and fields_of(dup) == {"import_id"}
+    assert_problem(dup, 409, field="import_id")
 
 
 def test_generated_numbers_skip_one_taken_by_hand(api):
@@ -128,7 +124,7 @@ def test_two_concurrent_creates_of_one_name_give_one_customer(api, monkeypatch):
     from moto.dynamodb.models import DynamoDBBackend
 
     from chalicelib.domain.errors import Conflict
-    from chalicelib.store.customers import create_customer
+    from chalicelib.services.customers import create_customer
 
     # DynamoDB runs each transaction atomically; moto's in-process backend does not
     # (it snapshots and restores whole tables without a lock), so give it that lock.
@@ -164,8 +160,8 @@ def test_if_match_protects_against_stale_writes(api):
     path = f"/v1/customers/{made['id']}"
     ok = api.patch(path, {"notes": "first"}, headers={"If-Match": '"1"'})
     assert ok.status == 200 and ok.header("ETag") == '"2"'
-    assert api.patch(path, {"notes": "late"}, headers={"If-Match": '"1"'}).status == 412
-    assert api.delete(path, headers={"If-Match": '"1"'}).status == 412
+    assert_problem(api.patch(path, {"notes": "late"}, headers={"If-Match": '"1"'}), 412)
+    assert_problem(api.delete(path, headers={"If-Match": '"1"'}), 412)
 
 
 def test_delete_archives_and_archived_are_listed_on_request(api):
@@ -206,18 +202,18 @@ def test_a_customer_cannot_bill_to_itself_or_loop(api):
     a = create(api, name="A")
     b = create(api, name="B", billing={"billing_customer_id": a["id"]})
     itself = api.patch(f"/v1/customers/{a['id']}", {"billing": {"billing_customer_id": a["id"]}})
-    assert itself.status == 422 and fields_of(itself) == {"billing.billing_customer_id"}
+    assert_problem(itself, 422, field="billing.billing_customer_id")
     loop = api.patch(f"/v1/customers/{a['id']}", {"billing": {"billing_customer_id": b["id"]}})
-    assert loop.status == 422 and "loop" in loop.json["errors"][0]["message"]
+    assert "loop" in assert_problem(loop, 422)["errors"][0]["message"]
     unknown = api.post("/v1/customers", {"name": "C", "billing": {"billing_customer_id": "nope"}})
-    assert unknown.status == 422 and fields_of(unknown) == {"billing.billing_customer_id"}
+    assert_problem(unknown, 422, field="billing.billing_customer_id")
 
 
 def test_archiving_a_billing_customer_with_active_sites_is_refused(api):
     agent = create(api, name="Agent")
     site = create(api, name="Site", billing={"billing_customer_id": agent["id"]})
     refused = api.delete(f"/v1/customers/{agent['id']}")
-    assert refused.status == 409 and "Site" in refused.json["detail"]
+    assert "Site" in assert_problem(refused, 409)["detail"]
     api.delete(f"/v1/customers/{site['id']}")
     assert api.delete(f"/v1/customers/{agent['id']}").status == 200
 
@@ -263,7 +259,7 @@ def test_list_is_sorted_by_name_filtered_and_paged(api):
 
 
 def test_custom_field_values_are_validated_by_their_definitions(api, staff):
-    assert staff.post("/v1/custom-fields", {"key": "x", "label": "X", "type": "text"}).status == 403
+    assert_problem(staff.post("/v1/custom-fields", {"key": "x", "label": "X", "type": "text"}), 403)
     made = api.post(
         "/v1/custom-fields",
         {
@@ -283,15 +279,14 @@ def test_custom_field_values_are_validated_by_their_definitions(api, staff):
     bad = api.post(
         "/v1/customers", {"name": "CF", "custom_fields": {"warranty_provider": "Bosch", "nope": 1}}
     )
-    assert bad.status == 422
-    assert fields_of(bad) == {"custom_fields.warranty_provider", "custom_fields.nope"}
+    assert_problem(bad, 422, fields={"custom_fields.warranty_provider", "custom_fields.nope"})
     good = create(api, name="CF", custom_fields={"warranty_provider": "rheem"})
     assert good["custom_fields"] == {"warranty_provider": "Rheem"}
     required = api.patch(
         f"/v1/custom-fields/{made.json['id']}", {"required": True}, headers={"If-Match": '"1"'}
     )
     assert required.status == 200 and required.json["required"] is True
-    assert api.post("/v1/customers", {"name": "No CF"}).status == 422
+    assert_problem(api.post("/v1/customers", {"name": "No CF"}), 422)
     retired = api.delete(f"/v1/custom-fields/{made.json['id']}")
     assert retired.status == 200 and retired.json["active"] is False
     assert [f["key"] for f in api.get("/v1/custom-fields").json["items"]] == ["warranty_provider"]
@@ -302,18 +297,18 @@ def test_another_tenants_customers_and_fields_are_not_found(api):
     agent = create(api, name="Private Agent")
     field = api.post("/v1/custom-fields", {"key": "k", "label": "K", "type": "text"}).json
     other = api.as_(tenant="other-tenant")
-    assert other.get(f"/v1/customers/{made['id']}").status == 404
-    assert other.patch(f"/v1/customers/{made['id']}", {"notes": "x"}).status == 404
-    assert other.delete(f"/v1/customers/{made['id']}").status == 404
-    assert other.get(f"/v1/customers/{agent['id']}/sites").status == 404
-    assert other.patch(f"/v1/custom-fields/{field['id']}", {"label": "Y"}).status == 404
-    assert other.delete(f"/v1/custom-fields/{field['id']}").status == 404
+    assert_problem(other.get(f"/v1/customers/{made['id']}"), 404)
+    assert_problem(other.patch(f"/v1/customers/{made['id']}", {"notes": "x"}), 404)
+    assert_problem(other.delete(f"/v1/customers/{made['id']}"), 404)
+    assert_problem(other.get(f"/v1/customers/{agent['id']}/sites"), 404)
+    assert_problem(other.patch(f"/v1/custom-fields/{field['id']}", {"label": "Y"}), 404)
+    assert_problem(other.delete(f"/v1/custom-fields/{field['id']}"), 404)
     assert other.get("/v1/customers?q=private").json["items"] == []
     assert other.get("/v1/customers").json["items"] == []
     cross = other.post(
         "/v1/customers", {"name": "Mine", "billing": {"billing_customer_id": agent["id"]}}
     )
-    assert cross.status == 422
+    assert_problem(cross, 422)
 
 
 def test_openapi_documents_every_customer_route(api):

@@ -14,6 +14,7 @@ from tests.functional.test_template_import import (
     s3_bytes,
     stored,
 )
+from tests.problems import assert_problem
 
 FORMULA = '=HYPERLINK("http://evil.example","Click me")'
 
@@ -190,9 +191,9 @@ def test_an_export_of_some_targets_writes_only_their_sheets(api, aws, tmp_path):
 
 def test_exports_are_fenced_by_tenant_and_a_repeat_delivery_does_nothing(api, aws):
     created = api.post("/v1/exports", {}).json
-    assert api.as_(tenant="someone-else").get(f"/v1/exports/{created['id']}").status == 404
-    assert api.get("/v1/exports/no-such-export").status == 404
-    assert api.post("/v1/exports", {"targets": ["invoices"]}).status == 422
+    assert_problem(api.as_(tenant="someone-else").get(f"/v1/exports/{created['id']}"), 404)
+    assert_problem(api.get("/v1/exports/no-such-export"), 404)
+    assert_problem(api.post("/v1/exports", {"targets": ["invoices"]}), 422)
 
     from chalicelib.exports.service import run_export
 

@@ -16,6 +16,7 @@ from tests.functional.test_template_import import (
     s3_bytes,
     s3_json,
 )
+from tests.problems import assert_problem
 
 MYOB_HEADERS = (
     "Co./Last Name,First Name,Card ID,Addr 1 - Line 1,Addr 1 - City,Addr 1 - State,"
@@ -106,7 +107,7 @@ def test_a_myob_export_is_analysed_mapped_saved_and_reused(api, aws, tmp_path: P
         f"/v1/imports/{import_id}/start",
         {"mapping": {"columns": [{"source": "Nope", "field": "name"}]}},
     )
-    assert bad.status == 422 and "Nope" in json.dumps(bad.json)
+    assert "Nope" in json.dumps(assert_problem(bad, 422))
 
     started = api.post(
         f"/v1/imports/{import_id}/start", {"mapping": CORRECTED, "save_mapping_as": "MYOB cards"}
@@ -114,7 +115,7 @@ def test_a_myob_export_is_analysed_mapped_saved_and_reused(api, aws, tmp_path: P
     assert started.status == 202, started.json
     assert started.json["mapping_used"]["matched_by"] == "given"
     again = api.post(f"/v1/imports/{import_id}/start", {"mapping": CORRECTED})
-    assert again.status == 409
+    assert_problem(again, 409)
     assert pump(aws) == 1
 
     done = record(api, import_id)
@@ -222,19 +223,19 @@ def test_saved_mappings_are_unique_by_name_versioned_and_private(api, aws):
                     {"source": "Email", "field": "email"}]}}  # fmt: skip
     made = api.post("/v1/mappings", body)
     assert made.status == 201, made.json
-    assert api.post("/v1/mappings", {**body, "name": "servicem8 "}).status == 409
+    assert_problem(api.post("/v1/mappings", {**body, "name": "servicem8 "}), 409)
     bad = api.post("/v1/mappings", {**body, "name": "Other", "mapping": {"columns": [
         {"source": "Company", "field": "colour"}]}})  # fmt: skip
-    assert bad.status == 422
+    assert_problem(bad, 422)
     mapping_id = made.json["id"]
-    assert api.as_(tenant="someone-else").get(f"/v1/mappings/{mapping_id}").status == 404
+    assert_problem(api.as_(tenant="someone-else").get(f"/v1/mappings/{mapping_id}"), 404)
     stale = api.put(f"/v1/mappings/{mapping_id}", {"name": "SM8"}, headers={"If-Match": '"7"'})
-    assert stale.status == 412
+    assert_problem(stale, 412)
     renamed = api.put(f"/v1/mappings/{mapping_id}", {"name": "SM8"}, headers={"If-Match": '"1"'})
     assert renamed.status == 200 and renamed.header("ETag") == '"2"'
     assert api.post("/v1/mappings", body).status == 201  # the old name is free again
     assert api.delete(f"/v1/mappings/{mapping_id}").status == 204
-    assert api.get(f"/v1/mappings/{mapping_id}").status == 404
+    assert_problem(api.get(f"/v1/mappings/{mapping_id}"), 404)
 
 
 def test_a_given_mapping_that_does_not_fit_waits_for_one_and_says_why(api, aws):
@@ -261,8 +262,8 @@ def test_a_drop_whose_columns_do_not_fit_its_mapping_fails_saying_why(api, aws):
 
 def test_own_format_requests_are_checked_before_the_upload(api, aws):
     pdf = api.post("/v1/imports", {"source": "own_format", "file_name": "cards.pdf"})
-    assert pdf.status == 422
+    assert_problem(pdf, 422)
     unknown = api.post(
         "/v1/imports", {"source": "own_format", "file_name": "a.csv", "mapping_id": "nope"}
     )
-    assert unknown.status == 404
+    assert_problem(unknown, 404)

@@ -11,6 +11,8 @@ from urllib.parse import quote_plus, unquote, urlparse
 
 import pytest
 
+from tests.problems import assert_problem
+
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 FILE_NAME = "My customers (2024).xlsx"
 
@@ -436,7 +438,7 @@ def test_imports_are_listed_newest_first_and_fenced_by_tenant(api, aws):
     listed = api.get("/v1/imports").json["items"]
     assert [i["id"] for i in listed] == [second["id"], first["id"]]
     other = api.as_(tenant="someone-else")
-    assert other.get(f"/v1/imports/{first['id']}").status == 404
+    assert_problem(other.get(f"/v1/imports/{first['id']}"), 404)
     assert other.get("/v1/imports").json["items"] == []
 
 

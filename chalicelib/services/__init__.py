@@ -1,0 +1,1 @@
+"""Use cases of the records (customers, contacts, …): load, apply the domain's rules, persist."""

@@ -1,0 +1,104 @@
+"""Use cases of customers: find, read, create, change and archive, and list a customer's sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.customers import (
+    References,
+    archives,
+    prepare_customer,
+    refuse_archiving_a_billing_customer,
+)
+from chalicelib.services.lookups import active_ids
+from chalicelib.store import customers as store
+from chalicelib.store.base import new_id
+from chalicelib.store.custom_fields import custom_field_definitions
+from chalicelib.store.records import version_matches
+from chalicelib.store.tenant_settings import get_tenant_settings
+from chalicelib.store.users import all_users
+
+
+def load_references(tenant_id: str) -> References:
+    """The tenant's active lookup ids and users a customer may newly refer to."""
+    return References(
+        customer_types=active_ids(tenant_id, "customer-types"),
+        lead_sources=active_ids(tenant_id, "lead-sources"),
+        payment_terms=active_ids(tenant_id, "payment-terms"),
+        price_levels=active_ids(tenant_id, "price-levels"),
+        users=frozenset(user.id for user in all_users(tenant_id) if user.active),
+    )
+
+
+def _prepare(tenant_id: str, data: dict, **kw: Any) -> dict[str, Any]:
+    return prepare_customer(
+        data,
+        refs=load_references(tenant_id),
+        settings=get_tenant_settings(tenant_id),
+        custom_field_definitions=custom_field_definitions(tenant_id),
+        **kw,
+    )
+
+
+def find_customers(
+    tenant_id: str,
+    q: str | None,
+    *,
+    status: str,
+    limit: int,
+    cursor: str | None,
+    **filters: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of customers: prefix search when ``q`` is given, else the list sorted by name."""
+    page = dict(status=status, limit=limit, cursor=cursor, **filters)
+    if q:
+        return store.search_customers(tenant_id, q, **page)
+    return store.list_customers(tenant_id, **page)
+
+
+def get_customer(tenant_id: str, customer_id: str) -> dict[str, Any]:
+    return store.get_customer(tenant_id, customer_id)
+
+
+def create_customer(tenant_id: str, data: dict, by: str | None) -> dict[str, Any]:
+    """Validate and store a new customer; ValidationFailed or Conflict when it cannot be."""
+    customer_id = new_id()
+    prepared = _prepare(tenant_id, data, customer_id=customer_id)
+    return store.insert_customer(tenant_id, customer_id, prepared, by)
+
+
+def update_customer(
+    tenant_id: str,
+    customer_id: str,
+    changes: dict,
+    *,
+    expected_version: int | None,
+    by: str | None,
+) -> dict[str, Any]:
+    """Apply a partial change (a PATCH, an archive); If-Match honoured.
+
+    Conflict when it archives a customer that still bills active sites.
+    """
+    item = store.require_customer(tenant_id, customer_id)
+    version_matches(item, expected_version)
+    previous = item.to_record()
+    prepared = _prepare(tenant_id, changes, existing=previous)
+    if archives(prepared, previous):
+        site = store.first_active_site(tenant_id, customer_id)
+        refuse_archiving_a_billing_customer(prepared, previous, site)
+    return store.save_customer(tenant_id, prepared, previous, by)
+
+
+def archive_customer(
+    tenant_id: str, customer_id: str, *, expected_version: int | None, by: str | None
+) -> dict[str, Any]:
+    return update_customer(
+        tenant_id, customer_id, {"status": "archived"}, expected_version=expected_version, by=by
+    )
+
+
+def list_sites(
+    tenant_id: str, customer_id: str, *, status: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The customers billed to ``customer_id``, by name; NotFound for an unknown customer."""
+    return store.list_sites(tenant_id, customer_id, status=status, limit=limit, cursor=cursor)
