@@ -88,7 +88,13 @@ def _query(
     # handing it the matching partition instead gives the same answer without the walk.
     index_name = args[2] if len(args) > 2 else kwargs.get("index_name")
     conditions = dict(kwargs.get("hash_key_conditions") or [])
-    _query_scope.candidates = (self, _partition(self, hash_key, index_name, conditions))
+    candidates = _partition(self, hash_key, index_name, conditions)
+    filter_kwargs = set(kwargs) - _QUERY_KEYWORDS
+    if candidates and range_comparison and not filter_kwargs:
+        ranges = kwargs.get("range_key_conditions") or []
+        if len(ranges) <= 1:
+            candidates = _in_range(self, candidates, index_name, range_comparison, range_objs)
+    _query_scope.candidates = (self, candidates)
     try:
         return _original("Table.query")(
             self,
@@ -102,6 +108,66 @@ def _query(
         )
     finally:
         _query_scope.candidates = None
+
+
+_QUERY_KEYWORDS = {
+    "scan_index_forward",
+    "projection_expressions",
+    "index_name",
+    "consistent_read",
+    "filter_expression",
+    "hash_key_conditions",
+    "range_key_conditions",
+}
+_STRING_TESTS = {
+    "EQ": lambda v, a: v == a[0],
+    "LT": lambda v, a: v < a[0],
+    "LE": lambda v, a: v <= a[0],
+    "GT": lambda v, a: v > a[0],
+    "GE": lambda v, a: v >= a[0],
+    "BEGINS_WITH": lambda v, a: v.startswith(a[0]),
+    "BETWEEN": lambda v, a: a[0] <= v <= a[1],
+}
+
+
+def _in_range(table, candidates: list, index_name, comparison: str, objs: list) -> list:
+    """The candidates meeting a string sort-key condition, plus the lowest and highest others.
+
+    moto would compute each candidate's size and sort them all to page a few: this keeps
+    those it can return. The matches sit in one run of the sort order, so the lowest and
+    highest of the rest are the only others whose place tells moto something: whether the
+    page after a full one may hold more (so LastEvaluatedKey comes out as moto gives it).
+    Anything other than strings is left to moto.
+    """
+    test = _STRING_TESTS.get(comparison)
+    if test is None or any(o.type != "S" for o in objs):
+        return candidates
+    attr = None
+    if index_name:
+        index = next(i for i in table.all_indexes() if i.name == index_name)
+        ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+        if len(ranges) != 1:
+            return candidates  # moto raises, or compares a multi-attribute key
+        attr = ranges[0]
+    bounds = [o.value for o in objs]
+    kept, lowest, highest = [], None, None
+    for item in candidates:
+        value = item.range_key if attr is None else item.attrs.get(attr)
+        if value is None:
+            continue  # not in the index: moto leaves it out too
+        if value.type != "S":
+            return candidates
+        raw = value.value
+        if test(raw, bounds):
+            kept.append(item)
+        else:
+            if lowest is None or raw < lowest[0]:
+                lowest = (raw, item)
+            if highest is None or raw > highest[0]:
+                highest = (raw, item)
+    if kept:
+        kept += [o[1] for o in {id(o[1]): o for o in (lowest, highest) if o}.values()]
+    return kept
 
 
 def _all_items(self):

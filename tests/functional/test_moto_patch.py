@@ -133,6 +133,28 @@ QUERIES = {
         "ExpressionAttributeValues": {":p": {"S": "p2"}, ":a": {"S": "s010"}, ":b": {"S": "s050"}},
         "Limit": 2,
     },
+    "table, begins_with, a page exactly, more after": {
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+        "ExpressionAttributeValues": {":p": {"S": "p1"}, ":s": {"S": "s01"}},
+        "Limit": 2,
+    },
+    "table, begins_with, a page exactly, nothing after": {
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+        "ExpressionAttributeValues": {":p": {"S": "p1"}, ":s": {"S": "s05"}},
+        "Limit": 2,
+    },
+    "table, greater than, backwards": {
+        "KeyConditionExpression": "pk = :p AND sk > :s",
+        "ExpressionAttributeValues": {":p": {"S": "p3"}, ":s": {"S": "s040"}},
+        "ScanIndexForward": False,
+        "Limit": 3,
+    },
+    "gsi, between, paged": {
+        "IndexName": "by_group",
+        "KeyConditionExpression": "gpk = :g AND gsk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":g": {"S": "g1"}, ":a": {"S": "a01"}, ":b": {"S": "b02"}},
+        "Limit": 2,
+    },
     "table, backwards": {
         "KeyConditionExpression": "pk = :p",
         "ExpressionAttributeValues": {":p": {"S": "p0"}},
