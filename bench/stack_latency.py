@@ -76,15 +76,18 @@ def client_rounds(api: str, token: str, ids: list[str], rounds: int, seed: int) 
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
     timings: dict[str, list[float]] = {route: [] for route in ROUTES}
+    failed: dict[str, int] = {route: 0 for route in ROUTES}
 
     def timed(route: str, method: str, url: str, **kw) -> None:
         start = time.perf_counter()
         try:
             reply = session.request(method, api + url, timeout=TIMEOUT, **kw)
-            if reply.status_code >= 400:
+            if 400 <= reply.status_code < 500:
                 raise RuntimeError(f"{method} {url}: {reply.status_code} {reply.text[:200]}")
+            failed[route] += reply.status_code >= 500  # the API's own DynamoDB timeout
             timings[route].append(time.perf_counter() - start)
         except requests.Timeout:
+            failed[route] += 1
             timings[route].append(TIMEOUT)
 
     for r in range(rounds):
@@ -92,16 +95,21 @@ def client_rounds(api: str, token: str, ids: list[str], rounds: int, seed: int) 
         timed(ROUTES[1], "GET", f"/v1/customers?q=00{rng.randrange(100):02d}&limit=25")
         body = {"name": f"Bench Client {seed}-{r} {rng.randrange(10**9)}"}
         timed(ROUTES[2], "POST", "/v1/customers", json=body)
-    return timings
+    return {"timings": timings, "failed": failed}
 
 
 def measure(customers: int, patched: bool, clients: int, rounds: int) -> dict[str, list[float]]:
+    """Every request's seconds per route; a failed one (5xx, timeout) as "failed" counts."""
     import os
+    import tempfile
 
     from devstack.keys import mint_token
     from devstack.run import LocalStack, free_port
 
-    stack = LocalStack(api_port=free_port(), moto_port=free_port(), patch_moto=patched)
+    logs = tempfile.mkdtemp(prefix="stack-latency-")
+    stack = LocalStack(
+        api_port=free_port(), moto_port=free_port(), patch_moto=patched, log_dir=logs
+    )
     saved = dict(os.environ)
     try:
         stack.start()  # leaves the stack's environment in os.environ for store_customers
@@ -116,7 +124,11 @@ def measure(customers: int, patched: bool, clients: int, rounds: int) -> dict[st
                     lambda c: client_rounds(stack.api_url, token, ids, rounds, c), range(clients)
                 )
             )
-        return {route: [t for part in parts for t in part[route]] for route in ROUTES}
+        say(f"  logs: {logs}")
+        return {
+            **{route: [t for part in parts for t in part["timings"][route]] for route in ROUTES},
+            "failed": {route: sum(part["failed"][route] for part in parts) for route in ROUTES},
+        }
     finally:
         stack.stop()
         os.environ.clear()
@@ -141,12 +153,12 @@ def main() -> None:
         for engine in engines:
             say(f"{customers:,} customers, moto {engine}: {args.clients} clients")
             results[engine] = measure(customers, engine == "patched", args.clients, args.requests)
-        say(f"\n{customers:,} customers, {args.clients} clients, ms (p50 / p99, n per route):")
+        say(f"\n{customers:,} customers, {args.clients} clients, ms (p50 / p99, failed/n):")
         say(f"  {'route':<26}" + "".join(f"{e:>24}" for e in engines) + "   p50 ratio")
         for route in ROUTES:
             cells = [
                 f"{p(results[e][route], 0.5):>9.0f} / {p(results[e][route], 0.99):>7.0f}"
-                f" ({len(results[e][route])})"
+                f" ({results[e]['failed'][route]}/{len(results[e][route])})"
                 for e in engines
             ]
             ratio = ""
