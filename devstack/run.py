@@ -42,6 +42,8 @@ class LocalStack:
     moto_port: int = 5005
     log_dir: str | None = None
     pump_lease_seconds: int | None = None
+    # False runs moto as released, without devstack/moto_patch.py (a benchmark's baseline).
+    patch_moto: bool = True
     # Set over the local stage's environment, e.g. a bench's higher MAX_IMPORT_ROWS.
     env_overrides: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
@@ -83,7 +85,8 @@ class LocalStack:
             self._spawn(
                 "moto",
                 "-m",
-                "moto.server",
+                "devstack.moto_server",
+                *(() if self.patch_moto else ("--unpatched",)),
                 "-H",
                 "127.0.0.1",
                 "-p",

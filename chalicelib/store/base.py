@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -95,6 +96,19 @@ class TableModel(Model):
     gsi3 = Gsi3()
     gsi4 = Gsi4()
     gsi5 = Gsi5()
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """The process's one connection to the table, shared by every model and transaction.
+
+        PynamoDB makes a connection (a botocore client, ≈0.2 s of CPU to build) per model
+        class; every model here is an item of the one table with the same keys and indexes,
+        so all of them use TableModel's. A warm Lambda reuses it; botocore clients are
+        thread-safe (PynamoDB keeps the non-thread-safe botocore session per thread).
+        """
+        if cls is TableModel:
+            return super()._get_connection()
+        return TableModel._get_connection()
 
 
 class VersionedModel(TableModel):

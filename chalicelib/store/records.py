@@ -16,7 +16,6 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import DomainError, NotFound, PreconditionFailed
 from chalicelib.domain.values import name_key
-from chalicelib.settings import get_settings
 from chalicelib.store.base import TableModel, VersionedModel, bind
 
 
@@ -47,8 +46,9 @@ class Op:
 
 
 def connection() -> Connection:
-    settings = get_settings()
-    return Connection(region=settings.region, host=settings.aws_endpoint_url)
+    """The connection transactions are sent through: the models' own, one per process."""
+    bind()
+    return TableModel._get_connection().connection
 
 
 CONFLICT_RETRIES = 4

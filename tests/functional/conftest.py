@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from devstack import moto_patch
 from tests.conftest import ROOT
+
+# The same DynamoDB engine as the local stack's moto server (devstack/moto_server.py).
+moto_patch.apply()
 
 
 @pytest.fixture

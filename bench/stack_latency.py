@@ -1,0 +1,173 @@
+"""Measures the local stack's API latency with N customers stored, moto as released vs patched.
+
+Usage: python bench/stack_latency.py [--customers 5000 20000] [--clients 4] [--requests 25]
+       [--only patched|unpatched]
+
+For each customer count and each moto (released, then with devstack/moto_patch.py) it starts
+the local stack on free ports (devstack.run.LocalStack), stores N customers of one tenant with
+BatchWriteItem (the items the importer writes: its rules prepare each record, its writer
+builds the items; an import over HTTP of 20k customers takes too long to do twice per run),
+then runs --clients threads, each sending --requests rounds of GET /v1/customers/{id},
+GET /v1/customers?q=<prefix> and POST /v1/customers, and prints p50/p99 per route side by
+side. A request slower than the timeout counts as that timeout. Never passes or fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TENANT = "bench"
+TIMEOUT = 60.0
+ROUTES = ("GET /v1/customers/{id}", "GET /v1/customers?q=", "POST /v1/customers")
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def store_customers(count: int) -> list[str]:
+    """N customers of TENANT through the importer's own rules and item builder; their ids."""
+    from chalicelib import aws
+    from chalicelib.imports.ports import PrepareContext
+    from chalicelib.imports.wiring import customer_rules
+    from chalicelib.settings import get_settings
+    from chalicelib.store.base import new_id, now_iso
+    from chalicelib.store.batch_writes import batch_write
+    from chalicelib.store.import_writes import ImportRecordWriter
+
+    rules, writer, ctx = customer_rules(), ImportRecordWriter(), PrepareContext()
+    client, table, now = aws.client("dynamodb"), get_settings().table_name, now_iso()
+    ids, pending = [], []
+
+    def flush(writes: list) -> None:
+        for start in range(0, len(writes), 25):
+            batch_write(client, table, writes[start : start + 25])
+
+    for n in range(count):
+        data = {
+            "name": f"Customer {n:07d} {random.choice(('Plumbing', 'Electrical', 'Gas'))}",
+            "customer_number": f"B{n:07d}",
+            "email": f"accounts@customer{n}.example",
+            "phone": "03 9123 4567",
+        }
+        record = rules.prepare_customer(data, None, ctx, new_id())
+        ids.append(record["id"])
+        pending += writer.customer_writes(TENANT, record, None, now=now, by=None)
+        if len(pending) >= 500:
+            flush(pending)
+            pending = []
+    flush(pending)
+    return ids
+
+
+def client_rounds(api: str, token: str, ids: list[str], rounds: int, seed: int) -> dict:
+    """One client's timings (seconds) per route."""
+    rng = random.Random(seed)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    timings: dict[str, list[float]] = {route: [] for route in ROUTES}
+    failed: dict[str, int] = {route: 0 for route in ROUTES}
+
+    def timed(route: str, method: str, url: str, **kw) -> None:
+        start = time.perf_counter()
+        try:
+            reply = session.request(method, api + url, timeout=TIMEOUT, **kw)
+            if 400 <= reply.status_code < 500:
+                raise RuntimeError(f"{method} {url}: {reply.status_code} {reply.text[:200]}")
+            failed[route] += reply.status_code >= 500  # the API's own DynamoDB timeout
+            timings[route].append(time.perf_counter() - start)
+        except requests.Timeout:
+            failed[route] += 1
+            timings[route].append(TIMEOUT)
+
+    for r in range(rounds):
+        timed(ROUTES[0], "GET", f"/v1/customers/{rng.choice(ids)}")
+        timed(ROUTES[1], "GET", f"/v1/customers?q=00{rng.randrange(100):02d}&limit=25")
+        body = {"name": f"Bench Client {seed}-{r} {rng.randrange(10**9)}"}
+        timed(ROUTES[2], "POST", "/v1/customers", json=body)
+    return {"timings": timings, "failed": failed}
+
+
+def measure(customers: int, patched: bool, clients: int, rounds: int) -> dict[str, list[float]]:
+    """Every request's seconds per route; a failed one (5xx, timeout) as "failed" counts."""
+    import os
+    import tempfile
+
+    from devstack.keys import mint_token
+    from devstack.run import LocalStack, free_port
+
+    logs = tempfile.mkdtemp(prefix="stack-latency-")
+    stack = LocalStack(
+        api_port=free_port(), moto_port=free_port(), patch_moto=patched, log_dir=logs
+    )
+    saved = dict(os.environ)
+    try:
+        stack.start()  # leaves the stack's environment in os.environ for store_customers
+        started = time.perf_counter()
+        ids = store_customers(customers)
+        say(f"  stored {customers:,} customers in {time.perf_counter() - started:.0f}s")
+        token = mint_token(tenant=TENANT, role="admin")
+        requests.get(f"{stack.api_url}/v1/customers/{ids[0]}", timeout=TIMEOUT)  # warm up
+        with ThreadPoolExecutor(clients) as pool:
+            parts = list(
+                pool.map(
+                    lambda c: client_rounds(stack.api_url, token, ids, rounds, c), range(clients)
+                )
+            )
+        say(f"  logs: {logs}")
+        return {
+            **{route: [t for part in parts for t in part["timings"][route]] for route in ROUTES},
+            "failed": {route: sum(part["failed"][route] for part in parts) for route in ROUTES},
+        }
+    finally:
+        stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[5000, 20000])
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=25, help="rounds per client")
+    parser.add_argument("--only", choices=("patched", "unpatched"))
+    args = parser.parse_args()
+    engines = [e for e in ("unpatched", "patched") if args.only in (None, e)]
+    for customers in args.customers:
+        results = {}
+        for engine in engines:
+            say(f"{customers:,} customers, moto {engine}: {args.clients} clients")
+            results[engine] = measure(customers, engine == "patched", args.clients, args.requests)
+        say(f"\n{customers:,} customers, {args.clients} clients, ms (p50 / p99, failed/n):")
+        say(f"  {'route':<26}" + "".join(f"{e:>24}" for e in engines) + "   p50 ratio")
+        for route in ROUTES:
+            cells = [
+                f"{p(results[e][route], 0.5):>9.0f} / {p(results[e][route], 0.99):>7.0f}"
+                f" ({results[e]['failed'][route]}/{len(results[e][route])})"
+                for e in engines
+            ]
+            ratio = ""
+            if len(engines) == 2:
+                base, fast = (statistics.median(results[e][route]) for e in engines)
+                ratio = f"{base / fast:>10.1f}x"
+            say(f"  {route:<26}" + "".join(f"{c:>24}" for c in cells) + "   " + ratio)
+        say("")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""devstack's moto patch answers as moto does: same Query pages, same transaction outcomes."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from devstack import moto_patch
+
+TABLE = "patched"
+
+
+@contextmanager
+def unpatched():
+    """moto as released, for the reference answer; the patch is back afterwards."""
+    moto_patch.remove()
+    try:
+        yield
+    finally:
+        moto_patch.apply()
+
+
+@pytest.fixture
+def db():
+    assert moto_patch.is_applied()  # tests/functional/conftest.py applies it
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="ap-southeast-2")
+        keys = [("pk", "HASH"), ("sk", "RANGE")]
+        client.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "gpk", "gsk")
+            ],
+            KeySchema=[{"AttributeName": a, "KeyType": t} for a, t in keys],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_group",
+                    "KeySchema": [
+                        {"AttributeName": "gpk", "KeyType": "HASH"},
+                        {"AttributeName": "gsk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                },
+                {
+                    "IndexName": "by_group_only",
+                    "KeySchema": [{"AttributeName": "gpk", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                },
+            ],
+        )
+        yield client
+
+
+def item(pk: str, sk: str, group: str | None = None, order: str | None = None, n: int = 0):
+    attrs = {"pk": {"S": pk}, "sk": {"S": sk}, "n": {"N": str(n)}}
+    if group:
+        attrs["gpk"] = {"S": group}
+    if order:
+        attrs["gsk"] = {"S": order}
+    return attrs
+
+
+def seed(db) -> None:
+    """Three groups over several partitions; then items moved between groups and deleted."""
+    for i in range(60):
+        group = f"g{i % 3}"
+        order = f"{'ab'[i % 2]}{i % 7:02d}"  # repeats, so the table keys break the ties
+        db.put_item(TableName=TABLE, Item=item(f"p{i % 5}", f"s{i:03d}", group, order, i))
+    db.put_item(TableName=TABLE, Item=item("p9", "no-group"))
+    for i in (3, 4, 5):  # move to another group (in place, through UpdateItem)
+        db.update_item(
+            TableName=TABLE,
+            Key={"pk": {"S": f"p{i % 5}"}, "sk": {"S": f"s{i:03d}"}},
+            UpdateExpression="SET gpk = :g",
+            ExpressionAttributeValues={":g": {"S": "g1"}},
+        )
+    db.update_item(  # out of every index
+        TableName=TABLE,
+        Key={"pk": {"S": "p1"}, "sk": {"S": "s006"}},
+        UpdateExpression="REMOVE gpk",
+    )
+    for i in (7, 8):
+        db.delete_item(TableName=TABLE, Key={"pk": {"S": f"p{i % 5}"}, "sk": {"S": f"s{i:03d}"}})
+    db.put_item(TableName=TABLE, Item=item("p0", "s000", "g2", "z99"))  # replaced whole
+
+
+def pages(db, **query) -> list[tuple[list, dict | None]]:
+    """Every page of a Query, as (items, LastEvaluatedKey)."""
+    out, start = [], None
+    while True:
+        page = db.query(TableName=TABLE, **query, **({"ExclusiveStartKey": start} if start else {}))
+        start = page.get("LastEvaluatedKey")
+        out.append((page["Items"], start))
+        if not start:
+            return out
+
+
+QUERIES = {
+    "gsi, paged": {
+        "IndexName": "by_group",
+        "KeyConditionExpression": "gpk = :g",
+        "ExpressionAttributeValues": {":g": {"S": "g1"}},
+        "Limit": 4,
+    },
+    "gsi, backwards, begins_with, filtered": {
+        "IndexName": "by_group",
+        "KeyConditionExpression": "gpk = :g AND begins_with(gsk, :p)",
+        "FilterExpression": "n > :n",
+        "ExpressionAttributeValues": {":g": {"S": "g2"}, ":p": {"S": "a"}, ":n": {"N": "10"}},
+        "ScanIndexForward": False,
+        "Limit": 3,
+    },
+    "gsi without a sort key, keys only": {
+        "IndexName": "by_group_only",
+        "KeyConditionExpression": "gpk = :g",
+        "ExpressionAttributeValues": {":g": {"S": "g0"}},
+        "Limit": 5,
+    },
+    "gsi, an empty group": {
+        "IndexName": "by_group",
+        "KeyConditionExpression": "gpk = :g",
+        "ExpressionAttributeValues": {":g": {"S": "nobody"}},
+    },
+    "table, between, projected": {
+        "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+        "ProjectionExpression": "sk, n",
+        "ExpressionAttributeValues": {":p": {"S": "p2"}, ":a": {"S": "s010"}, ":b": {"S": "s050"}},
+        "Limit": 2,
+    },
+    "table, begins_with, a page exactly, more after": {
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+        "ExpressionAttributeValues": {":p": {"S": "p1"}, ":s": {"S": "s01"}},
+        "Limit": 2,
+    },
+    "table, begins_with, a page exactly, nothing after": {
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+        "ExpressionAttributeValues": {":p": {"S": "p1"}, ":s": {"S": "s05"}},
+        "Limit": 2,
+    },
+    "table, greater than, backwards": {
+        "KeyConditionExpression": "pk = :p AND sk > :s",
+        "ExpressionAttributeValues": {":p": {"S": "p3"}, ":s": {"S": "s040"}},
+        "ScanIndexForward": False,
+        "Limit": 3,
+    },
+    "gsi, between, paged": {
+        "IndexName": "by_group",
+        "KeyConditionExpression": "gpk = :g AND gsk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":g": {"S": "g1"}, ":a": {"S": "a01"}, ":b": {"S": "b02"}},
+        "Limit": 2,
+    },
+    "table, backwards": {
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "p0"}},
+        "ScanIndexForward": False,
+        "Limit": 5,
+    },
+}
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_a_query_gives_the_pages_moto_itself_gives(db, name):
+    seed(db)
+    patched = pages(db, **QUERIES[name])
+    with unpatched():
+        reference = pages(db, **QUERIES[name])
+    assert patched == reference
+    assert sum(len(items) for items, _ in patched) > 0 or name == "gsi, an empty group"
+
+
+def test_an_index_built_after_writes_and_kept_after_more_writes_agrees_with_moto(db):
+    seed(db)
+    query = QUERIES["gsi, paged"]
+    pages(db, **query)  # builds the index
+    db.put_item(TableName=TABLE, Item=item("p3", "late", "g1", "a00"))
+    db.delete_item(TableName=TABLE, Key={"pk": {"S": "p4"}, "sk": {"S": "s004"}})
+    patched = pages(db, **query)
+    with unpatched():
+        assert patched == pages(db, **query)
+    assert {"S": "late"} in [i["sk"] for items, _ in patched for i in items]
+
+
+def everything(db) -> list[dict]:
+    return sorted(db.scan(TableName=TABLE)["Items"], key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+
+
+def test_a_transaction_with_a_failing_condition_changes_nothing(db):
+    seed(db)
+    before = everything(db)
+    group_before = pages(db, **QUERIES["gsi, paged"])
+    with pytest.raises(ClientError) as failed:
+        db.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": item("p1", "new", "g1", "a00")}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "p2"}, "sk": {"S": "s002"}},
+                        "UpdateExpression": "SET gpk = :g, n = :n",
+                        "ExpressionAttributeValues": {":g": {"S": "g1"}, ":n": {"N": "99"}},
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "p0"}, "sk": {"S": "s010"}}}},
+                {
+                    "Update": {  # creates an item that did not exist
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "p7"}, "sk": {"S": "upserted"}},
+                        "UpdateExpression": "SET gpk = :g",
+                        "ExpressionAttributeValues": {":g": {"S": "g1"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "p1"}, "sk": {"S": "s001"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    assert failed.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert everything(db) == before
+    assert pages(db, **QUERIES["gsi, paged"]) == group_before
+
+
+def test_a_transaction_that_holds_goes_through(db):
+    seed(db)
+    db.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": item("p1", "new", "g1", "a00")}},
+            {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "p0"}, "sk": {"S": "s010"}}}},
+        ]
+    )
+    keys = [(i["pk"]["S"], i["sk"]["S"]) for i in everything(db)]
+    assert ("p1", "new") in keys and ("p0", "s010") not in keys
+
+
+def test_concurrent_transactions_stay_atomic_and_a_rollback_keeps_the_others_writes(db):
+    """Racing claims of one key: one winner, no loser's record left; committed writes survive."""
+    claimants, rounds = 4, 15
+    outcomes: list[str] = []
+    barrier = threading.Barrier(claimants)
+
+    def claim(who: int) -> None:
+        barrier.wait()
+        for r in range(rounds):
+            try:
+                db.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": TABLE, "Item": item("rec", f"{r}-{who}", "g1", "a")}},
+                        {
+                            "Put": {
+                                "TableName": TABLE,
+                                "Item": item("claim", str(r), n=who),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                    ]
+                )
+                outcomes.append(f"{r}-{who}")
+            except ClientError as exc:
+                assert exc.response["Error"]["Code"] == "TransactionCanceledException"
+
+    threads = [threading.Thread(target=claim, args=(w,)) for w in range(claimants)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    records = {i["sk"]["S"] for i in everything(db) if i["pk"]["S"] == "rec"}
+    winners = {i["sk"]["S"]: i["n"]["N"] for i in everything(db) if i["pk"]["S"] == "claim"}
+    assert len(outcomes) == rounds and records == set(outcomes)
+    assert winners == {r.split("-")[0]: r.split("-")[1] for r in outcomes}
+
+
+def test_another_moto_version_is_refused_with_the_reason(monkeypatch):
+    import moto
+
+    monkeypatch.setattr(moto, "__version__", "5.9.0")
+    with unpatched():
+        with pytest.raises(moto_patch.MotoVersionMismatch, match="moto 5.9.0 is installed"):
+            moto_patch.apply()
+        assert not moto_patch.is_applied()
+        monkeypatch.setattr(moto, "__version__", moto_patch.PATCHED_MOTO_VERSION)
