@@ -46,7 +46,8 @@ bench: venv
 ## make package [STAGE=dev|prod]: chalice package merged with infra/resources.json, linted by cfn-lint.
 package: venv
 	rm -rf out/$(STAGE)
-	IMPORT_QUEUE_NAME=sitebook-$(STAGE)-imports $(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/resources.json out/$(STAGE)
+	IMPORT_QUEUE_NAME=sitebook-$(STAGE)-imports WEBHOOK_QUEUE_NAME=sitebook-$(STAGE)-webhooks.fifo \
+		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/resources.json out/$(STAGE)
 	$(VENV)/bin/cfn-lint out/$(STAGE)/sam.json
 
 lint: venv
