@@ -17,7 +17,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-## make run: moto (DynamoDB, S3, SQS) on loopback, resources, demo tenant, API on :8000 (PORT=…), queue pump.
+## make run: moto (DynamoDB, S3, SQS) on loopback, resources, demo tenant, API on :8000 (PORT=…),
+## the queue pump and the event pump (table stream → events → webhook deliveries).
 run: venv
 	$(PY) -m devstack.run
 

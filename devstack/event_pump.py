@@ -1,5 +1,8 @@
 """The local stand-ins for two Lambda event sources: the table's stream and the delivery queue.
 
+A process of its own (``python -m devstack.event_pump``, started by ``make run`` beside the
+import pump), so the import pump's per-message DynamoDB request counts stay the import's.
+
 ``StreamPoller`` reads the table's stream on the moto server (DescribeStream,
 GetShardIterator, GetRecords) and hands each batch to ``change_events`` in Lambda's event
 shape, retrying a failed batch before moving on, as the event source mapping would; the
@@ -182,3 +185,19 @@ def start(delivery_threads: int = 4) -> list[threading.Thread]:
     for thread in threads:
         thread.start()
     return threads
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("botocore", "boto3", "urllib3", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    threads = start()
+    print("events: reading the table's stream and the webhook delivery queue", flush=True)
+    for thread in threads:
+        thread.join()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,5 @@
 """The queue pump: hands the import queue's messages to the import handler as Lambda would.
 
-It also runs devstack.event_pump's threads: the table's stream to the events handler and the
-webhook delivery queue to the delivery handler.
-
 Lambda keeps a message invisible for the queue's visibility timeout (infra: 5400 s, six times
 the function's limit) and lets it return when an invocation dies. The pump instead leases each
 message for ``--lease-seconds`` and renews the lease while the handler runs, so a pump that is
@@ -222,9 +219,7 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     requests = DynamoDBRequests().install()
     from app import import_worker
-    from devstack import event_pump
 
-    event_pump.start()  # the table's stream and the webhook delivery queue, in threads
     print("pump: waiting for import messages", flush=True)
     while True:
         pump_once(

@@ -166,7 +166,12 @@ def update_webhook(
     item = get_webhook(tenant_id, webhook_id)
     version_matches(item, expected_version)
     current = item.version
-    actions = [getattr(WebhookItem, name).set(value) for name, value in changes.items()]
+    actions = [
+        getattr(WebhookItem, name).remove()
+        if value is None
+        else getattr(WebhookItem, name).set(value)
+        for name, value in changes.items()
+    ]
     actions += [
         WebhookItem.version.set(current + 1),
         WebhookItem.updated_at.set(now_iso()),

@@ -38,11 +38,16 @@ def test_an_admin_creates_reads_changes_and_removes_a_subscription(api):
     assert [h["id"] for h in api.get("/v1/webhooks").json["items"]] == [hook["id"]]
     changed = api.patch(
         f"/v1/webhooks/{hook['id']}",
-        {"active": False, "event_types": ["customer.created", "import.finished"]},
+        {
+            "active": False,
+            "event_types": ["customer.created", "import.finished"],
+            "description": None,
+        },
         headers={"If-Match": '"1"'},
     )
     assert changed.status == 200 and changed.json["active"] is False
     assert changed.json["event_types"] == ["customer.created", "import.finished"]
+    assert changed.json["description"] is None and changed.json["version"] == 2
     stale = api.patch(f"/v1/webhooks/{hook['id']}", {"active": True}, headers={"If-Match": '"1"'})
     assert stale.status == 412
     assert api.delete(f"/v1/webhooks/{hook['id']}").status == 204
