@@ -26,7 +26,7 @@ from chalicelib.settings import get_settings
 from devstack.pump import RETRY_AFTER_SECONDS, LambdaContext, lambda_event
 
 BATCH_SIZE = 100  # as app.change_events' event source mapping
-IDLE_SECONDS = 0.2
+IDLE_SECONDS = 0.5
 
 
 def streams_client():
@@ -124,7 +124,7 @@ class StreamPoller:
                 time.sleep(IDLE_SECONDS)
 
 
-def deliver_once(handler, *, wait_seconds: int = 1) -> int:
+def deliver_once(handler, *, wait_seconds: int = 5) -> int:
     """Receive up to one delivery message and hand it to ``handler``; returns how many."""
     sqs = client("sqs")
     queue_url = get_settings().webhook_queue_url
@@ -163,7 +163,7 @@ def deliver_forever(handler) -> None:
             time.sleep(1)
 
 
-def start(delivery_threads: int = 4) -> list[threading.Thread]:
+def start(delivery_threads: int = 2) -> list[threading.Thread]:
     """Start the stream poller and ``delivery_threads`` delivery loops as daemon threads.
 
     Several delivery loops stand for Lambda's concurrency: FIFO groups keep one record's
