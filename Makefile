@@ -17,7 +17,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-## make run: moto (DynamoDB, S3, SQS) on loopback, resources, demo tenant, API on :8000 (PORT=…), queue pump.
+## make run: moto (DynamoDB, S3, SQS) on loopback, resources, demo tenant, API on :8000 (PORT=…),
+## the queue pump and the event pump (table stream → events → webhook deliveries).
 run: venv
 	$(PY) -m devstack.run
 
@@ -47,7 +48,8 @@ bench: venv
 ## make package [STAGE=dev|prod]: chalice package merged with infra/resources.json, linted by cfn-lint.
 package: venv
 	rm -rf out/$(STAGE)
-	IMPORT_QUEUE_NAME=sitebook-$(STAGE)-imports $(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/resources.json out/$(STAGE)
+	IMPORT_QUEUE_NAME=sitebook-$(STAGE)-imports WEBHOOK_QUEUE_NAME=sitebook-$(STAGE)-webhooks.fifo \
+		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/resources.json out/$(STAGE)
 	$(VENV)/bin/cfn-lint out/$(STAGE)/sam.json
 
 lint: venv

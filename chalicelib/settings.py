@@ -28,6 +28,15 @@ class Settings:
     max_uncompressed_bytes: int = 250 * MIB
     max_import_rows: int = 200_000
     log_level: str = "INFO"
+    # Events and webhooks (chalicelib/events; docs/decisions/events.md).
+    webhook_queue_url: str = ""
+    webhook_dlq_url: str = ""
+    webhook_retry_base_seconds: int = 30
+    webhook_retry_cap_seconds: int = 12 * 3600  # SQS's longest visibility timeout
+    webhook_retry_window_seconds: int = 24 * 3600
+    webhook_timeout_seconds: int = 10
+    events_settle_seconds: int = 5
+    events_retention_days: int = 30
     extra: dict = field(default_factory=dict)
 
 
@@ -54,6 +63,14 @@ def load_settings() -> Settings:
         max_uncompressed_bytes=_int("MAX_UNCOMPRESSED_BYTES", 250 * MIB),
         max_import_rows=_int("MAX_IMPORT_ROWS", 200_000),
         log_level=env("LOG_LEVEL", "INFO"),
+        webhook_queue_url=env("WEBHOOK_QUEUE_URL", ""),
+        webhook_dlq_url=env("WEBHOOK_DLQ_URL", ""),
+        webhook_retry_base_seconds=_int("WEBHOOK_RETRY_BASE_SECONDS", 30),
+        webhook_retry_cap_seconds=_int("WEBHOOK_RETRY_CAP_SECONDS", 12 * 3600),
+        webhook_retry_window_seconds=_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600),
+        webhook_timeout_seconds=_int("WEBHOOK_TIMEOUT_SECONDS", 10),
+        events_settle_seconds=_int("EVENTS_SETTLE_SECONDS", 5),
+        events_retention_days=_int("EVENTS_RETENTION_DAYS", 30),
     )
 
 

@@ -1,4 +1,4 @@
-"""Creates the table, bucket, queues and notification from infra/resources.json."""
+"""Creates the table (and its stream), bucket, queues and notification from infra/resources.json."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ class StackNames:
     def dead_letter_queue(self) -> str:
         return f"{self.queue}-dlq"
 
+    @property
+    def webhook_queue(self) -> str:
+        return f"{self.table}-webhooks.fifo"
+
+    @property
+    def webhook_dead_letter_queue(self) -> str:
+        return f"{self.table}-webhooks-dlq.fifo"
+
     @classmethod
     def for_stage(cls, stage: str) -> StackNames:
         return cls(f"sitebook-{stage}", f"sitebook-{stage}", f"sitebook-{stage}-imports")
@@ -35,6 +43,8 @@ class Stack:
     names: StackNames
     queue_url: str
     dead_letter_queue_url: str
+    webhook_queue_url: str = ""
+    webhook_dead_letter_queue_url: str = ""
 
 
 def _properties(resources: dict, logical_id: str) -> dict[str, Any]:
@@ -59,6 +69,10 @@ def create_stack(names: StackNames, *, dynamodb, s3, sqs) -> Stack:
             AttributeDefinitions=table["AttributeDefinitions"],
             KeySchema=table["KeySchema"],
             GlobalSecondaryIndexes=table["GlobalSecondaryIndexes"],
+            StreamSpecification={"StreamEnabled": True, **table["StreamSpecification"]},
+        )
+        dynamodb.update_time_to_live(
+            TableName=names.table, TimeToLiveSpecification=table["TimeToLiveSpecification"]
         )
     dlq_props = _properties(resources, "ImportDeadLetterQueue")
     dlq_url = sqs.create_queue(
@@ -109,4 +123,35 @@ def create_stack(names: StackNames, *, dynamodb, s3, sqs) -> Stack:
             ]
         },
     )
-    return Stack(names, queue_url, dlq_url)
+    webhook_url, webhook_dlq_url = _webhook_queues(names, resources, sqs)
+    return Stack(names, queue_url, dlq_url, webhook_url, webhook_dlq_url)
+
+
+def _webhook_queues(names: StackNames, resources: dict, sqs) -> tuple[str, str]:
+    """The FIFO delivery queue and its FIFO dead-letter queue; returns both URLs."""
+    dlq = _properties(resources, "WebhookDeadLetterQueue")
+    dlq_url = sqs.create_queue(
+        QueueName=names.webhook_dead_letter_queue,
+        Attributes={
+            "FifoQueue": "true",
+            "MessageRetentionPeriod": str(dlq["MessageRetentionPeriod"]),
+        },
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    queue = _properties(resources, "WebhookQueue")
+    redrive = {
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": str(queue["RedrivePolicy"]["maxReceiveCount"]),
+    }
+    url = sqs.create_queue(
+        QueueName=names.webhook_queue,
+        Attributes={
+            "FifoQueue": "true",
+            "VisibilityTimeout": str(queue["VisibilityTimeout"]),
+            "MessageRetentionPeriod": str(queue["MessageRetentionPeriod"]),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+    return url, dlq_url

@@ -1,4 +1,4 @@
-"""`make run`: moto on loopback, the resources, the demo tenant, the API and the queue pump."""
+"""`make run`: moto on loopback, resources, the demo tenant, the API, the queue and event pumps."""
 
 from __future__ import annotations
 
@@ -99,6 +99,7 @@ class LocalStack:
             self._spawn("api", "-m", "devstack.serve", "--port", str(self.api_port))
             lease = ("--lease-seconds", str(self.pump_lease_seconds))
             self._spawn("pump", "-m", "devstack.pump", *(lease if self.pump_lease_seconds else ()))
+            self._spawn("events", "-m", "devstack.event_pump")
             wait_for(f"{self.api_url}/v1/health")
         except BaseException:
             self.stop()
@@ -122,6 +123,10 @@ class LocalStack:
             names, dynamodb=aws.client("dynamodb"), s3=aws.client("s3"), sqs=aws.client("sqs")
         )
         os.environ["IMPORT_QUEUE_URL"] = stack.queue_url
+        self.env["WEBHOOK_QUEUE_URL"] = os.environ["WEBHOOK_QUEUE_URL"] = stack.webhook_queue_url
+        self.env["WEBHOOK_DLQ_URL"] = os.environ["WEBHOOK_DLQ_URL"] = (
+            stack.webhook_dead_letter_queue_url
+        )
         reset_settings()
         if seed:
             from devstack.seed import seed_tenant
@@ -130,7 +135,7 @@ class LocalStack:
         return stack.queue_url
 
     def process(self, name: str) -> subprocess.Popen:
-        """The running process started as ``name`` ("moto", "api" or "pump")."""
+        """The running process started as ``name`` ("moto", "api", "pump" or "events")."""
         args, _ = self.commands[name]
         return next(p for p in self.processes if p.args[1:] == [*args] and p.poll() is None)
 

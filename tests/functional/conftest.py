@@ -153,3 +153,21 @@ def api(aws, mint) -> Api:
 @pytest.fixture
 def staff(api) -> Api:
     return api.as_(role="staff")
+
+
+@pytest.fixture
+def events_env(aws, monkeypatch):
+    """The stack plus the webhook queues in the environment; the feed shows events at once."""
+    from chalicelib.settings import reset_settings
+
+    monkeypatch.setenv("WEBHOOK_QUEUE_URL", aws.webhook_queue_url)
+    monkeypatch.setenv("WEBHOOK_DLQ_URL", aws.webhook_dead_letter_queue_url)
+    monkeypatch.setenv("EVENTS_SETTLE_SECONDS", "0")
+    reset_settings()
+    return aws
+
+
+@pytest.fixture
+def acme(events_env, mint) -> Api:
+    """An admin of 'acme', the tenant of the recorded stream events (tests/events/stream_*)."""
+    return Api(mint, "acme")

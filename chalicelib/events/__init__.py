@@ -1,0 +1,1 @@
+"""Events: stream records → events → the change feed and signed webhook deliveries."""

@@ -1,0 +1,81 @@
+"""A webhook receiver for tests: a tiny http.server on 127.0.0.1 in a thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+WAIT_SECONDS = 60
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+    @property
+    def event(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on 127.0.0.1: records every POST; refuses the first ``refuse_first``.
+
+    A refusal answers ``refuse_status`` (500, or a 3xx with a Location to test redirects).
+    """
+
+    refuse_first: int = 0
+    refuse_status: int = 500
+    requests: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/sitebook"
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.requests.append(Received(dict(self.headers), body, time.time()))
+                    refuse = len(receiver.requests) <= receiver.refuse_first
+                self.send_response(receiver.refuse_status if refuse else 204)
+                if refuse and 300 <= receiver.refuse_status < 400:
+                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def accepted(self) -> list[Received]:
+        """Requests answered 2xx, in arrival order."""
+        with self.lock:
+            return list(self.requests[self.refuse_first :])
+
+    def wait_for(self, count: int, seconds: float = WAIT_SECONDS) -> list[Received]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            got = self.accepted()
+            if len(got) >= count:
+                return got
+            time.sleep(0.1)
+        raise AssertionError(f"{len(self.accepted())} of {count} deliveries arrived in {seconds}s")
