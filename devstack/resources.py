@@ -74,6 +74,10 @@ def create_stack(names: StackNames, *, dynamodb, s3, sqs) -> Stack:
         dynamodb.update_time_to_live(
             TableName=names.table, TimeToLiveSpecification=table["TimeToLiveSpecification"]
         )
+    ttl = table["TimeToLiveSpecification"]
+    described = dynamodb.describe_time_to_live(TableName=names.table)["TimeToLiveDescription"]
+    if described.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        dynamodb.update_time_to_live(TableName=names.table, TimeToLiveSpecification=ttl)
     dlq_props = _properties(resources, "ImportDeadLetterQueue")
     dlq_url = sqs.create_queue(
         QueueName=names.dead_letter_queue,

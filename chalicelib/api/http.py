@@ -14,6 +14,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.auth import token_authorizer
+from chalicelib.api.idempotency import answer_once, idempotency_key
 from chalicelib.api.problems import problem, problem_for
 from chalicelib.api.tokens import Caller, caller_from_context
 from chalicelib.domain.errors import (
@@ -154,6 +155,13 @@ def record(data: dict, status: int = 200, headers: dict | None = None) -> Respon
     )
 
 
+def as_response(result: Any, status: int) -> Response:
+    """What a view returned as a Response: a Response as is, anything else as JSON."""
+    if isinstance(result, Response):
+        return result
+    return Response(body=result, status_code=status, headers={"Content-Type": JSON})
+
+
 def page(items: list[dict], next_cursor: str | None) -> dict:
     return {"items": items, "next_cursor": next_cursor}
 
@@ -198,7 +206,12 @@ class Endpoints:
                         return problem(401, "A valid bearer token is required.")
                     if admin and not caller.is_admin:
                         raise Forbidden("Only an admin of this account can do this.")
-                    result = view(Call(request, caller), **params)
+                    call = Call(request, caller)
+                    key = idempotency_key(request) if method == "POST" and caller else None
+                    if key is not None:
+                        answer = lambda: as_response(view(call, **params), status)  # noqa: E731
+                        return answer_once(request, caller.tenant_id, key, answer)
+                    result = view(call, **params)
                 except DomainError as exc:
                     return problem_for(exc)
                 except Exception:
@@ -208,9 +221,7 @@ class Endpoints:
                         500,
                         f"Something went wrong on our side. Quote request id {rid} when reporting.",
                     )
-                if isinstance(result, Response):
-                    return result
-                return Response(body=result, status_code=status, headers={"Content-Type": JSON})
+                return as_response(result, status)
 
             handle.__name__ = f"{view.__name__}_{method.lower()}"
             self.blueprint.route(

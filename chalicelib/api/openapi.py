@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from chalicelib.api import idempotency
 from chalicelib.api.http import ROUTE_DOCS, RouteDoc
 from chalicelib.api.problems import PROBLEM_TYPE
 from chalicelib.api.schemas import Problem
@@ -56,6 +57,9 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
                 "schema": {"type": "string"},
             }
         )
+    idempotent = doc.method == "POST" and not doc.public
+    if idempotent:
+        op["parameters"].append(idempotency.openapi_parameter())
     if doc.body is not None:
         op["requestBody"] = {
             "required": True,
@@ -74,7 +78,16 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
         )
         ok["content"] = {"application/json": {"schema": schema}}
     responses: dict[str, Any] = {str(doc.status): ok}
-    problem_codes = set(doc.errors) | {400, 500}
+    if idempotent:
+        ok["headers"] = {
+            idempotency.REPLAYED_HEADER: {
+                "description": "true when this is the first response, replayed for a repeated key.",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        }
+    problem_codes = (
+        set(doc.errors) | {400, 500} | (set(idempotency.ERRORS) if idempotent else set())
+    )
     if not doc.public:
         problem_codes |= {401}
         op["security"] = [{"bearer": []}]
