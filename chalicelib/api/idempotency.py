@@ -83,7 +83,7 @@ def answer_once(request: Any, tenant_id: str, key: str, run: Callable[[], Respon
     from chalicelib import aws
     from chalicelib.settings import get_settings
 
-    def kept_or_not(request: dict[str, Any]) -> dict[str, Any]:  # hashed by Powertools
+    def kept_or_not(identity: dict[str, Any]) -> dict[str, Any]:  # Powertools hashes identity
         try:
             response = as_record(run())
         except DomainError as exc:  # a 4xx the route decided is an answer like any other
@@ -102,14 +102,14 @@ def answer_once(request: Any, tenant_id: str, key: str, run: Callable[[], Respon
     )
     once = idempotent_function(
         kept_or_not,
-        data_keyword_argument="request",
+        data_keyword_argument="identity",
         persistence_store=_persistence(get_settings().table_name, aws.client("dynamodb")),
         config=config,
         key_prefix=SORT_PREFIX,
     )
     token = _tenant.set(tenant_id)
     try:
-        answer = once(request=_identity(request, tenant_id, key))
+        answer = once(identity=_identity(request, tenant_id, key))
     except _NotKept as not_kept:
         return as_response(not_kept.response)
     except IdempotencyValidationError:
