@@ -26,7 +26,7 @@ KEEP_SECONDS = 24 * 3600
 # at hand: a request holding a key longer than its function may live has died.
 FALLBACK_TIMEOUT_MS = 30_000
 # The table's TTL attribute (infra/resources.json); epoch seconds, as DynamoDB TTL wants.
-TTL_ATTRIBUTE = "ttl"
+TTL_ATTRIBUTE = "expires_at"
 PARTITION_SUFFIX = "#IDEMPOTENCY"
 SORT_PREFIX = "IDEMPOTENCY"
 # Only the headers that describe the answer are kept; X-Request-Id and the like are new
