@@ -28,6 +28,11 @@ log = logging.getLogger("sitebook.api")
 
 JSON = "application/json"
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+# No resource nests deeper than a handful of levels (customer → billing → invoice_options);
+# a deeper body is refused before anything recurses over it (json, pydantic, PynamoDB).
+MAX_BODY_DEPTH = 16
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,14 @@ class Call:
         raw = self.request.raw_body
         if not raw:
             raise BadRequest("The request needs a JSON body.")
+        if _opens_deeper_than(raw, MAX_BODY_DEPTH):
+            raise BadRequest(f"The body nests deeper than {MAX_BODY_DEPTH} levels.")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"The body is not valid JSON: {exc}.") from None
+        except RecursionError:  # the depth scan above should make this unreachable
+            raise BadRequest(f"The body nests deeper than {MAX_BODY_DEPTH} levels.") from None
         if not isinstance(data, dict):
             raise BadRequest("The body must be a JSON object.")
         try:
@@ -112,14 +121,21 @@ class Call:
         raise ValidationFailed([FieldError(name, "must be true or false")])
 
     def page(self) -> tuple[int, str | None]:
+        """``limit`` and ``cursor`` of a list: limit that is not a whole number (``abc``,
+        ``²``, ``1.5``) → BadRequest (400); a whole number outside 1–MAX_LIMIT →
+        ValidationFailed (422)."""
         raw = self.query("limit")
         limit = DEFAULT_LIMIT
         if raw is not None:
-            if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+            # ASCII digits only: str.isdigit() also admits "²" and "٣", which int() refuses
+            # or reads as another number.
+            if not re.fullmatch(r"[0-9]{1,6}", raw):
+                raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+            limit = int(raw)
+            if not 1 <= limit <= MAX_LIMIT:
                 raise ValidationFailed(
                     [FieldError("limit", f"must be a whole number from 1 to {MAX_LIMIT}")]
                 )
-            limit = int(raw)
         return limit, self.query("cursor")
 
     def if_match(self) -> int | None:
@@ -131,6 +147,21 @@ class Call:
         if not match:
             raise BadRequest('If-Match must be an ETag this API gave, such as "3".')
         return int(match.group(1))
+
+
+def _opens_deeper_than(raw: bytes | str, limit: int) -> bool:
+    """Whether JSON text opens more than ``limit`` arrays/objects at once (strings skipped).
+
+    A scan rather than a parse: ``json.loads`` itself recurses once per level and raises
+    RecursionError near a thousand, which must become a 400, not a 500.
+    """
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    depth = 0
+    for bracket in _BRACKETS.findall(_JSON_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:

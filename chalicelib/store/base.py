@@ -154,19 +154,42 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def cursor_key_names(partition_attr: str) -> frozenset[str]:
+    """The attributes of a LastEvaluatedKey of a Query on the table (``pk``) or a GSI
+    (``gsiNpk``): the table's keys, plus the index's keys for an index."""
+    if partition_attr == "pk":
+        return frozenset({"pk", "sk"})
+    index = partition_attr.removesuffix("pk")
+    return frozenset({"pk", "sk", f"{index}pk", f"{index}sk"})
+
+
 def decode_cursor(cursor: str | None, *, partition: tuple[str, str]) -> dict[str, Any] | None:
-    """Decode a cursor and check it belongs to the partition being queried (no tenant hopping)."""
+    """Decode a cursor and check it is a key of the list being queried, or BadRequest (400).
+
+    ``partition`` is (partition key attribute, value) of the Query. The key must have
+    exactly the attributes of that table or index (see ``cursor_key_names``), each a
+    DynamoDB string ``{"S": "..."}``, and the partition value asked for (no tenant hopping).
+    """
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise BadRequest("The cursor is not valid; start again without it.") from exc
     attr, value = partition
-    if not isinstance(key, dict) or key.get(attr, {}).get("S") != value:
+    if not (
+        isinstance(key, dict)
+        and set(key) == cursor_key_names(attr)
+        and all(_is_string_value(v) for v in key.values())
+        and key[attr]["S"] == value
+    ):
         raise BadRequest("The cursor is not valid for this list; start again without it.")
     return key
+
+
+def _is_string_value(value: Any) -> bool:
+    return isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str)
 
 
 def query_page(
