@@ -28,6 +28,9 @@ class Settings:
     max_uncompressed_bytes: int = 250 * MIB
     max_import_rows: int = 200_000
     log_level: str = "INFO"
+    # "api" (request paths: give up within seconds) or "worker" (imports: ride it out);
+    # see chalicelib/aws.py and docs/decisions/platform.md.
+    aws_retry_budget: str = "api"
     extra: dict = field(default_factory=dict)
 
 
@@ -54,6 +57,7 @@ def load_settings() -> Settings:
         max_uncompressed_bytes=_int("MAX_UNCOMPRESSED_BYTES", 250 * MIB),
         max_import_rows=_int("MAX_IMPORT_ROWS", 200_000),
         log_level=env("LOG_LEVEL", "INFO"),
+        aws_retry_budget=env("AWS_RETRY_BUDGET", "api"),
     )
 
 

@@ -189,6 +189,42 @@ def page(items: list[dict], next_cursor: str | None) -> dict:
     return {"items": items, "next_cursor": next_cursor}
 
 
+# DynamoDB's answers that mean "too much at once": retried within the request's budget
+# (chalicelib/aws.py), then told to the client as a 503 to retry, not a 500.
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "ThrottlingError",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+    }
+)
+RETRY_AFTER_SECONDS = 1
+
+
+def _overloaded(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is AWS throttling or a timeout of the retry budget."""
+    from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, ConnectTimeoutError | ReadTimeoutError):
+            return True
+        codes = {getattr(error, "cause_response_code", None)}
+        response = getattr(error, "response", None)
+        if isinstance(response, dict):
+            codes.add((response.get("Error") or {}).get("Code"))
+        reasons = getattr(error, "cancellation_reasons", None) or []
+        codes.update(getattr(reason, "code", None) for reason in reasons)
+        if codes & THROTTLING_CODES:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def request_id(request: Any) -> str:
     context = getattr(request, "context", None) or {}
     return context.get("requestId") or "unknown"
@@ -232,7 +268,14 @@ class Endpoints:
                     result = view(Call(request, caller), **params)
                 except DomainError as exc:
                     return problem_for(exc)
-                except Exception:
+                except Exception as exc:
+                    if _overloaded(exc):
+                        log.warning("AWS busy in %s %s: %s", method, path, exc)
+                        return problem(
+                            503,
+                            "The database is busy; retry in a moment.",
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                        )
                     rid = request_id(request)
                     log.exception("unhandled error in %s %s (request %s)", method, path, rid)
                     return problem(

@@ -14,6 +14,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.aws import retry_budget
 from chalicelib.domain.errors import BadRequest
 from chalicelib.settings import Settings, get_settings
 
@@ -74,8 +75,10 @@ class TableModel(Model):
         table_name = "sitebook-local"
         region = "ap-southeast-2"
         host: str | None = None
-        max_retry_attempts = 8
-        base_backoff_ms = 25
+        # Set by bind() from the process's retry budget (chalicelib/aws.py).
+        max_retry_attempts = 2
+        connect_timeout_seconds: float = 0.5
+        read_timeout_seconds: float = 1.5
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -120,12 +123,22 @@ def bind(settings: Settings | None = None) -> None:
     """Point every model at the configured table (and the local endpoint); cheap when unchanged."""
     global _bound_to
     settings = settings or get_settings()
-    target = (settings.table_name, settings.region, settings.aws_endpoint_url)
+    target = (
+        settings.table_name,
+        settings.region,
+        settings.aws_endpoint_url,
+        settings.aws_retry_budget,
+    )
     if target == _bound_to:
         return
     TableModel.Meta.table_name = settings.table_name
     TableModel.Meta.region = settings.region
     TableModel.Meta.host = settings.aws_endpoint_url
+    budget = retry_budget(settings)
+    # PynamoDB retries in botocore's standard mode with 1 + max_retry_attempts attempts.
+    TableModel.Meta.max_retry_attempts = budget.attempts - 1
+    TableModel.Meta.connect_timeout_seconds = budget.connect_timeout
+    TableModel.Meta.read_timeout_seconds = budget.read_timeout
     for model in _all_models(TableModel):
         model._connection = None
     _bound_to = target

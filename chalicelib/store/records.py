@@ -14,6 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.aws import retry_budget
 from chalicelib.domain.errors import DomainError, NotFound, PreconditionFailed
 from chalicelib.domain.values import name_key
 from chalicelib.settings import get_settings
@@ -48,7 +49,14 @@ class Op:
 
 def connection() -> Connection:
     settings = get_settings()
-    return Connection(region=settings.region, host=settings.aws_endpoint_url)
+    budget = retry_budget(settings)
+    return Connection(
+        region=settings.region,
+        host=settings.aws_endpoint_url,
+        connect_timeout_seconds=budget.connect_timeout,
+        read_timeout_seconds=budget.read_timeout,
+        max_retry_attempts=budget.attempts - 1,
+    )
 
 
 CONFLICT_RETRIES = 4
