@@ -41,6 +41,9 @@ class QueryParam:
     description: str
     type: str = "string"
     enum: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    default: int | None = None
 
 
 @dataclass
@@ -59,11 +62,20 @@ class RouteDoc:
     query: tuple[QueryParam, ...] = ()
     errors: tuple[int, ...] = ()
     paged: bool = False
+    body_required: bool = True
 
 
 ROUTE_DOCS: list[RouteDoc] = []
 PAGE_PARAMS = (
-    QueryParam("limit", f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).", "integer"),
+    QueryParam(
+        "limit",
+        f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}); outside that range a 422, "
+        "not a whole number a 400.",
+        "integer",
+        minimum=1,
+        maximum=MAX_LIMIT,
+        default=DEFAULT_LIMIT,
+    ),
     QueryParam("cursor", "The next_cursor of the previous page."),
 )
 
@@ -251,6 +263,7 @@ class Endpoints:
         query: tuple[QueryParam, ...] = (),
         errors: tuple[int, ...] = (),
         paged: bool = False,
+        body_required: bool = True,
         content_types: tuple[str, ...] = (JSON,),
     ) -> Callable:
         def register(view: Callable) -> Callable:
@@ -307,6 +320,7 @@ class Endpoints:
                     tuple(query) + (PAGE_PARAMS if paged else ()),
                     errors,
                     paged,
+                    body_required,
                 )
             )
             return view
