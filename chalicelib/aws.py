@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from chalicelib.settings import get_settings
+from chalicelib.settings import Settings, get_settings
+
+# botocore's standard and adaptive modes sleep random() * min(2 ** (attempt - 1), 20) s
+# between attempts (botocore/retries/standard.py, ExponentialBackoff).
+_BACKOFF_BASE, _BACKOFF_CAP = 2, 20
+
+
+@dataclass(frozen=True)
+class RetryBudget:
+    """How long one AWS call may take, retries included: what a caller can wait for."""
+
+    attempts: int  # in total, the first one included
+    mode: str  # botocore retry mode
+    connect_timeout: float  # seconds
+    read_timeout: float  # seconds
+
+    def worst_case_seconds(self) -> float:
+        """Every attempt timing out on connect and read, plus the longest backoff between."""
+        backoff = sum(min(_BACKOFF_BASE**n, _BACKOFF_CAP) for n in range(self.attempts - 1))
+        return self.attempts * (self.connect_timeout + self.read_timeout) + backoff
+
+
+# Request paths answer inside API Gateway's 29 s: three attempts of at most 2 s, with at
+# most 1 + 2 s of backoff, give up after 9 s. DynamoDB answers in milliseconds; a call that
+# needs seconds is failing, and the client is better told (503, Retry-After) than kept waiting.
+API_BUDGET = RetryBudget(attempts=3, mode="standard", connect_timeout=0.5, read_timeout=1.5)
+# The import worker has 15 minutes and checkpoints: it rides out throttling at a slower pace.
+WORKER_BUDGET = RetryBudget(attempts=9, mode="adaptive", connect_timeout=5, read_timeout=30)
+
+
+def retry_budget(settings: Settings | None = None) -> RetryBudget:
+    """The budget of this process: the worker's when AWS_RETRY_BUDGET=worker, else the API's."""
+    settings = settings or get_settings()
+    return WORKER_BUDGET if settings.aws_retry_budget == "worker" else API_BUDGET
 
 
 @cache
@@ -14,8 +48,11 @@ def client(service: str) -> Any:
     from botocore.config import Config
 
     settings = get_settings()
+    budget = retry_budget()
     config = Config(
-        retries={"max_attempts": 8, "mode": "adaptive"},
+        retries={"total_max_attempts": budget.attempts, "mode": budget.mode},
+        connect_timeout=budget.connect_timeout,
+        read_timeout=budget.read_timeout,
         signature_version="s3v4" if service == "s3" else None,
         s3={"addressing_style": "path"} if service == "s3" else None,
     )

@@ -37,6 +37,9 @@ class Settings:
     webhook_timeout_seconds: int = 10
     events_settle_seconds: int = 5
     events_retention_days: int = 30
+    # "api" (request paths: give up within seconds) or "worker" (imports: ride it out);
+    # see chalicelib/aws.py and docs/decisions/platform.md.
+    aws_retry_budget: str = "api"
     extra: dict = field(default_factory=dict)
 
 
@@ -71,6 +74,7 @@ def load_settings() -> Settings:
         webhook_timeout_seconds=_int("WEBHOOK_TIMEOUT_SECONDS", 10),
         events_settle_seconds=_int("EVENTS_SETTLE_SECONDS", 5),
         events_retention_days=_int("EVENTS_RETENTION_DAYS", 30),
+        aws_retry_budget=env("AWS_RETRY_BUDGET", "api"),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import threading
 import time
@@ -218,6 +219,8 @@ def main() -> None:
     for noisy in ("botocore", "boto3", "urllib3", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     requests = DynamoDBRequests().install()
+    # The pump stands in for the import_worker Lambda: its retry budget, as .chalice/config.json.
+    os.environ["AWS_RETRY_BUDGET"] = "worker"
     from app import import_worker
 
     print("pump: waiting for import messages", flush=True)

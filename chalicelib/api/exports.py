@@ -45,6 +45,7 @@ class ExportRecord(BaseModel):
     response=ExportRecord,
     status=202,
     errors=(422,),
+    body_required=False,
 )
 def create_export(call: Call):
     body = call.body(ExportCreate) if call.request.raw_body else ExportCreate()

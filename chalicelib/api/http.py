@@ -29,6 +29,11 @@ log = logging.getLogger("sitebook.api")
 
 JSON = "application/json"
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+# No resource nests deeper than a handful of levels (customer → billing → invoice_options);
+# a deeper body is refused before anything recurses over it (json, pydantic, PynamoDB).
+MAX_BODY_DEPTH = 16
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class QueryParam:
     description: str
     type: str = "string"
     enum: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    default: int | None = None
 
 
 @dataclass
@@ -55,11 +63,20 @@ class RouteDoc:
     query: tuple[QueryParam, ...] = ()
     errors: tuple[int, ...] = ()
     paged: bool = False
+    body_required: bool = True
 
 
 ROUTE_DOCS: list[RouteDoc] = []
 PAGE_PARAMS = (
-    QueryParam("limit", f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).", "integer"),
+    QueryParam(
+        "limit",
+        f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}); outside that range a 422, "
+        "not a whole number a 400.",
+        "integer",
+        minimum=1,
+        maximum=MAX_LIMIT,
+        default=DEFAULT_LIMIT,
+    ),
     QueryParam("cursor", "The next_cursor of the previous page."),
 )
 
@@ -86,10 +103,14 @@ class Call:
         raw = self.request.raw_body
         if not raw:
             raise BadRequest("The request needs a JSON body.")
+        if _opens_deeper_than(raw, MAX_BODY_DEPTH):
+            raise BadRequest(f"The body nests deeper than {MAX_BODY_DEPTH} levels.")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"The body is not valid JSON: {exc}.") from None
+        except RecursionError:  # the depth scan above should make this unreachable
+            raise BadRequest(f"The body nests deeper than {MAX_BODY_DEPTH} levels.") from None
         if not isinstance(data, dict):
             raise BadRequest("The body must be a JSON object.")
         try:
@@ -113,14 +134,21 @@ class Call:
         raise ValidationFailed([FieldError(name, "must be true or false")])
 
     def page(self) -> tuple[int, str | None]:
+        """``limit`` and ``cursor`` of a list: limit that is not a whole number (``abc``,
+        ``²``, ``1.5``) → BadRequest (400); a whole number outside 1–MAX_LIMIT →
+        ValidationFailed (422)."""
         raw = self.query("limit")
         limit = DEFAULT_LIMIT
         if raw is not None:
-            if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+            # ASCII digits only: str.isdigit() also admits "²" and "٣", which int() refuses
+            # or reads as another number.
+            if not re.fullmatch(r"[0-9]{1,6}", raw):
+                raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+            limit = int(raw)
+            if not 1 <= limit <= MAX_LIMIT:
                 raise ValidationFailed(
                     [FieldError("limit", f"must be a whole number from 1 to {MAX_LIMIT}")]
                 )
-            limit = int(raw)
         return limit, self.query("cursor")
 
     def if_match(self) -> int | None:
@@ -132,6 +160,21 @@ class Call:
         if not match:
             raise BadRequest('If-Match must be an ETag this API gave, such as "3".')
         return int(match.group(1))
+
+
+def _opens_deeper_than(raw: bytes | str, limit: int) -> bool:
+    """Whether JSON text opens more than ``limit`` arrays/objects at once (strings skipped).
+
+    A scan rather than a parse: ``json.loads`` itself recurses once per level and raises
+    RecursionError near a thousand, which must become a 400, not a 500.
+    """
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    depth = 0
+    for bracket in _BRACKETS.findall(_JSON_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:
@@ -166,6 +209,42 @@ def page(items: list[dict], next_cursor: str | None) -> dict:
     return {"items": items, "next_cursor": next_cursor}
 
 
+# DynamoDB's answers that mean "too much at once": retried within the request's budget
+# (chalicelib/aws.py), then told to the client as a 503 to retry, not a 500.
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "ThrottlingError",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+    }
+)
+RETRY_AFTER_SECONDS = 1
+
+
+def _overloaded(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is AWS throttling or a timeout of the retry budget."""
+    from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, ConnectTimeoutError | ReadTimeoutError):
+            return True
+        codes = {getattr(error, "cause_response_code", None)}
+        response = getattr(error, "response", None)
+        if isinstance(response, dict):
+            codes.add((response.get("Error") or {}).get("Code"))
+        reasons = getattr(error, "cancellation_reasons", None) or []
+        codes.update(getattr(reason, "code", None) for reason in reasons)
+        if codes & THROTTLING_CODES:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def request_id(request: Any) -> str:
     context = getattr(request, "context", None) or {}
     return context.get("requestId") or "unknown"
@@ -192,6 +271,7 @@ class Endpoints:
         query: tuple[QueryParam, ...] = (),
         errors: tuple[int, ...] = (),
         paged: bool = False,
+        body_required: bool = True,
         content_types: tuple[str, ...] = (JSON,),
     ) -> Callable:
         def register(view: Callable) -> Callable:
@@ -214,7 +294,14 @@ class Endpoints:
                     result = view(call, **params)
                 except DomainError as exc:
                     return problem_for(exc)
-                except Exception:
+                except Exception as exc:
+                    if _overloaded(exc):
+                        log.warning("AWS busy in %s %s: %s", method, path, exc)
+                        return problem(
+                            503,
+                            "The database is busy; retry in a moment.",
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                        )
                     rid = request_id(request)
                     log.exception("unhandled error in %s %s (request %s)", method, path, rid)
                     return problem(
@@ -244,6 +331,7 @@ class Endpoints:
                     tuple(query) + (PAGE_PARAMS if paged else ()),
                     errors,
                     paged,
+                    body_required,
                 )
             )
             return view

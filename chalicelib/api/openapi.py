@@ -9,7 +9,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.api import idempotency
-from chalicelib.api.http import ROUTE_DOCS, RouteDoc
+from chalicelib.api.http import ROUTE_DOCS, QueryParam, RouteDoc
 from chalicelib.api.problems import PROBLEM_TYPE
 from chalicelib.api.schemas import Problem
 
@@ -24,6 +24,7 @@ _REASONS = {
     413: "Too large",
     415: "Unsupported media type",
     422: "Invalid fields",
+    503: "Busy: retry after Retry-After seconds",
 }
 
 
@@ -42,7 +43,7 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
                 "in": "query",
                 "required": False,
                 "description": q.description,
-                "schema": {"type": q.type, **({"enum": list(q.enum)} if q.enum else {})},
+                "schema": _query_schema(q),
             }
             for q in doc.query
         ],
@@ -62,7 +63,7 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
         op["parameters"].append(idempotency.openapi_parameter())
     if doc.body is not None:
         op["requestBody"] = {
-            "required": True,
+            "required": doc.body_required,
             "content": {
                 "application/json": {
                     "schema": {"$ref": f"#/components/schemas/{doc.body.__name__}"}
@@ -89,12 +90,14 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
         set(doc.errors) | {400, 500} | (set(idempotency.ERRORS) if idempotent else set())
     )
     if not doc.public:
-        problem_codes |= {401}
+        problem_codes |= {401, 503}
         op["security"] = [{"bearer": []}]
     else:
         op["security"] = []
     if doc.admin:
         problem_codes |= {403}
+    if doc.paged:
+        problem_codes |= {422}  # limit outside 1-200
     for code in sorted(problem_codes):
         responses[str(code)] = {
             "description": _REASONS.get(code, "Error"),
@@ -102,6 +105,16 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
         }
     op["responses"] = responses
     return op
+
+
+def _query_schema(param: QueryParam) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": param.type}
+    if param.enum:
+        schema["enum"] = list(param.enum)
+    for key in ("minimum", "maximum", "default"):
+        if getattr(param, key) is not None:
+            schema[key] = getattr(param, key)
+    return schema
 
 
 @lru_cache(maxsize=1)

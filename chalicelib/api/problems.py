@@ -24,6 +24,7 @@ _SLUGS = {
     422: ("validation-failed", "Validation failed"),
     428: ("precondition-required", "Precondition required"),
     500: ("internal-error", "Internal server error"),
+    503: ("unavailable", "Service unavailable"),
 }
 
 

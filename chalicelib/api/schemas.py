@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from chalicelib.domain.names import drop_default_ignorables
 
 
 class Strict(BaseModel):
+    """A request body: unknown fields refused, strings trimmed, names and e-mails visible."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("name", "email", mode="before", check_fields=False)
+    @classmethod
+    def _visible_only(cls, value: object) -> object:
+        # Names and e-mails are keys (unique per tenant); a character nobody can see must
+        # neither make a second "Zed Pty" nor be stored.
+        return drop_default_ignorables(value) if isinstance(value, str) else value
 
 
 Name = Field(min_length=1, max_length=100)

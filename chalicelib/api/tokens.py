@@ -75,16 +75,37 @@ def verify_token(token: str) -> Caller:
     tenant_id = claims.get(TENANT_CLAIM)
     if not isinstance(tenant_id, str) or not _TENANT_ID.match(tenant_id):
         raise InvalidToken(f"{TENANT_CLAIM} is missing or malformed")
-    groups = claims.get(GROUPS_CLAIM) or []
-    if isinstance(groups, str):
-        groups = [groups]
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not subject:
+        raise InvalidToken("sub is not a string")
     return Caller(
         tenant_id=tenant_id,
-        user_id=str(claims["sub"]),
-        is_admin=ADMIN_GROUP in groups,
-        email=claims.get("email"),
-        name=claims.get("name"),
+        user_id=subject,
+        is_admin=ADMIN_GROUP in _groups(claims.get(GROUPS_CLAIM)),
+        email=_optional_text(claims, "email"),
+        name=_optional_text(claims, "name"),
     )
+
+
+def _groups(value: object) -> list[str]:
+    """``cognito:groups`` as Cognito writes it: absent, or a list of group names.
+
+    Anything else (a number, ``true``, an object, a list holding non-strings) is a token
+    no identity provider of ours signs, so it is refused rather than guessed at: an
+    object ``{"admin": 1}`` must not pass ``"admin" in groups``.
+    """
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(group, str) for group in value):
+        return value
+    raise InvalidToken(f"{GROUPS_CLAIM} is not a list of group names")
+
+
+def _optional_text(claims: dict, name: str) -> str | None:
+    value = claims.get(name)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise InvalidToken(f"{name} is not a string")
 
 
 def bearer_token(header_value: str | None) -> str:

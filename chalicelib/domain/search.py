@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from .names import drop_default_ignorables
+
 MAX_TOKEN_LENGTH = 40
 MAX_QUERY_TOKENS = 8
 _WORD = re.compile(r"[^\W_]+")
@@ -76,7 +78,7 @@ def matches_query(tokens: Iterable[str], query: list[str]) -> bool:
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", drop_default_ignorables(text))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFKC", bare.casefold())
 

@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .names import drop_default_ignorables
+
 
 class InvalidValue(ValueError):
     """A value that cannot be used; the message is short and lacks the field name,
@@ -30,14 +32,18 @@ def is_blank(value: Any) -> bool:
 
 
 def name_key(name: str) -> str:
-    """The key names match on: NFKC, case-folded, whitespace runs collapsed, stripped."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
+    """The key names match on: NFKC, case-folded, invisible (default-ignorable) characters
+    dropped, whitespace runs collapsed, stripped."""
+    folded = drop_default_ignorables(unicodedata.normalize("NFKC", name).casefold())
+    return _SPACES.sub(" ", folded).strip()
 
 
 def clean_text(value: Any, *, max_length: int = 500, multiline: bool = False) -> str | None:
-    """Text as stored: None for blank, trimmed, whitespace runs collapsed to one space.
+    """Text as stored: None for blank, trimmed, whitespace runs collapsed to one space,
+    invisible (default-ignorable) characters dropped, so what is stored is what people see.
 
-    With ``multiline`` (notes) line breaks survive: spaces collapse within each line
+    With ``multiline`` (notes) line breaks survive, and so do zero-width joiners and
+    variation selectors, which emoji in free text need: spaces collapse within each line
     and more than one empty line in a row shrinks to one. Numbers from spreadsheets
     become their written form (``123.0`` → ``"123"``), booleans Excel's ``TRUE``/``FALSE``,
     dates ISO 8601. Longer than ``max_length`` characters → InvalidValue.
@@ -60,7 +66,7 @@ def clean_text(value: Any, *, max_length: int = 500, multiline: bool = False) ->
         text = "\n".join(_LINE_SPACES.sub(" ", line).strip() for line in lines)
         text = _BLANK_LINES.sub("\n\n", text).strip()
     else:
-        text = _SPACES.sub(" ", text).strip()
+        text = _SPACES.sub(" ", drop_default_ignorables(text)).strip()
     if not text:
         return None
     if len(text) > max_length:
@@ -100,7 +106,7 @@ def normalize_email(value: Any) -> str:
 
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue("is not a valid email address: it is empty")
-    text = value.strip()
+    text = drop_default_ignorables(value).strip()
     if text.lower().startswith("mailto:"):
         text = text[len("mailto:") :]
     try:

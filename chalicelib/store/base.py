@@ -15,6 +15,7 @@ from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.aws import retry_budget
 from chalicelib.domain.errors import BadRequest
 from chalicelib.settings import Settings, get_settings
 
@@ -75,8 +76,10 @@ class TableModel(Model):
         table_name = "sitebook-local"
         region = "ap-southeast-2"
         host: str | None = None
-        max_retry_attempts = 8
-        base_backoff_ms = 25
+        # Set by bind() from the process's retry budget (chalicelib/aws.py).
+        max_retry_attempts = 2
+        connect_timeout_seconds: float = 0.5
+        read_timeout_seconds: float = 1.5
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -134,12 +137,22 @@ def bind(settings: Settings | None = None) -> None:
     """Point every model at the configured table (and the local endpoint); cheap when unchanged."""
     global _bound_to
     settings = settings or get_settings()
-    target = (settings.table_name, settings.region, settings.aws_endpoint_url)
+    target = (
+        settings.table_name,
+        settings.region,
+        settings.aws_endpoint_url,
+        settings.aws_retry_budget,
+    )
     if target == _bound_to:
         return
     TableModel.Meta.table_name = settings.table_name
     TableModel.Meta.region = settings.region
     TableModel.Meta.host = settings.aws_endpoint_url
+    budget = retry_budget(settings)
+    # PynamoDB retries in botocore's standard mode with 1 + max_retry_attempts attempts.
+    TableModel.Meta.max_retry_attempts = budget.attempts - 1
+    TableModel.Meta.connect_timeout_seconds = budget.connect_timeout
+    TableModel.Meta.read_timeout_seconds = budget.read_timeout
     for model in _all_models(TableModel):
         model._connection = None
     _bound_to = target
@@ -168,19 +181,42 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def cursor_key_names(partition_attr: str) -> frozenset[str]:
+    """The attributes of a LastEvaluatedKey of a Query on the table (``pk``) or a GSI
+    (``gsiNpk``): the table's keys, plus the index's keys for an index."""
+    if partition_attr == "pk":
+        return frozenset({"pk", "sk"})
+    index = partition_attr.removesuffix("pk")
+    return frozenset({"pk", "sk", f"{index}pk", f"{index}sk"})
+
+
 def decode_cursor(cursor: str | None, *, partition: tuple[str, str]) -> dict[str, Any] | None:
-    """Decode a cursor and check it belongs to the partition being queried (no tenant hopping)."""
+    """Decode a cursor and check it is a key of the list being queried, or BadRequest (400).
+
+    ``partition`` is (partition key attribute, value) of the Query. The key must have
+    exactly the attributes of that table or index (see ``cursor_key_names``), each a
+    DynamoDB string ``{"S": "..."}``, and the partition value asked for (no tenant hopping).
+    """
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise BadRequest("The cursor is not valid; start again without it.") from exc
     attr, value = partition
-    if not isinstance(key, dict) or key.get(attr, {}).get("S") != value:
+    if not (
+        isinstance(key, dict)
+        and set(key) == cursor_key_names(attr)
+        and all(_is_string_value(v) for v in key.values())
+        and key[attr]["S"] == value
+    ):
         raise BadRequest("The cursor is not valid for this list; start again without it.")
     return key
+
+
+def _is_string_value(value: Any) -> bool:
+    return isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str)
 
 
 def query_page(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
 
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import PreconditionFailed
 from chalicelib.domain.tenant_settings import TenantSettings
 from chalicelib.store.base import VersionedModel, bind, now_iso
 from chalicelib.store.records import Op, stale, transact, version_matches
@@ -34,26 +34,39 @@ def get_tenant_settings(tenant_id: str) -> TenantSettings:
 def put_tenant_settings(
     tenant_id: str, values: dict, *, expected_version: int | None, by: str | None
 ) -> TenantSettings:
-    current = get_tenant_settings(tenant_id)
-    version_matches(current, expected_version)  # type: ignore[arg-type]
+    """Replace the tenant's settings; returns them at their new version.
+
+    With ``expected_version`` (If-Match) the write is conditional on it: a stale version,
+    or losing a race with another writer of that same version (two first PUTs with
+    ``If-Match: "0"``), is PreconditionFailed (412). Without it the last writer wins: a lost
+    race re-reads and writes again.
+    """
+    for attempt in range(2):
+        current = get_tenant_settings(tenant_id)
+        version_matches(current, expected_version)  # type: ignore[arg-type]
+        try:
+            return _write(tenant_id, values, current.version, by)
+        except PreconditionFailed:
+            if expected_version is not None or attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write(tenant_id: str, values: dict, version: int, by: str | None) -> TenantSettings:
     now = now_iso()
     item = SettingsItem(
         _pk(tenant_id),
         SETTINGS_SK,
         entity="settings",
-        version=current.version + 1,
+        version=version + 1,
         created_at=now,
         updated_at=now,
         created_by=by,
         updated_by=by,
         **values,
     )
-    if current.version == 0:
-        condition, on_fail = (
-            SettingsItem.pk.does_not_exist(),
-            (lambda: Conflict("Settings were created meanwhile.")),
-        )
-    else:
-        condition, on_fail = SettingsItem.version == current.version, stale("settings")
-    transact([Op("save", item, condition, on_fail)])
+    condition = (
+        SettingsItem.pk.does_not_exist() if version == 0 else SettingsItem.version == version
+    )
+    transact([Op("save", item, condition, stale("settings"))])
     return TenantSettings(item.customer_label, item.default_country, item.date_order, item.version)

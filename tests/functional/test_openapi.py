@@ -22,3 +22,37 @@ def test_request_bodies_reference_the_validating_schemas(api):
     assert (
         "401" in op["responses"] and "application/problem+json" in op["responses"]["422"]["content"]
     )
+
+
+def _operations(document):
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            yield path, method, op
+
+
+def test_every_paged_get_documents_limit_1_to_200_and_its_422(api):
+    document = api.get("/v1/openapi.json", token=False).json
+    paged = [
+        (path, op)
+        for path, method, op in _operations(document)
+        if any(p["name"] == "cursor" for p in op["parameters"])
+    ]
+    assert len(paged) >= 8
+    for path, op in paged:
+        limit = next(p for p in op["parameters"] if p["name"] == "limit")
+        assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
+        assert "422" in op["responses"], path
+    assert api.get("/v1/users?limit=200").status == 200
+    assert api.get("/v1/users?limit=201").status == 422
+
+
+def test_request_bodies_are_required_only_where_the_route_needs_one(api):
+    document = api.get("/v1/openapi.json", token=False).json
+    optional = {
+        (path, method)
+        for path, method, op in _operations(document)
+        if "requestBody" in op and not op["requestBody"]["required"]
+    }
+    assert optional == {("/v1/exports", "post")}
+    assert api.post("/v1/exports").status == 202
+    assert api.post("/v1/lookups/customer-types").status == 400
