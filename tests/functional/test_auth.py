@@ -120,18 +120,18 @@ def test_a_header_or_body_naming_another_tenant_is_ignored(api):
 )
 def test_groups_claim_that_is_not_a_list_of_names_is_401(api, mint, groups):
     token = mint(api.tenant, extra={"cognito:groups": groups})
-    _problem(api.get("/v1/users", token=token), 401)
-    _problem(api.post("/v1/users", {"name": "A", "email": "a@x.example"}, token=token), 401)
+    assert_problem(api.get("/v1/users", token=token), 401)
+    assert_problem(api.post("/v1/users", {"name": "A", "email": "a@x.example"}, token=token), 401)
 
 
 @pytest.mark.parametrize("claim", [{"sub": 12}, {"email": ["a@x.example"]}, {"name": {"x": 1}}])
 def test_identity_claims_of_the_wrong_type_are_401(api, mint, claim):
-    _problem(api.get("/v1/users", token=mint(api.tenant, extra=claim)), 401)
+    assert_problem(api.get("/v1/users", token=mint(api.tenant, extra=claim)), 401)
 
 
 def test_only_a_list_holding_admin_makes_an_admin(api, mint):
     staff_token = mint(api.tenant, extra={"cognito:groups": ["staff", "admins"]})
     body = {"name": "A", "email": "a@x.example"}
-    _problem(api.post("/v1/users", body, token=staff_token), 403)
+    assert_problem(api.post("/v1/users", body, token=staff_token), 403)
     admin_token = mint(api.tenant, extra={"cognito:groups": ["staff", "admin"]})
     assert api.post("/v1/users", body, token=admin_token).status == 201

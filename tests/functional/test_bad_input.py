@@ -5,13 +5,9 @@ import json
 
 import pytest
 
+from tests.problems import assert_problem
+
 DEEP = 1000
-
-
-def _problem(reply, status):
-    assert reply.status == status, (reply.status, reply.body[:300])
-    assert reply.content_type == "application/problem+json"
-    return reply.json
 
 
 def _nested(depth: int) -> str:
@@ -34,13 +30,13 @@ def _cursor(key) -> str:
 )
 def test_a_body_nested_a_thousand_deep_is_400(api, method, path):
     raw = ('{"name": ' + _nested(DEEP) + "}").encode()
-    body = _problem(api.request(method, path, raw=raw), 400)
+    body = assert_problem(api.request(method, path, raw=raw), 400)
     assert "deeper" in body["detail"]
 
 
 def test_custom_fields_nested_a_thousand_deep_are_400(api):
     raw = ('{"name": "Deep Pty", "custom_fields": {"x": ' + _nested(DEEP) + "}}").encode()
-    _problem(api.post("/v1/customers", raw=raw), 400)
+    assert_problem(api.post("/v1/customers", raw=raw), 400)
     assert api.get("/v1/customers").json["items"] == []
 
 
@@ -51,13 +47,13 @@ def test_brackets_inside_strings_do_not_count_as_nesting(api):
 
 @pytest.mark.parametrize("limit", ["²", "٣", "abc", "1.5", "-1", "1e2", "9" * 40])
 def test_a_limit_that_is_not_a_whole_number_is_400(api, limit):
-    body = _problem(api.get(f"/v1/lookups/customer-types?limit={limit}"), 400)
+    body = assert_problem(api.get(f"/v1/lookups/customer-types?limit={limit}"), 400)
     assert "limit" in body["detail"]
 
 
 @pytest.mark.parametrize("limit", ["0", "201", "000"])
 def test_a_limit_outside_1_to_200_is_422(api, limit):
-    body = _problem(api.get(f"/v1/lookups/customer-types?limit={limit}"), 422)
+    body = assert_problem(api.get(f"/v1/lookups/customer-types?limit={limit}"), 422)
     assert body["errors"][0]["field"] == "limit"
 
 
@@ -103,11 +99,11 @@ def test_a_cursor_of_the_wrong_shape_is_400(api, real_cursor):
 def test_a_table_cursor_is_refused_by_an_index_list(api):
     customer = api.post("/v1/customers", {"name": "Paged Pty"}).json
     table_key = {"pk": {"S": f"{api.tenant}#CUSTOMER#{customer['id']}"}, "sk": {"S": "X"}}
-    _problem(api.get(f"/v1/lookups/customer-types?cursor={_cursor(table_key)}"), 400)
+    assert_problem(api.get(f"/v1/lookups/customer-types?cursor={_cursor(table_key)}"), 400)
     contacts = f"/v1/customers/{customer['id']}/contacts"
-    _problem(api.get(f"{contacts}?cursor={_cursor({'pk': {'S': 'x'}})}"), 400)
+    assert_problem(api.get(f"{contacts}?cursor={_cursor({'pk': {'S': 'x'}})}"), 400)
 
 
 def test_a_cursor_nested_a_thousand_deep_is_400(api):
     cursor = base64.urlsafe_b64encode(_nested(DEEP).encode()).decode()
-    _problem(api.get(f"/v1/lookups/customer-types?cursor={cursor}"), 400)
+    assert_problem(api.get(f"/v1/lookups/customer-types?cursor={cursor}"), 400)
