@@ -42,6 +42,7 @@ token: venv
 bench: venv
 	$(PY) bench/suggest_accuracy.py
 	$(PY) bench/read_bench.py
+	$(PY) bench/cold_start.py
 
 ## make package [STAGE=dev|prod]: chalice package merged with infra/resources.json, linted by cfn-lint.
 package: venv

@@ -125,6 +125,9 @@ class Phone:
 # Australian national significant numbers are nine digits; landlines (2, 3, 7, 8) and
 # mobiles (4) lose their trunk 0 when a spreadsheet stores them as numbers.
 _AU_LOST_ZERO = re.compile(r"^[23478]\d{8}$")
+# 6.14123E+10 (or 6,14123E+10 where the decimal mark is a comma): what Excel shows, and saves
+# to CSV, for a long number in a General column.
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?\s*[eE]\s*[+-]?\d+$")
 
 
 def parse_phone(value: Any, default_country: str) -> Phone:
@@ -132,7 +135,14 @@ def parse_phone(value: Any, default_country: str) -> Phone:
 
     Numbers from spreadsheets (``412345678.0``) are read as digits, restoring the
     leading 0 of Australian numbers; their display is then the national format.
-    Numbers the phone metadata says cannot exist → InvalidValue.
+
+    A number is accepted when it is *possible* (a complete number of the right length for
+    its country, libphonenumber's ``IS_POSSIBLE``), not only when it is *valid*: carriers
+    open new ranges faster than the metadata learns them (e.g. AU mobiles 0443…), and a
+    real customer's number must never be refused for that. Impossible numbers (too short,
+    too long, a local number without its area code, not digits), and numbers that a
+    spreadsheet turned into scientific notation (``6.14123E+10``, whose lost digits are not
+    guessed) → InvalidValue saying which.
     """
     import phonenumbers
 
@@ -148,15 +158,23 @@ def parse_phone(value: Any, default_country: str) -> Phone:
         raise InvalidValue("is not a phone number")
     if not text:
         raise InvalidValue("is not a phone number: it is empty")
+    if _SCIENTIFIC.match(text):
+        raise InvalidValue(
+            "is in scientific notation, so its last digits are lost: format the column "
+            "as text in the spreadsheet, type the number again and export again"
+        )
 
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise InvalidValue("is not a phone number") from None
-    if not phonenumbers.is_possible_number(number):
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        raise InvalidValue("is not a whole phone number: add its area code")
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE or not (
+        phonenumbers.is_valid_number(number) or _fits_a_national_format(number)
+    ):
         raise InvalidValue("is not a phone number: it has the wrong number of digits")
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidValue("is not a valid phone number for its country")
 
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if from_number:
@@ -164,6 +182,31 @@ def parse_phone(value: Any, default_country: str) -> Phone:
     else:
         display = text
     return Phone(display=display, e164=e164)
+
+
+def _fits_a_national_format(number: Any) -> bool:
+    """Whether the number has the length its leading digits call for in its country.
+
+    A country's length range alone is too wide (AU's 5 to 12 digits let "0412 345" pass),
+    so this asks the metadata's own national formats: some format whose leading-digits
+    pattern matches the number's start must match the whole number (AU mobiles, leading 4,
+    are ``(\\d{3})(\\d{3})(\\d{3})``). That holds for ranges opened after the metadata.
+    """
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    region = phonenumbers.region_code_for_country_code(number.country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
+    if metadata is None:
+        return False
+    national = phonenumbers.national_significant_number(number)
+    for fmt in metadata.number_format:
+        leading = fmt.leading_digits_pattern
+        if leading and not re.match(leading[-1], national):
+            continue
+        if re.fullmatch(fmt.pattern, national):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- dates
