@@ -9,11 +9,13 @@ from chalicelib.domain.addresses import ADDRESS_PARTS
 from chalicelib.imports.catalog.fields import fields_for
 from chalicelib.imports.mapping.columns import Mapping
 from chalicelib.imports.mapping.suggest import Suggestion
+from chalicelib.imports.read.cells import OverlongCell
 from chalicelib.imports.read.rows import RowSource, SheetLayout, SheetRow, too_many_rows
 from chalicelib.imports.read.tables import Table, restore_text
 
 ANALYSIS_SAMPLE_ROWS = 10
 SAMPLE_CELL_CHARS = 200
+MAX_SHEETS_LISTED = 50  # the analysis lives on a DynamoDB item; a workbook may have hundreds
 
 
 def sheet_name(table: Table, file_name: str) -> str:
@@ -31,6 +33,7 @@ def analysis(table: Table, suggestion: Suggestion, missing_required: list[str]) 
         "encoding": table.encoding,
         "delimiter": table.delimiter,
         "sheet": table.sheet,
+        "sheets": [info.to_dict() for info in table.sheets[:MAX_SHEETS_LISTED]],
         "sample_rows": [_json_cell_row(r) for r in table.sample(ANALYSIS_SAMPLE_ROWS)],
         "suggestion": [
             {
@@ -94,6 +97,8 @@ def own_format_source(
 
 def _restored(value: Any, field_type: str, country: str | None) -> Any:
     """Excel's numbers back to text where the field is text (phones keep their leading zero)."""
+    if isinstance(value, OverlongCell):
+        return value  # the planner reports it; never a preview stored as the value
     if field_type in ("phone", "postcode"):
         return restore_text(value, field_type, country)
     if isinstance(value, str):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.values import is_blank
 from chalicelib.imports.catalog.fields import field_by_label, template_custom_fields
 from chalicelib.imports.catalog.model import ImportField
+from chalicelib.imports.read.cells import read_cell
 from chalicelib.imports.report.error_workbook import ERROR_HEADER
 from chalicelib.xlsx.reader import iter_sheet_rows, read_header, sheet_names
 from chalicelib.xlsx.safety import FileRejected
@@ -102,9 +103,10 @@ def rows_of(
     """Turn ``(row_number, values)`` into SheetRows; blank cells are left out (they keep values)."""
     for number, values in cells:
         fields = {}
-        for column, value in zip(layout.columns, values, strict=False):
+        for column, cell in zip(layout.columns, values, strict=False):
+            value = read_cell(cell)  # ="0398…" and '0412… unwrapped, as in own-format files
             if column is not None and not is_blank(value):
-                fields[column.key] = value.strip() if isinstance(value, str) else value
+                fields[column.key] = value
         yield SheetRow(layout.sheet, layout.target, number, tuple(values), fields)
 
 
