@@ -58,6 +58,7 @@ def analysed(
     kind = sniff_kind(path)
     if kind.kind != "xlsx":
         raise FileRejected(kind.message or _TEMPLATE_NOT_TEXT)
+    path = _named_xlsx(path)
     with reading():
         workbook = open_workbook(path, limits)
     try:
@@ -134,6 +135,16 @@ def _own_format_source(item, owner: str, path: str, tenant, limits: FileLimits, 
         max_rows=limits.max_rows,
         country=tenant.default_country,
     )
+
+
+def _named_xlsx(path: str) -> str:
+    """``path`` renamed to end in .xlsx: openpyxl goes by the name, and a workbook may be
+    uploaded as "clients.csv"."""
+    if path.lower().endswith((".xlsx", ".xlsm")):
+        return path
+    renamed = os.path.splitext(path)[0] + ".xlsx"
+    os.replace(path, renamed)
+    return renamed
 
 
 def _suggested_missing(suggestion: Any) -> list[str]:

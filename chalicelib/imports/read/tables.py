@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -322,13 +322,24 @@ _COVER_OPENINGS = ("this document was exported from",)
 
 def workbook_sheets(path: str) -> list[SheetInfo]:
     """Every sheet of the .xlsx at ``path`` in tab order, hidden ones included, with its rows."""
+    with opened_workbook(path) as workbook:
+        return [_sheet_info(worksheet) for worksheet in workbook.worksheets]
+
+
+@contextmanager
+def opened_workbook(path: str) -> Iterator[Any]:
+    """The .xlsx at ``path`` open read-only with values, whatever its name ends in.
+
+    openpyxl refuses a file name not ending in .xlsx, so it gets the open file instead.
+    """
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        return [_sheet_info(worksheet) for worksheet in workbook.worksheets]
-    finally:
-        workbook.close()
+    with open(path, "rb") as handle:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+        try:
+            yield workbook
+        finally:
+            workbook.close()
 
 
 def _sheet_info(worksheet: Any) -> SheetInfo:
@@ -390,10 +401,7 @@ def _pick_sheet(workbook: Any, sheet: str) -> Any:
 
 def _xlsx_rows(path: str, sheet: str) -> Callable[[], Iterator[Row]]:
     def rows() -> Iterator[Row]:
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
+        with opened_workbook(path) as workbook:
             worksheet = _pick_sheet(workbook, sheet)
             # Exporters other than Excel often write a wrong <dimension> (e.g. "A1"); read-only
             # mode would trust it and cut the sheet short, so read what is really there.
@@ -401,8 +409,6 @@ def _xlsx_rows(path: str, sheet: str) -> Callable[[], Iterator[Row]]:
             # Read-only sheets yield gap rows too, so counting from 1 gives the real row number.
             for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
                 yield number, [read_cell(c) for c in cells]
-        finally:
-            workbook.close()
 
     return rows
 
