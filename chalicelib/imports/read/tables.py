@@ -197,8 +197,8 @@ def western_text_score(text: str) -> int:
 
     Lower-case accented letters score, as do capitals starting a word or inside an all-capital
     one, and the marks typed in business text (’ – € £ …). Control characters, capitals after
-    a lower-case letter (``CafÈ``) and the maths and diacritic symbols that a wrong code page
-    produces (``M¸ller``, ``√``) count against.
+    a lower-case letter (``CafÈ``), runs of non-ASCII characters (``Ïåòðîâ``) and the maths
+    and diacritic symbols a wrong code page produces (``M¸ller``, ``√``) count against.
     """
     score = 0
     for index, char in enumerate(text):
@@ -209,6 +209,8 @@ def western_text_score(text: str) -> int:
         category = unicodedata.category(char)
         if category == "Cc":
             score -= 5
+        elif not before.isascii() and not after.isascii():
+            score -= 1  # runs of non-ASCII: another script read in a Western code page
         elif category == "Ll":
             score += 2 if before.isalpha() or after.isalpha() else 1
         elif category == "Lu":
@@ -251,6 +253,9 @@ def detect_delimiter(path: str, encoding: str) -> str:
     """The delimiter among , ; tab | that splits the first lines into the most consistent fields."""
     with _open_text(path, encoding) as handle:
         text = handle.read(SNIFF_BYTES)
+    first_line = next(iter(text.lstrip("\ufeff").splitlines()), "")
+    if match := _SEP_LINE.match(first_line):
+        return match[1]
     lines = text.splitlines()[:40]
     if len(text) >= SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut
@@ -268,6 +273,10 @@ def detect_delimiter(path: str, encoding: str) -> str:
     return best
 
 
+# Excel (and exports written for it) may start a CSV with "sep=;" to name its delimiter.
+_SEP_LINE = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
+
+
 def _csv_rows(path: str, encoding: str, delimiter: str) -> Callable[[], Iterator[Row]]:
     def rows() -> Iterator[Row]:
         with _open_text(path, encoding) as handle:
@@ -278,6 +287,8 @@ def _csv_rows(path: str, encoding: str, delimiter: str) -> Callable[[], Iterator
             for number, values in enumerate(reader, start=1):
                 if number == 1 and values:
                     values[0] = values[0].lstrip("\ufeff")  # a BOM written twice by some tools
+                    if _SEP_LINE.match(delimiter.join(values)):
+                        values = []  # Excel's "sep=;" names the delimiter; it is no row
                 yield number, [read_cell(v) for v in values]
 
     return rows
