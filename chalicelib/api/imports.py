@@ -25,13 +25,29 @@ class ImportCreate(Strict):
     )
     mapping_id: str | None = None
     save_mapping_as: str | None = Field(default=None, min_length=1, max_length=100)
+    sheet: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=31,
+        description="own format, a workbook: the sheet to read (default: the first visible "
+        "sheet holding a table; the analysis lists them all)",
+    )
 
 
 class ImportStart(Strict):
-    mapping: dict[str, Any]
+    mapping: dict[str, Any] | None = Field(
+        default=None, description="required unless `sheet` picks another sheet to analyse"
+    )
     has_headers: bool | None = None
     save_mapping_as: str | None = Field(default=None, min_length=1, max_length=100)
     dry_run: bool | None = None
+    sheet: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=31,
+        description="read this sheet instead of the one analysed: without `mapping` it is "
+        "analysed and the import waits for its mapping again",
+    )
 
 
 class DownloadLink(BaseModel):
@@ -82,6 +98,7 @@ class ImportRecord(BaseModel):
     errors_total: int
     mapping_id: str | None
     target: str | None = None
+    sheet: str | None = Field(default=None, description="the workbook sheet chosen, if any")
     analysis: dict[str, Any] | None = Field(
         default=None, description="own format: headers, sample rows, suggestion (needs_mapping)"
     )

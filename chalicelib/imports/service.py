@@ -89,12 +89,16 @@ def start_upload(
     target: str | None = None,
     has_headers: bool | None = None,
     save_mapping_as: str | None = None,
+    sheet: str | None = None,
 ) -> dict[str, Any]:
-    """Create the import record and a presigned POST limited to the configured size."""
+    """Create the import record and a presigned POST limited to the configured size.
+
+    ``sheet`` names the workbook sheet an own-format import reads (else the first visible
+    sheet holding a table)."""
     if source == "own_format":
         _check_own_format(tenant_id, file_name, mapping_id)
     else:
-        mapping = mapping_id = target = has_headers = save_mapping_as = None
+        mapping = mapping_id = target = has_headers = save_mapping_as = sheet = None
     settings = get_settings()
     item, _ = records.create_import(
         tenant_id,
@@ -107,6 +111,7 @@ def start_upload(
         target=target,
         has_headers=has_headers,
         save_mapping_as=save_mapping_as,
+        sheet=sheet,
     )
     upload = aws.client("s3").generate_presigned_post(
         settings.bucket_name,
@@ -123,7 +128,7 @@ def start_upload(
 def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) -> None:
     """An own file must be one we read; a named mapping must exist (404 otherwise)."""
     from chalicelib.domain.errors import FieldError, ValidationFailed
-    from chalicelib.imports.read.tables import file_kind
+    from chalicelib.imports.read.kinds import file_kind
     from chalicelib.store.mappings import get_mapping
 
     if file_kind(file_name) is None:

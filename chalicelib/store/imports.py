@@ -42,6 +42,7 @@ class ImportItem(TableModel):
     target = UnicodeAttribute(null=True)
     has_headers = BooleanAttribute(null=True)
     save_mapping_as = UnicodeAttribute(null=True)
+    sheet = UnicodeAttribute(null=True)  # the workbook sheet chosen; None: the first with a table
     analysis = JSONAttribute(null=True)
     mapping_used = JSONAttribute(null=True)
     s3_key = UnicodeAttribute()
@@ -74,6 +75,7 @@ class ImportItem(TableModel):
             "errors_total": self.errors_total,
             "mapping_id": self.mapping_id,
             "target": self.target,
+            "sheet": self.sheet,
             "analysis": self.analysis,
             "mapping_used": self.mapping_used,
             "created_at": self.created_at,
@@ -109,6 +111,7 @@ def create_import(
     target: str | None = None,
     has_headers: bool | None = None,
     save_mapping_as: str | None = None,
+    sheet: str | None = None,
 ) -> tuple[ImportItem, bool]:
     """Create the record (``import_id`` given: only if absent); returns it and whether it is new."""
     bind()
@@ -130,6 +133,7 @@ def create_import(
         target=target,
         has_headers=has_headers,
         save_mapping_as=save_mapping_as,
+        sheet=sheet,
         created_by=by,
         created_at=now,
         updated_at=now,
@@ -213,6 +217,27 @@ def queue_with_mapping(item: ImportItem, **values: Any) -> bool:
     """needs_mapping → queued with the chosen mapping; False if it was not waiting for one."""
     actions = [getattr(ImportItem, k).set(v) for k, v in values.items() if v is not None]
     actions += [ImportItem.status.set("queued"), ImportItem.updated_at.set(now_iso())]
+    return _update(item, actions, ImportItem.status == "needs_mapping")
+
+
+def queue_for_sheet(
+    item: ImportItem, *, sheet: str, mapping: dict | None, dry_run: bool | None
+) -> bool:
+    """needs_mapping → queued to read another ``sheet``: with ``mapping`` (checked against that
+    sheet's headers when it is read) or without (analysed again); False if it was not waiting."""
+    actions = [
+        ImportItem.sheet.set(sheet),
+        ImportItem.analysis.remove(),
+        ImportItem.status.set("queued"),
+        ImportItem.updated_at.set(now_iso()),
+    ]
+    if mapping:
+        given = {"id": None, "name": None, "matched_by": "given"}
+        actions += [ImportItem.mapping.set(mapping), ImportItem.mapping_used.set(given)]
+    else:
+        actions += [ImportItem.mapping.remove(), ImportItem.mapping_used.remove()]
+    if dry_run is not None:
+        actions.append(ImportItem.dry_run.set(dry_run))
     return _update(item, actions, ImportItem.status == "needs_mapping")
 
 

@@ -27,6 +27,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _COMMENT_AUTHOR = "Sitebook"
 # Control characters XML cannot carry; safe_text drops them rather than let openpyxl raise.
 _XML_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+_TITLE_FORBIDDEN = re.compile(r"[:*?/\\]")
+MAX_TITLE = 31  # characters in a sheet title, Excel's limit
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,26 @@ def instructions_sheet(
         column_widths={title: width},
         freeze_header=False,
     )
+
+
+def sheet_title(name: str, taken: Iterable[str] = ()) -> str:
+    r"""``name`` made a title every spreadsheet accepts, and unlike the ``taken`` ones.
+
+    Excel refuses ``[ ] : * ? / \`` and more than 31 characters, and openpyxl raises on them
+    (an error workbook named after "Clients [2024].csv" once broke an import): brackets become
+    parentheses, the rest "-", the text is cut to 31 characters, apostrophes leave its ends.
+    A title equal to a taken one, ignoring case, gets " (2)", " (3)"…
+    """
+    title = _XML_ILLEGAL.sub("", name).replace("[", "(").replace("]", ")")
+    title = " ".join(_TITLE_FORBIDDEN.sub("-", title).split()).strip("'")
+    title = title[:MAX_TITLE].rstrip().strip("'") or "Sheet"
+    folded = {t.casefold() for t in taken}
+    candidate, number = title, 2
+    while candidate.casefold() in folded:
+        suffix = f" ({number})"
+        candidate = title[: MAX_TITLE - len(suffix)].rstrip() + suffix
+        number += 1
+    return candidate
 
 
 def is_formula_like(text: str) -> bool:
@@ -156,7 +178,7 @@ def _write_sheet(book: Workbook, spec: SheetSpec, named_lists: _ListRegistry) ->
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    sheet = book.create_sheet(spec.name)
+    sheet = book.create_sheet(sheet_title(spec.name, book.sheetnames))
     letters = {header: get_column_letter(n) for n, header in enumerate(spec.headers, start=1)}
     for header, letter in letters.items():
         width = spec.column_widths.get(header, max(DEFAULT_WIDTH, len(header) + 4.0))

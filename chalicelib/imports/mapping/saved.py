@@ -65,16 +65,24 @@ def start_import(
     tenant_id: str,
     import_id: str,
     *,
-    mapping: dict[str, Any],
+    mapping: dict[str, Any] | None,
     has_headers: bool | None,
     save_mapping_as: str | None,
     dry_run: bool | None,
     by: str | None,
+    sheet: str | None = None,
 ) -> dict[str, Any]:
-    """Check the mapping against the analysed headers, save it if asked, queue the import."""
+    """Check the mapping against the analysed headers, save it if asked, queue the import.
+
+    ``sheet`` naming another sheet of the analysed workbook queues the import to read that
+    sheet instead (see ``_start_on_sheet``)."""
     item = records.get_import(tenant_id, import_id)
     if item.status != "needs_mapping" or not item.analysis:
         raise Conflict(f"The import is {item.status.replace('_', ' ')}, not waiting for a mapping.")
+    if sheet is not None and sheet.casefold() != (item.analysis.get("sheet") or "").casefold():
+        return _start_on_sheet(item, sheet, mapping, dry_run)
+    if mapping is None:
+        raise ValidationFailed([FieldError("mapping", "is required (or a `sheet` to read)")])
     headers = _headers_to_map(item.analysis, has_headers)
     if has_headers is not None:
         mapping = {**mapping, "has_headers": has_headers}
@@ -101,6 +109,29 @@ def start_import(
         MessageBody=continue_body(tenant_id, import_id, f"start-{new_id()}"),
     )
     return records.get_import(tenant_id, import_id).to_dict()
+
+
+def _start_on_sheet(
+    item: records.ImportItem, sheet: str, mapping: dict[str, Any] | None, dry_run: bool | None
+) -> dict[str, Any]:
+    """Queue the import to read ``sheet``, one the analysis listed: analysed again when no
+    mapping is given, else run with ``mapping`` if it fits that sheet's headers."""
+    names = [s["name"] for s in item.analysis.get("sheets") or []]
+    chosen = next((n for n in names if n.casefold() == sheet.strip().casefold()), None)
+    if chosen is None:
+        message = (
+            f"is not a sheet of this workbook (it has {', '.join(names)})"
+            if names
+            else "can only be given for a workbook (.xlsx)"
+        )
+        raise ValidationFailed([FieldError("sheet", message)])
+    if not records.queue_for_sheet(item, sheet=chosen, mapping=mapping, dry_run=dry_run):
+        raise Conflict("The import is no longer waiting for a mapping.")
+    aws.client("sqs").send_message(
+        QueueUrl=get_settings().import_queue_url,
+        MessageBody=continue_body(item.tenant_id, item.id, f"start-{new_id()}"),
+    )
+    return records.get_import(item.tenant_id, item.id).to_dict()
 
 
 def _headers_to_map(analysis: dict[str, Any], has_headers: bool | None) -> list[str]:

@@ -21,6 +21,7 @@ from chalicelib.imports.catalog.fields import fields_for
 from chalicelib.imports.catalog.model import TARGETS
 from chalicelib.imports.plan.lookups import LookupIndex, MissingLookups
 from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext
+from chalicelib.imports.read.cells import OverlongCell
 from chalicelib.imports.read.rows import SheetLayout, SheetRow
 
 ACTIONS = ("created", "updated", "unchanged", "failed")
@@ -603,6 +604,9 @@ def _typed_fields(state: _Row, ctx: PrepareContext) -> dict[str, Any]:
     patch: dict[str, Any] = {}
     for key, value in state.outcome.row.fields.items():
         kind = types.get(key)
+        if isinstance(value, OverlongCell):  # marked by the read stage, e.g. a quote left open
+            state.fail(key, value.message)
+            continue
         try:
             if kind == "date":
                 value = parse_date(value, ctx.settings.date_order).isoformat()

@@ -15,6 +15,11 @@ from chalicelib.xlsx.safety import FileLimits, FileRejected
 
 log = logging.getLogger("sitebook.imports")
 
+_TEMPLATE_NOT_TEXT = (
+    "This is a CSV or text file, not the import template: upload the template as .xlsx, or "
+    "import this file as your own format"
+)
+
 
 class Unreadable(Exception):
     """Reading the file failed in a way that is the file's fault, not a FileRejected check."""
@@ -47,8 +52,13 @@ def analysed(
             source = _own_format_source(item, owner, path, tenant, limits, custom)
         yield guarded(source) if source is not None else None
         return
+    from chalicelib.imports.read.kinds import sniff_kind
     from chalicelib.imports.read.rows import template_source
 
+    kind = sniff_kind(path)
+    if kind.kind != "xlsx":
+        raise FileRejected(kind.message or _TEMPLATE_NOT_TEXT)
+    path = _named_xlsx(path)
     with reading():
         workbook = open_workbook(path, limits)
     try:
@@ -89,14 +99,15 @@ def _own_format_source(item, owner: str, path: str, tenant, limits: FileLimits, 
     """Rows when a mapping is known, else None after parking the import with our suggestion."""
     from chalicelib.imports.mapping.choose import chosen_mapping, save_given_mapping
     from chalicelib.imports.mapping.suggest import suggest_mapping
+    from chalicelib.imports.read.kinds import sniff_kind
     from chalicelib.imports.read.own_format import analysis, own_format_source, sheet_name
-    from chalicelib.imports.read.tables import file_kind, read_table
+    from chalicelib.imports.read.tables import read_table
     from chalicelib.xlsx.safety import check_xlsx
 
-    if file_kind(item.file_name) == "xlsx":
+    if sniff_kind(path).kind == "xlsx":  # by content: a workbook named .csv is one too
         check_xlsx(path, limits)
     records.save_progress(item, owner=owner, status="analyzing")
-    table = read_table(path, item.file_name, has_headers=item.has_headers)
+    table = read_table(path, item.file_name, has_headers=item.has_headers, sheet=item.sheet)
     chosen, problem = chosen_mapping(item, table.headers, tenant.customer_label, custom)
     if chosen is None and problem and item.s3_key.startswith("drops/"):
         raise FileRejected(problem)  # nobody waits at a partner's drop folder to choose
@@ -124,6 +135,16 @@ def _own_format_source(item, owner: str, path: str, tenant, limits: FileLimits, 
         max_rows=limits.max_rows,
         country=tenant.default_country,
     )
+
+
+def _named_xlsx(path: str) -> str:
+    """``path`` renamed to end in .xlsx: openpyxl goes by the name, and a workbook may be
+    uploaded as "clients.csv"."""
+    if path.lower().endswith((".xlsx", ".xlsm")):
+        return path
+    renamed = os.path.splitext(path)[0] + ".xlsx"
+    os.replace(path, renamed)
+    return renamed
 
 
 def _suggested_missing(suggestion: Any) -> list[str]:

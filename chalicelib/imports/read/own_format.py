@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from chalicelib.domain.addresses import ADDRESS_PARTS
 from chalicelib.imports.catalog.fields import fields_for
 from chalicelib.imports.mapping.columns import Mapping
 from chalicelib.imports.mapping.suggest import Suggestion
+from chalicelib.imports.read.cells import OverlongCell
+from chalicelib.imports.read.dates import decide_date_orders, settle_dates
 from chalicelib.imports.read.rows import RowSource, SheetLayout, SheetRow, too_many_rows
 from chalicelib.imports.read.tables import Table, restore_text
 
 ANALYSIS_SAMPLE_ROWS = 10
 SAMPLE_CELL_CHARS = 200
+MAX_SHEETS_LISTED = 50  # the analysis lives on a DynamoDB item; a workbook may have hundreds
 
 
 def sheet_name(table: Table, file_name: str) -> str:
@@ -31,6 +35,7 @@ def analysis(table: Table, suggestion: Suggestion, missing_required: list[str]) 
         "encoding": table.encoding,
         "delimiter": table.delimiter,
         "sheet": table.sheet,
+        "sheets": [info.to_dict() for info in table.sheets[:MAX_SHEETS_LISTED]],
         "sample_rows": [_json_cell_row(r) for r in table.sample(ANALYSIS_SAMPLE_ROWS)],
         "suggestion": [
             {
@@ -64,7 +69,11 @@ def field_labels(mapping: Mapping) -> dict[str, str]:
 def own_format_source(
     table: Table, mapping: Mapping, sheet: str, *, max_rows: int, country: str | None = "AU"
 ) -> RowSource:
-    """Every data row mapped to ``{field: raw value}``, numbered as in the file; one layout."""
+    """Every data row mapped to ``{field: raw value}``, numbered as in the file; one layout.
+
+    Date fields are read per column: a first pass over the file lets each date column's own
+    values decide its day/month order (``decide_date_orders``), and CSV serials become dates.
+    """
     layout = SheetLayout(
         sheet,
         mapping.target,
@@ -77,16 +86,26 @@ def own_format_source(
         for f in fields_for(mapping.target, mapping.customer_label, mapping.custom_fields)
     }
 
+    date_keys = {key for key, kind in types.items() if kind == "date"}
+    learned: list[dict[str, str]] = []  # the column orders, once the first read learned them
+
+    def mapped(values: list[Any]) -> dict[str, Any]:
+        return {
+            key: _restored(value, types.get(key, "text"), country)
+            for key, value in mapping.apply(values).items()
+        }
+
     def read(targets: tuple[str, ...]) -> Iterator[SheetRow]:
         if mapping.target not in targets:
             return
+        if not learned:
+            rows = (mapped(values) for _, values in islice(table.rows(), max_rows))
+            learned.append(decide_date_orders(rows, date_keys) if date_keys else {})
+        orders = learned[0]
         for seen, (number, values) in enumerate(table.rows(), start=1):
             if seen > max_rows:
                 raise too_many_rows(max_rows)
-            fields = {
-                key: _restored(value, types.get(key, "text"), country)
-                for key, value in mapping.apply(values).items()
-            }
+            fields = settle_dates(mapped(values), date_keys, orders)
             yield SheetRow(sheet, mapping.target, number, tuple(values), fields)
 
     return RowSource([layout], read)
@@ -94,6 +113,8 @@ def own_format_source(
 
 def _restored(value: Any, field_type: str, country: str | None) -> Any:
     """Excel's numbers back to text where the field is text (phones keep their leading zero)."""
+    if isinstance(value, OverlongCell):
+        return value  # the planner reports it; never a preview stored as the value
     if field_type in ("phone", "postcode"):
         return restore_text(value, field_type, country)
     if isinstance(value, str):

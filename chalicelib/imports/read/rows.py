@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.values import is_blank
 from chalicelib.imports.catalog.fields import field_by_label, template_custom_fields
 from chalicelib.imports.catalog.model import ImportField
+from chalicelib.imports.read.cells import read_cell
+from chalicelib.imports.read.dates import decide_date_orders, settle_dates
 from chalicelib.imports.report.error_workbook import ERROR_HEADER
 from chalicelib.xlsx.reader import iter_sheet_rows, read_header, sheet_names
 from chalicelib.xlsx.safety import FileRejected
@@ -102,9 +104,10 @@ def rows_of(
     """Turn ``(row_number, values)`` into SheetRows; blank cells are left out (they keep values)."""
     for number, values in cells:
         fields = {}
-        for column, value in zip(layout.columns, values, strict=False):
+        for column, cell in zip(layout.columns, values, strict=False):
+            value = read_cell(cell)  # ="0398…" and '0412… unwrapped, as in own-format files
             if column is not None and not is_blank(value):
-                fields[column.key] = value.strip() if isinstance(value, str) else value
+                fields[column.key] = value
         yield SheetRow(layout.sheet, layout.target, number, tuple(values), fields)
 
 
@@ -132,19 +135,31 @@ class RowSource:
 def template_source(
     workbook: Workbook, customer_label: str, *, max_rows: int, custom_fields=()
 ) -> RowSource:
-    """The template sheets of an open read-only workbook, streamed again on every read."""
+    """The template sheets of an open read-only workbook, streamed again on every read.
+
+    A sheet's date columns are read as wholes: the first read of the sheet lets each column's
+    values decide its day/month order (see ``decide_date_orders``).
+    """
     layouts = layouts_of(workbook, customer_label, custom_fields)
+    orders: dict[str, dict[str, str]] = {}  # sheet → date column orders, learned once
+
+    def sheet_rows(layout: SheetLayout) -> Iterator[SheetRow]:
+        return rows_of(layout, iter_sheet_rows(workbook, layout.sheet, max_rows=max_rows))
 
     def read(targets: tuple[str, ...]) -> Iterator[SheetRow]:
         seen = 0
         for layout in layouts:
             if layout.target not in targets:
                 continue
-            cells = iter_sheet_rows(workbook, layout.sheet, max_rows=max_rows)
-            for row in rows_of(layout, cells):
+            date_keys = {c.key for c in layout.columns if c is not None and c.type == "date"}
+            if date_keys and layout.sheet not in orders:
+                rows = (row.fields for row in sheet_rows(layout))
+                orders[layout.sheet] = decide_date_orders(rows, date_keys)
+            for row in sheet_rows(layout):
                 seen += 1
                 if seen > max_rows:
                     raise too_many_rows(max_rows)
+                settle_dates(row.fields, date_keys, orders.get(layout.sheet, {}))
                 yield row
 
     return RowSource(layouts, read)

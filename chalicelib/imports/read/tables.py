@@ -6,28 +6,25 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
 from chalicelib.domain.values import is_blank
+from chalicelib.imports.read.cells import read_cell
 from chalicelib.imports.read.headers import column_letter, normalise_header, unique_headers
+from chalicelib.imports.read.kinds import file_kind, sniff_kind
+from chalicelib.xlsx.safety import FileRejected
 
 DELIMITERS = (",", ";", "\t", "|")
-CSV_EXTENSIONS = ("csv", "txt", "tsv")  # MYOB exports tab-delimited .txt
-XLSX_EXTENSIONS = ("xlsx", "xlsm")
 SNIFF_BYTES = 64 * 1024
-
-
-def file_kind(file_name: str) -> str | None:
-    """ "csv" or "xlsx" by the name's extension (.csv/.txt/.tsv, .xlsx/.xlsm); None otherwise."""
-    extension = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
-    if extension in CSV_EXTENSIONS:
-        return "csv"
-    return "xlsx" if extension in XLSX_EXTENSIONS else None
+# Python's csv refuses a field over 128 KiB and stops the whole file; read any length (the
+# upload limit bounds it) and let read_cell mark the cell, so that one row says why.
+csv.field_size_limit(2**31 - 1)
 
 
 HEADER_SCAN_ROWS = 20
@@ -48,6 +45,7 @@ class Table:
     delimiter: str | None = None
     sheet: str | None = None
     max_rows: int | None = None
+    sheets: list[SheetInfo] = field(default_factory=list)
     _raw_rows: Callable[[], Iterator[Row]] = field(default=lambda: iter(()), repr=False)
 
     def rows(self) -> Iterator[Row]:
@@ -83,16 +81,25 @@ def read_table(
     max_rows: int | None = None,
     sheet: str | None = None,
 ) -> Table:
-    """Open ``path`` (kind taken from ``file_name``), find its header row and kept columns.
+    """Open ``path``, find its header row and kept columns.
 
+    ``file_name`` must end in a table's extension (ValueError otherwise), but the content
+    decides how it is read: a workbook named .csv is read as a workbook, and content that is
+    no table (a PDF, an image, an old .xls, random bytes, nothing) raises FileRejected saying
+    what it looks like. In a workbook ``sheet`` names the sheet (SheetNotFound if absent);
+    without it the first visible sheet holding a table is read (see ``choose_sheet``).
     ``has_headers=None`` detects whether a header row exists; False names columns "Column A"...
     """
-    kind = file_kind(file_name)
-    if kind is None:
+    if file_kind(file_name) is None:
         raise ValueError(f"{file_name!r} is not a .csv, .txt or .xlsx file")
-    if kind == "xlsx":
-        raw_rows, encoding, delimiter = _xlsx_rows(path, sheet), None, None
-        sheet_name = _xlsx_sheet_name(path, sheet)
+    kind = sniff_kind(path)
+    if not kind.readable:
+        raise FileRejected(kind.message or "The file is not a spreadsheet")
+    sheets: list[SheetInfo] = []
+    if kind.kind == "xlsx":
+        sheets = workbook_sheets(path)
+        sheet_name = choose_sheet(sheets, sheet).name
+        raw_rows, encoding, delimiter = _xlsx_rows(path, sheet_name), None, None
     else:
         encoding = detect_encoding(path)
         delimiter = detect_delimiter(path, encoding)
@@ -123,6 +130,7 @@ def read_table(
         encoding=encoding,
         delimiter=delimiter,
         sheet=sheet_name,
+        sheets=sheets,
         max_rows=max_rows,
         _raw_rows=raw_rows,
     )
@@ -135,13 +143,18 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_WESTERN_SINGLE_BYTE = re.compile(
-    r"^(ascii|latin[_-]?1|iso8859_\d+|cp125\d|windows_125\d|mac_\w+)$"
-)
 
 
 def detect_encoding(path: str) -> str:
-    """BOM first, then strict UTF-8, then BOM-less UTF-16, then charset-normalizer (cp1252 bias)."""
+    """The file's encoding, told apart by what the decoded text means.
+
+    A BOM decides, then strict UTF-8, then UTF-16 without a BOM (every other byte NUL). Other
+    bytes are decoded as each Western single-byte encoding spreadsheets write — cp1252
+    (Windows Excel), Mac Roman (Mac Excel's "CSV (Macintosh)") and latin-1 — and the reading
+    whose accented letters and punctuation look like words wins (``Café``, ``O’Brien``,
+    ``– €5`` rather than ``CafÈ``, ``OÕBrien``, control characters). When none reads as
+    Western text, charset-normalizer names the encoding (Cyrillic, Greek, Asian…).
+    """
     with open(path, "rb") as handle:
         sample = handle.read(SNIFF_BYTES)
     for bom, encoding in _BOMS:
@@ -156,15 +169,60 @@ def detect_encoding(path: str) -> str:
     utf16 = _bomless_utf16(sample)
     if utf16:
         return utf16
+    scores = {
+        encoding: western_text_score(sample.decode(encoding))
+        for encoding in _WESTERN
+        if _decodes(sample, encoding)
+    }
+    if b"\r" in sample and b"\n" not in sample and "mac_roman" in scores:
+        scores["mac_roman"] += 2  # bare CR line ends: a classic Mac file
+    if scores:
+        best = max(scores, key=lambda e: (scores[e], -_WESTERN.index(e)))
+        if scores[best] > 0:
+            return best
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
-    guess = (best.encoding if best else "cp1252").lower()
-    # Short Western samples make charset-normalizer hesitate between cp1250, latin-1, mac_roman…;
-    # spreadsheets saved by Excel on Windows in AU/NZ/US are cp1252, so prefer it when it fits.
-    if _WESTERN_SINGLE_BYTE.match(guess) and _decodes(sample, "cp1252"):
-        return "cp1252"
-    return guess
+    guess = from_bytes(sample).best()
+    return guess.encoding if guess else "cp1252"
+
+
+# In order of preference when two readings are equally plausible (cp1252 and latin-1 read
+# bytes outside 0x80–0x9F the same; cp1252 is what Windows Excel writes).
+_WESTERN = ("cp1252", "mac_roman", "latin-1")
+_COMMON_MARKS = set("’‘“”–—…•€£°×·§©®™«»¢¥¿¡")
+
+
+def western_text_score(text: str) -> int:
+    """How much the non-ASCII characters of ``text`` look like Western words and punctuation.
+
+    Lower-case accented letters score, as do capitals starting a word or inside an all-capital
+    one, and the marks typed in business text (’ – € £ …). Control characters, capitals after
+    a lower-case letter (``CafÈ``), runs of non-ASCII characters (``Ïåòðîâ``) and the maths
+    and diacritic symbols a wrong code page produces (``M¸ller``, ``√``) count against.
+    """
+    score = 0
+    for index, char in enumerate(text):
+        if char.isascii():
+            continue
+        before = text[index - 1] if index else " "
+        after = text[index + 1] if index + 1 < len(text) else " "
+        category = unicodedata.category(char)
+        if category == "Cc":
+            score -= 5
+        elif not before.isascii() and not after.isascii():
+            score -= 1  # runs of non-ASCII: another script read in a Western code page
+        elif category == "Ll":
+            score += 2 if before.isalpha() or after.isalpha() else 1
+        elif category == "Lu":
+            if before.islower():
+                score -= 2
+            elif not before.isalpha() or after.isupper() or not after.isalpha():
+                score += 1
+        elif char in _COMMON_MARKS:
+            score += 2 if char == "’" and before.isalpha() and after.isalpha() else 1
+        elif category.startswith(("S", "M")) or category in ("Lm", "Po"):
+            score -= 2
+    return score
 
 
 def _bomless_utf16(sample: bytes) -> str | None:
@@ -195,14 +253,16 @@ def detect_delimiter(path: str, encoding: str) -> str:
     """The delimiter among , ; tab | that splits the first lines into the most consistent fields."""
     with _open_text(path, encoding) as handle:
         text = handle.read(SNIFF_BYTES)
+    first_line = next(iter(text.lstrip("\ufeff").splitlines()), "")
+    if match := _SEP_LINE.match(first_line):
+        return match[1]
     lines = text.splitlines()[:40]
     if len(text) >= SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut
     best, best_score = ",", (0, 0, 0)
     for delimiter in DELIMITERS:
-        counts = [
-            len(r) for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)
-        ]
+        reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
+        counts = [len(r) for r in reader if any(c.strip() for c in r)]
         counts = [c for c in counts if c > 1]
         if not counts:
             continue
@@ -213,14 +273,23 @@ def detect_delimiter(path: str, encoding: str) -> str:
     return best
 
 
+# Excel (and exports written for it) may start a CSV with "sep=;" to name its delimiter.
+_SEP_LINE = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
+
+
 def _csv_rows(path: str, encoding: str, delimiter: str) -> Callable[[], Iterator[Row]]:
     def rows() -> Iterator[Row]:
         with _open_text(path, encoding) as handle:
+            # skipinitialspace: in `a, "b, c"` the quotes still quote (Python's csv, CsvHelper
+            # and rust-csv otherwise keep them as text and split "b, c" in two).
+            reader = csv.reader(handle, delimiter=delimiter, skipinitialspace=True)
             # Row numbers count records, as a spreadsheet shows them (a quoted newline is one row).
-            for number, values in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+            for number, values in enumerate(reader, start=1):
                 if number == 1 and values:
                     values[0] = values[0].lstrip("\ufeff")  # a BOM written twice by some tools
-                yield number, [v.strip() for v in values]
+                    if _SEP_LINE.match(delimiter.join(values)):
+                        values = []  # Excel's "sep=;" names the delimiter; it is no row
+                yield number, [read_cell(v) for v in values]
 
     return rows
 
@@ -228,40 +297,129 @@ def _csv_rows(path: str, encoding: str, delimiter: str) -> Callable[[], Iterator
 # -- XLSX -----------------------------------------------------------------------------------
 
 
-def _xlsx_sheet_name(path: str, sheet: str | None) -> str:
+class SheetNotFound(FileRejected, ValueError):
+    """The sheet asked for is not in the workbook."""
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """One sheet of a workbook as the analysis lists it.
+
+    ``state`` is openpyxl's "visible", "hidden" or "veryHidden"; ``rows`` counts its non-blank
+    rows (header included); ``table`` says whether it holds a table (a row of two or more
+    cells and a row under it); ``cover`` marks an exporter's summary sheet (Numbers' "Export
+    Summary").
+    """
+
+    name: str
+    state: str
+    rows: int
+    table: bool
+    cover: bool
+
+    @property
+    def visible(self) -> bool:
+        return self.state == "visible"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "visible": self.visible, "state": self.state, "rows": self.rows}
+
+
+# Sheets exporters put in front of the data. Apple Numbers writes "Export Summary" first, its
+# A1 beginning "This document was exported from Numbers."
+_COVER_TITLES = {"export summary"}
+_COVER_OPENINGS = ("this document was exported from",)
+
+
+def workbook_sheets(path: str) -> list[SheetInfo]:
+    """Every sheet of the .xlsx at ``path`` in tab order, hidden ones included, with its rows."""
+    with opened_workbook(path) as workbook:
+        return [_sheet_info(worksheet) for worksheet in workbook.worksheets]
+
+
+@contextmanager
+def opened_workbook(path: str) -> Iterator[Any]:
+    """The .xlsx at ``path`` open read-only with values, whatever its name ends in.
+
+    openpyxl refuses a file name not ending in .xlsx, so it gets the open file instead.
+    """
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        return _pick_sheet(workbook, sheet).title
-    finally:
-        workbook.close()
-
-
-def _pick_sheet(workbook: Any, sheet: str | None) -> Any:
-    if sheet is None:
-        return workbook.worksheets[0]
-    for worksheet in workbook.worksheets:
-        if worksheet.title.casefold() == sheet.casefold():
-            return worksheet
-    raise ValueError(f"the workbook has no sheet named {sheet!r}")
-
-
-def _xlsx_rows(path: str, sheet: str | None) -> Callable[[], Iterator[Row]]:
-    def rows() -> Iterator[Row]:
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
+    with open(path, "rb") as handle:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
         try:
+            yield workbook
+        finally:
+            workbook.close()
+
+
+def _sheet_info(worksheet: Any) -> SheetInfo:
+    worksheet.reset_dimensions()  # see _xlsx_rows: the stated dimension may be wrong
+    rows = wide = 0
+    first_text = None
+    for cells in worksheet.iter_rows(values_only=True):
+        filled = _filled(cells)
+        if not filled:
+            continue
+        rows += 1
+        if first_text is None:
+            first_text = str(next(c for c in cells if not is_blank(c))).strip().casefold()
+        if filled >= 2:
+            wide += 1
+    cover = worksheet.title.strip().casefold() in _COVER_TITLES or (
+        first_text is not None and first_text.startswith(_COVER_OPENINGS)
+    )
+    return SheetInfo(
+        name=worksheet.title,
+        state=getattr(worksheet, "sheet_state", "visible") or "visible",
+        rows=rows,
+        table=wide >= 1 and rows >= 2,
+        cover=cover,
+    )
+
+
+def choose_sheet(sheets: list[SheetInfo], wanted: str | None = None) -> SheetInfo:
+    """The sheet to read: ``wanted`` by name (any case), else the first visible one holding a
+    table that is no exporter's cover; failing that the first visible sheet with any rows.
+
+    Hidden sheets (lookup lists, an app's workings) are read only when asked for by name.
+    Raises SheetNotFound for a name the workbook lacks.
+    """
+    if wanted is not None:
+        for info in sheets:
+            if info.name.casefold() == wanted.strip().casefold():
+                return info
+        names = ", ".join(info.name for info in sheets)
+        raise SheetNotFound(f"The workbook has no sheet named {wanted!r} (it has {names})")
+    visible = [info for info in sheets if info.visible] or sheets
+    for choices in (
+        [i for i in visible if i.table and not i.cover],
+        [i for i in visible if i.rows and not i.cover],
+        [i for i in visible if i.rows],
+        visible,
+    ):
+        if choices:
+            return choices[0]
+    raise FileRejected("The workbook has no sheets")
+
+
+def _pick_sheet(workbook: Any, sheet: str) -> Any:
+    for worksheet in workbook.worksheets:
+        if worksheet.title == sheet:
+            return worksheet
+    raise SheetNotFound(f"The workbook has no sheet named {sheet!r}")
+
+
+def _xlsx_rows(path: str, sheet: str) -> Callable[[], Iterator[Row]]:
+    def rows() -> Iterator[Row]:
+        with opened_workbook(path) as workbook:
             worksheet = _pick_sheet(workbook, sheet)
             # Exporters other than Excel often write a wrong <dimension> (e.g. "A1"); read-only
             # mode would trust it and cut the sheet short, so read what is really there.
             worksheet.reset_dimensions()
             # Read-only sheets yield gap rows too, so counting from 1 gives the real row number.
             for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                yield number, [c.strip() if isinstance(c, str) else c for c in cells]
-        finally:
-            workbook.close()
+                yield number, [read_cell(c) for c in cells]
 
     return rows
 
