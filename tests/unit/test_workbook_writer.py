@@ -156,16 +156,23 @@ def test_instructions_are_a_title_and_bullets(template: Path) -> None:
     assert sheet["A1"].font.bold and sheet.freeze_panes is None
 
 
-def test_error_workbook_has_the_original_columns_plus_the_error(tmp_path: Path) -> None:
+def test_error_workbook_has_the_original_columns_plus_the_error_and_the_warning(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "errors.xlsx"
     write_error_workbook(
         path,
         {
             "Sites": (
-                ["Name", "Billing Customer", "Error"],
+                ["Name", "Billing Customer", "Error", "Warning"],
                 [
-                    (["12 High St", "Nobody Pty Ltd", "old message"], "Unknown billing customer"),
-                    (["=cmd|' /C calc'!A0"], "Name is not allowed"),
+                    (
+                        ["12 High St", "Nobody Pty Ltd", "old message", "old warning"],
+                        "Unknown billing customer",
+                        None,
+                    ),
+                    (["=cmd|' /C calc'!A0"], "Name is not allowed", None),
+                    (["14 High St", "Acme"], None, "Email: is not a valid e-mail address"),
                 ],
             )
         },
@@ -174,11 +181,13 @@ def test_error_workbook_has_the_original_columns_plus_the_error(tmp_path: Path) 
     sheet = openpyxl.load_workbook(path)["Sites"]
 
     assert list(sheet.iter_rows(values_only=True)) == [
-        ("Name", "Billing Customer", "Error"),
-        ("12 High St", "Nobody Pty Ltd", "Unknown billing customer"),
-        ("=cmd|' /C calc'!A0", None, "Name is not allowed"),
+        ("Name", "Billing Customer", "Error", "Warning"),
+        ("12 High St", "Nobody Pty Ltd", "Unknown billing customer", None),
+        ("=cmd|' /C calc'!A0", None, "Name is not allowed", None),
+        ("14 High St", "Acme", None, "Email: is not a valid e-mail address"),
     ]
     assert "Ignored when uploaded again" in sheet["C1"].comment.text
+    assert "imported without these values" in sheet["D1"].comment.text
 
 
 WRITE_AND_REPORT_PEAK = """

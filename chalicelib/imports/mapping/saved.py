@@ -70,14 +70,19 @@ def start_import(
     save_mapping_as: str | None,
     dry_run: bool | None,
     by: str | None,
+    on_invalid_value: str | None = None,
 ) -> dict[str, Any]:
-    """Check the mapping against the analysed headers, save it if asked, queue the import."""
+    """Check the mapping against the analysed headers, save it if asked, queue the import.
+
+    ``on_invalid_value`` given goes with the mapping (and so with the one saved)."""
     item = records.get_import(tenant_id, import_id)
     if item.status != "needs_mapping" or not item.analysis:
         raise Conflict(f"The import is {item.status.replace('_', ' ')}, not waiting for a mapping.")
     headers = _headers_to_map(item.analysis, has_headers)
     if has_headers is not None:
         mapping = {**mapping, "has_headers": has_headers}
+    if on_invalid_value is not None:
+        mapping = {**mapping, "on_invalid_value": on_invalid_value}
     parsed = tenant_mapping(tenant_id, mapping, headers, item.target or "customers")
     missing = parsed.missing_required()
     if missing:
@@ -93,6 +98,7 @@ def start_import(
         dry_run=dry_run,
         mapping_id=used["id"],
         mapping_used=used,
+        on_invalid_value=on_invalid_value,
     )
     if not queued:
         raise Conflict("The import is no longer waiting for a mapping.")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.values import is_blank
 from chalicelib.imports.catalog.fields import field_by_label, template_custom_fields
 from chalicelib.imports.catalog.model import ImportField
-from chalicelib.imports.report.error_workbook import ERROR_HEADER
+from chalicelib.imports.report.error_workbook import ADDED_HEADERS
 from chalicelib.xlsx.reader import iter_sheet_rows, read_header, sheet_names
 from chalicelib.xlsx.safety import FileRejected
 
@@ -64,7 +64,7 @@ def sheet_layout(
 ) -> SheetLayout:
     headers = tuple(headers)
     columns = tuple(
-        None if h == ERROR_HEADER else field_by_label(target, h, customer_label, custom_fields)
+        None if h in ADDED_HEADERS else field_by_label(target, h, customer_label, custom_fields)
         for h in headers
     )
     return SheetLayout(sheet, target, headers, columns)
