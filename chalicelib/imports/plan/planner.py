@@ -52,6 +52,8 @@ ROW_KEY_FIELDS: dict[str, frozenset[str]] = {
     "equipment": frozenset(("customer", "equipment_type", "equipment_number", "name")),
 }
 ROW_KEY_FIELDS["sites"] = ROW_KEY_FIELDS["customers"]
+# Characters of a cell an error or warning repeats (a 5,000-character note is not repeated).
+MAX_VALUE_SHOWN = 200
 # A row is prepared again after each round of dropped values; more rounds mean a rule keeps
 # finding new faults, and the row fails with what the last round found.
 MAX_PREPARES = 4
@@ -76,11 +78,15 @@ class RowError:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; a value longer than MAX_VALUE_SHOWN is cut (the import record holds 100
+        errors and 100 warnings in one DynamoDB item; the error workbook has the whole cell)."""
         value = self.value
         if isinstance(value, dt.date | dt.datetime):
             value = value.isoformat()
         elif value is not None and not isinstance(value, int | float | bool | str):
             value = str(value)
+        if isinstance(value, str) and len(value) > MAX_VALUE_SHOWN:
+            value = value[: MAX_VALUE_SHOWN - 1] + "…"
         return {
             "sheet": self.sheet,
             "row": self.row,

@@ -295,3 +295,10 @@ def test_fail_row_fails_each_row_with_a_bad_value_as_before():
 def test_an_unknown_policy_is_refused():
     with pytest.raises(ValueError, match="on_invalid_value"):
         plan([row("customers", 2, name="Acme")], on_invalid_value="ignore")
+
+
+def test_a_long_value_is_cut_where_a_warning_repeats_it():
+    result = plan([row("customers", 2, name="Acme", notes="Gate code 4411. " * 400)])
+    shown = result.warnings[0].to_dict()["value"]
+    assert len(shown) == 200 and shown.endswith("…") and shown.startswith("Gate code 4411.")
+    assert len(result.warnings[0].value) == 6400  # the workbook gets the whole cell
