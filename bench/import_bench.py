@@ -30,7 +30,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-FINISHED = ("succeeded", "completed_with_errors", "failed")
+FINISHED = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed")
 WAIT_SECONDS = 3 * 3600
 
 

@@ -12,6 +12,11 @@ from chalicelib.imports import service
 from chalicelib.imports.mapping import saved as saved_mappings
 
 api = Endpoints(__name__, "imports")
+OnInvalidValue = Literal["skip_value", "fail_row"]
+ON_INVALID_VALUE_DOC = (
+    "what a bad cell costs: skip_value (the default) writes the row without that value and"
+    " warns; fail_row fails the row. Not given: the mapping's, else skip_value"
+)
 
 
 class ImportCreate(Strict):
@@ -32,6 +37,7 @@ class ImportCreate(Strict):
         description="own format, a workbook: the sheet to read (default: the first visible "
         "sheet holding a table; the analysis lists them all)",
     )
+    on_invalid_value: OnInvalidValue | None = Field(default=None, description=ON_INVALID_VALUE_DOC)
 
 
 class ImportStart(Strict):
@@ -48,6 +54,7 @@ class ImportStart(Strict):
         description="read this sheet instead of the one analysed: without `mapping` it is "
         "analysed and the import waits for its mapping again",
     )
+    on_invalid_value: OnInvalidValue | None = Field(default=None, description=ON_INVALID_VALUE_DOC)
 
 
 class DownloadLink(BaseModel):
@@ -68,10 +75,15 @@ class TargetCounts(BaseModel):
     updated: int
     unchanged: int
     failed: int
+    warned: int = Field(
+        default=0,
+        description="rows written (created, updated or unchanged) without some of their values;"
+        " counted beside their outcome, not instead of it",
+    )
 
 
 class ImportRecord(BaseModel):
-    """An import: status, progress, counts per target and the first 100 row errors."""
+    """An import: status, progress, counts per target, the first 100 row errors and warnings."""
 
     id: str
     source: Literal["template", "own_format"]
@@ -83,6 +95,7 @@ class ImportRecord(BaseModel):
         "needs_mapping",
         "running",
         "succeeded",
+        "completed_with_warnings",
         "completed_with_errors",
         "failed",
     ]
@@ -94,8 +107,16 @@ class ImportRecord(BaseModel):
         description="deliveries that ran it: more than 1 after a crash or a follow-on resumed it",
     )
     counts: dict[str, TargetCounts]
-    errors: list[RowErrorOut]
+    errors: list[RowErrorOut] = Field(description="the first 100 problems of failed rows")
     errors_total: int
+    warnings: list[RowErrorOut] = Field(
+        default_factory=list,
+        description="the first 100 values left out of rows that were written (skip_value)",
+    )
+    warnings_total: int = 0
+    on_invalid_value: OnInvalidValue | None = Field(
+        default=None, description="the value policy; null until an own-format import is planned"
+    )
     mapping_id: str | None
     target: str | None = None
     sheet: str | None = Field(default=None, description="the workbook sheet chosen, if any")
@@ -110,7 +131,11 @@ class ImportRecord(BaseModel):
     started_at: str | None
     finished_at: str | None
     results_url: str | None = Field(default=None, description="results.json, when written")
-    errors_url: str | None = Field(default=None, description="errors.xlsx, when rows failed")
+    errors_url: str | None = Field(
+        default=None,
+        description="errors.xlsx, when rows failed or were warned: their original columns plus"
+        " Error and Warning, to fix and upload again",
+    )
 
 
 class PresignedPost(BaseModel):

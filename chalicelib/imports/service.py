@@ -90,15 +90,24 @@ def start_upload(
     has_headers: bool | None = None,
     save_mapping_as: str | None = None,
     sheet: str | None = None,
+    on_invalid_value: str | None = None,
 ) -> dict[str, Any]:
     """Create the import record and a presigned POST limited to the configured size.
 
     ``sheet`` names the workbook sheet an own-format import reads (else the first visible
-    sheet holding a table)."""
+    sheet holding a table). ``on_invalid_value`` (skip_value | fail_row) not given: a
+    template import takes the default, an own-format one its mapping's once chosen; given
+    with a mapping, the mapping keeps it (so ``save_mapping_as`` saves it too).
+    """
+    from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
+
     if source == "own_format":
         _check_own_format(tenant_id, file_name, mapping_id)
+        if mapping is not None and on_invalid_value:
+            mapping = {**mapping, "on_invalid_value": on_invalid_value}
     else:
         mapping = mapping_id = target = has_headers = save_mapping_as = sheet = None
+        on_invalid_value = on_invalid_value or DEFAULT_ON_INVALID_VALUE
     settings = get_settings()
     item, _ = records.create_import(
         tenant_id,
@@ -112,6 +121,7 @@ def start_upload(
         has_headers=has_headers,
         save_mapping_as=save_mapping_as,
         sheet=sheet,
+        on_invalid_value=on_invalid_value,
     )
     upload = aws.client("s3").generate_presigned_post(
         settings.bucket_name,

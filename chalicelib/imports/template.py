@@ -96,9 +96,15 @@ def _instructions(label: str, has_custom_fields: bool = False) -> list[str]:
         " Import ID).",
         "References work in any order and across sheets.",
         "Customer types, lead sources, contact roles and equipment types you type in are"
-        " created; payment terms, price levels and users must already exist.",
+        " created; payment terms, price levels and users must already exist (a name that"
+        " does not is left out of its row, with a warning).",
         "Dates: a date cell, 2024-03-31, or day/month/year as set in your account settings.",
-        "Rows with problems are skipped and listed in an errors workbook you can fix and upload.",
+        "A bad cell (an e-mail, a phone, a date, a postcode, text too long) is left out and"
+        " the rest of its row imported, with a warning. A row is skipped only when it has no"
+        " name, repeats another row's name or Import ID, or names a customer that is not"
+        " there.",
+        "Skipped and warned rows are listed in an errors workbook: fix the cells and upload"
+        " it again to complete them.",
         *(custom if has_custom_fields else []),
     ]
 

@@ -17,10 +17,11 @@ STATUSES = (
     "needs_mapping",
     "running",
     "succeeded",
+    "completed_with_warnings",
     "completed_with_errors",
     "failed",
 )
-FINISHED = ("succeeded", "completed_with_errors", "failed")
+FINISHED = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed")
 MAX_ERRORS_KEPT = 100
 
 
@@ -37,6 +38,11 @@ class ImportItem(TableModel):
     counts = JSONAttribute(default=dict)
     errors = JSONAttribute(default=list)
     errors_total = NumberAttribute(default=0)
+    warnings = JSONAttribute(default=list)  # the first MAX_ERRORS_KEPT, the shape of errors
+    warnings_total = NumberAttribute(default=0)
+    # skip_value | fail_row as given with the import (None: not given), the value the run
+    # used once it is planned (given, else the mapping's, else skip_value)
+    on_invalid_value = UnicodeAttribute(null=True)
     mapping = JSONAttribute(null=True)
     mapping_id = UnicodeAttribute(null=True)
     target = UnicodeAttribute(null=True)
@@ -73,6 +79,9 @@ class ImportItem(TableModel):
             "counts": self.counts or {},
             "errors": self.errors or [],
             "errors_total": self.errors_total,
+            "warnings": self.warnings or [],
+            "warnings_total": self.warnings_total or 0,
+            "on_invalid_value": self.on_invalid_value,
             "mapping_id": self.mapping_id,
             "target": self.target,
             "sheet": self.sheet,
@@ -112,6 +121,7 @@ def create_import(
     has_headers: bool | None = None,
     save_mapping_as: str | None = None,
     sheet: str | None = None,
+    on_invalid_value: str | None = None,
 ) -> tuple[ImportItem, bool]:
     """Create the record (``import_id`` given: only if absent); returns it and whether it is new."""
     bind()
@@ -134,6 +144,7 @@ def create_import(
         has_headers=has_headers,
         save_mapping_as=save_mapping_as,
         sheet=sheet,
+        on_invalid_value=on_invalid_value,
         created_by=by,
         created_at=now,
         updated_at=now,

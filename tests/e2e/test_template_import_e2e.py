@@ -13,7 +13,7 @@ import pytest
 import requests
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
-FINISHED = ("succeeded", "completed_with_errors", "failed")
+FINISHED = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed")
 WAIT_SECONDS = 120
 GOOD = {"customers": 100, "sites": 60, "contacts": 80, "equipment": 60}
 
@@ -65,8 +65,9 @@ def fill_template(admin) -> bytes:
     return out.getvalue()
 
 
-def upload(admin, data: bytes, name: str = "register.xlsx") -> dict:
-    created = admin.post("/v1/imports", json={"source": "template", "file_name": name})
+def upload(admin, data: bytes, name: str = "register.xlsx", **options) -> dict:
+    body = {"source": "template", "file_name": name, **options}
+    created = admin.post("/v1/imports", json=body)
     assert created.status_code == 201, created.text
     form = created.json()["upload"]
     sent = requests.post(form["url"], data=form["fields"], files={"file": (name, data)}, timeout=30)
@@ -106,7 +107,7 @@ def imported(stack, admin):
     """A fresh tenant with the filled template imported once: (file bytes, first import)."""
     make_payment_term(admin)
     data = fill_template(admin)
-    created = upload(admin, data)
+    created = upload(admin, data, on_invalid_value="fail_row")  # its bad cells fail their rows
     return data, created, wait_finished(admin, created["id"])
 
 
@@ -137,7 +138,7 @@ def test_a_filled_template_imports_over_http_with_each_error_reported(imported):
     errors_book = requests.get(done["errors_url"], timeout=30).content
     book = load_workbook(io.BytesIO(errors_book), read_only=True)
     customers = list(book["Customers"].iter_rows(values_only=True))
-    assert customers[0][-1] == "Error" and len(customers) == 4
+    assert customers[0][-2:] == ("Error", "Warning") and len(customers) == 4
     assert [row[0] for row in customers[1:]] == ["customer  000", "Bad Email", "Odd Terms"]
 
 
@@ -155,7 +156,9 @@ def test_the_pump_logs_each_message_with_its_dynamodb_requests(stack, imported):
 def test_the_same_file_again_leaves_every_row_unchanged(admin, imported):
     data, _, first = imported
 
-    again = wait_finished(admin, upload(admin, data, "again.xlsx")["id"])
+    again = wait_finished(
+        admin, upload(admin, data, "again.xlsx", on_invalid_value="fail_row")["id"]
+    )
 
     assert {t: c["unchanged"] for t, c in again["counts"].items()} == GOOD
     assert all(c["created"] == c["updated"] == 0 for c in again["counts"].values())

@@ -110,7 +110,8 @@ def test_a_myob_export_is_analysed_mapped_saved_and_reused(api, aws, tmp_path: P
     assert "Nope" in json.dumps(assert_problem(bad, 422))
 
     started = api.post(
-        f"/v1/imports/{import_id}/start", {"mapping": CORRECTED, "save_mapping_as": "MYOB cards"}
+        f"/v1/imports/{import_id}/start",
+        {"mapping": CORRECTED, "save_mapping_as": "MYOB cards", "on_invalid_value": "fail_row"},
     )
     assert started.status == 202, started.json
     assert started.json["mapping_used"]["matched_by"] == "given"
@@ -120,6 +121,7 @@ def test_a_myob_export_is_analysed_mapped_saved_and_reused(api, aws, tmp_path: P
 
     done = record(api, import_id)
     assert done["status"] == "completed_with_errors", done["message"]
+    assert done["on_invalid_value"] == "fail_row"
     assert done["counts"]["customers"]["created"] == 2
     (error,) = done["errors"]
     assert (error["sheet"], error["row"], error["column"]) == ("Card File.csv", 7, "Addr 1 - Email")
@@ -127,7 +129,7 @@ def test_a_myob_export_is_analysed_mapped_saved_and_reused(api, aws, tmp_path: P
     assert s3_json(done["results_url"])["errors_total"] == 1
     errors_book = openpyxl.load_workbook(io.BytesIO(s3_bytes(done["errors_url"])))
     header, failed = list(errors_book.active.iter_rows(values_only=True))
-    assert header[0] == "Co./Last Name" and header[-1] == "Error"
+    assert header[0] == "Co./Last Name" and header[-2:] == ("Error", "Warning")
     assert failed[0] == "Bad Email Plumbing"
     customers = stored_customers(api.tenant)
     cafe = customers["Café Olé Pty Ltd"]
@@ -136,6 +138,7 @@ def test_a_myob_export_is_analysed_mapped_saved_and_reused(api, aws, tmp_path: P
 
     saved = api.get("/v1/mappings").json["items"]
     assert [m["name"] for m in saved] == ["MYOB cards"]
+    assert saved[0]["mapping"]["on_invalid_value"] == "fail_row"  # saved with the mapping
 
     # Next month's export: same columns, so it runs without asking.
     second, key2 = create(api, aws, myob_csv(MYOB_ROWS[:2]), file_name="Card File 2.csv")
@@ -148,6 +151,7 @@ def test_a_myob_export_is_analysed_mapped_saved_and_reused(api, aws, tmp_path: P
         "matched_by": "headers",
     }
     assert rerun["counts"]["customers"]["unchanged"] == 2
+    assert rerun["on_invalid_value"] == "fail_row"
 
     # A partner drops the file into the folder named after the mapping.
     drop = f"drops/{api.tenant}/MYOB cards/week 1.csv"

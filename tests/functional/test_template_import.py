@@ -44,12 +44,13 @@ def runner(**changes):
 
 
 def upload(
-    api, aws, rows: dict, *, dry_run=False, tmp_path: Path, name=FILE_NAME
+    api, aws, rows: dict, *, dry_run=False, tmp_path: Path, name=FILE_NAME, **options
 ) -> tuple[str, str]:
     from chalicelib import aws as clients
     from chalicelib.imports.template import write_filled_template
 
-    created = api.post("/v1/imports", {"source": "template", "file_name": name, "dry_run": dry_run})
+    body = {"source": "template", "file_name": name, "dry_run": dry_run, **options}
+    created = api.post("/v1/imports", body)
     assert created.status == 201, created.json
     path = tmp_path / f"{created.json['id']}.xlsx"
     write_filled_template(path, rows)
@@ -168,13 +169,16 @@ def test_bad_rows_are_reported_with_place_and_reason_and_the_rest_imports(api, a
         ],
         "sites": [{"Customer Name": "Orphan Site", "Billing Customer": "Nobody Pty Ltd"}],
     }
-    import_id, key = upload(api, aws, rows, tmp_path=tmp_path)
+    # The strict policy: every bad cell fails its row (the default is in test_value_policy).
+    import_id, key = upload(api, aws, rows, tmp_path=tmp_path, on_invalid_value="fail_row")
 
     deliver(key)
 
     done = record(api, import_id)
     assert done["status"] == "completed_with_errors"
-    assert done["counts"]["customers"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 3}
+    assert done["counts"]["customers"] == {
+        "created": 1, "updated": 0, "unchanged": 0, "failed": 3, "warned": 0,
+    }  # fmt: skip
     assert done["counts"]["sites"]["failed"] == 1
     by_row = {(e["sheet"], e["row"]): e for e in done["errors"]}
     assert by_row[("Customers", 3)]["column"] == "Customer Name"
@@ -189,8 +193,8 @@ def test_bad_rows_are_reported_with_place_and_reason_and_the_rest_imports(api, a
 
     book = load_workbook(io.BytesIO(s3_bytes(done["errors_url"])), read_only=True)
     sheet = list(book["Customers"].iter_rows(values_only=True))
-    assert sheet[0][-1] == "Error" and len(sheet) == 4
-    assert sheet[2][0] == "Bad Email" and "Email" in sheet[2][-1]
+    assert sheet[0][-2:] == ("Error", "Warning") and len(sheet) == 4
+    assert sheet[2][0] == "Bad Email" and "Email" in sheet[2][sheet[0].index("Error")]
 
 
 def test_the_same_message_delivered_twice_has_one_effect(api, aws, tmp_path):
@@ -261,7 +265,7 @@ def test_a_crash_after_the_first_batch_is_resumed_without_duplicates(api, aws, t
 def test_customer_numbers_run_on_without_gaps_when_rows_fail(api, aws, tmp_path):
     rows = {"customers": [{"Customer Name": "A"}, {"Customer Name": "B", "Email": "nope"},
                           {"Customer Name": "C"}]}  # fmt: skip
-    import_id, key = upload(api, aws, rows, tmp_path=tmp_path)
+    import_id, key = upload(api, aws, rows, tmp_path=tmp_path, on_invalid_value="fail_row")
     deliver(key)
 
     assert record(api, import_id)["status"] == "completed_with_errors"

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 TARGETS = ("customers", "sites", "contacts", "equipment")
+# What a bad cell costs, per import (and saved mapping): skip_value, the default, writes the row
+# without that value and warns; fail_row fails the row (docs/imports.md, "The value policy").
+ON_INVALID_VALUE = ("skip_value", "fail_row")
+DEFAULT_ON_INVALID_VALUE = "skip_value"
 FIELD_TYPES = (
     "text",
     "email",

@@ -12,7 +12,7 @@ from chalicelib.domain.addresses import ADDRESS_PARTS, ADDRESS_SIDES
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.values import is_blank
 from chalicelib.imports.catalog.fields import check_target, fields_for, required_rules
-from chalicelib.imports.catalog.model import CustomFieldLike
+from chalicelib.imports.catalog.model import ON_INVALID_VALUE, CustomFieldLike
 from chalicelib.imports.mapping.suggest import Suggestion
 from chalicelib.imports.mapping.transforms import split_address, split_name
 from chalicelib.imports.read.headers import column_index, column_letter, normalise_header
@@ -82,6 +82,7 @@ class Mapping:
     columns: tuple[ColumnMapping, ...]
     customer_label: str = "Customer"
     custom_fields: tuple[Any, ...] = ()
+    on_invalid_value: str | None = None  # None: the import's, else skip_value
 
     @property
     def fields(self) -> set[str]:
@@ -119,11 +120,14 @@ class Mapping:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, as saved for reuse and accepted by parse_mapping."""
-        return {
+        data: dict[str, Any] = {
             "target": self.target,
             "has_headers": self.has_headers,
             "columns": [c.to_dict() for c in self.columns],
         }
+        if self.on_invalid_value:
+            data["on_invalid_value"] = self.on_invalid_value
+        return data
 
 
 def parse_mapping(
@@ -151,6 +155,10 @@ def parse_mapping(
     except ValueError as error:
         raise ValidationFailed([FieldError("target", str(error))]) from None
     custom_fields = tuple(custom_fields)
+    on_invalid_value = data.get("on_invalid_value")
+    if on_invalid_value is not None and on_invalid_value not in ON_INVALID_VALUE:
+        message = f"must be one of {', '.join(ON_INVALID_VALUE)}"
+        errors.append(FieldError("on_invalid_value", message))
     known = {f.key for f in fields_for(target, customer_label, custom_fields)}
     has_headers = bool(data.get("has_headers", True))
     entries = data.get("columns")
@@ -178,7 +186,13 @@ def parse_mapping(
     if errors:
         raise ValidationFailed(errors)
     return Mapping(
-        target, has_headers, tuple(headers), tuple(columns), customer_label, custom_fields
+        target,
+        has_headers,
+        tuple(headers),
+        tuple(columns),
+        customer_label,
+        custom_fields,
+        on_invalid_value,
     )
 
 

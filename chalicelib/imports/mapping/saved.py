@@ -71,11 +71,13 @@ def start_import(
     dry_run: bool | None,
     by: str | None,
     sheet: str | None = None,
+    on_invalid_value: str | None = None,
 ) -> dict[str, Any]:
     """Check the mapping against the analysed headers, save it if asked, queue the import.
 
     ``sheet`` naming another sheet of the analysed workbook queues the import to read that
-    sheet instead (see ``_start_on_sheet``)."""
+    sheet instead (see ``_start_on_sheet``). ``on_invalid_value`` given goes with the
+    mapping (and so with the one saved)."""
     item = records.get_import(tenant_id, import_id)
     if item.status != "needs_mapping" or not item.analysis:
         raise Conflict(f"The import is {item.status.replace('_', ' ')}, not waiting for a mapping.")
@@ -86,6 +88,8 @@ def start_import(
     headers = _headers_to_map(item.analysis, has_headers)
     if has_headers is not None:
         mapping = {**mapping, "has_headers": has_headers}
+    if on_invalid_value is not None:
+        mapping = {**mapping, "on_invalid_value": on_invalid_value}
     parsed = tenant_mapping(tenant_id, mapping, headers, item.target or "customers")
     missing = parsed.missing_required()
     if missing:
@@ -101,6 +105,7 @@ def start_import(
         dry_run=dry_run,
         mapping_id=used["id"],
         mapping_used=used,
+        on_invalid_value=on_invalid_value,
     )
     if not queued:
         raise Conflict("The import is no longer waiting for a mapping.")

@@ -2,6 +2,11 @@
 
 Pure: it reads the tenant's index loaded once and the rows, and writes nothing. Every row ends
 ``created``, ``updated``, ``unchanged`` or ``failed``; a bad row never stops the others.
+
+The value policy (``on_invalid_value``): only a problem of the row's identity or of its links
+(``ROW_KEY_FIELDS``) fails it. Any other bad cell is, under ``skip_value`` (the default), a
+warning: the row is written without that value (an update keeps the stored one). Under
+``fail_row`` every bad cell fails its row, as before the policy existed.
 """
 
 from __future__ import annotations
@@ -18,13 +23,41 @@ from chalicelib.domain.records import BOOKKEEPING_FIELDS
 from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_bool, parse_date
 from chalicelib.imports.catalog.definitions import LOOKUP_COLUMNS
 from chalicelib.imports.catalog.fields import fields_for
-from chalicelib.imports.catalog.model import TARGETS
+from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE, ON_INVALID_VALUE, TARGETS
 from chalicelib.imports.plan.lookups import LookupIndex, MissingLookups
 from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext
 from chalicelib.imports.read.cells import OverlongCell
 from chalicelib.imports.read.rows import SheetLayout, SheetRow
 
 ACTIONS = ("created", "updated", "unchanged", "failed")
+# Per target: beside the actions, ``warned`` counts the written rows (created, updated or
+# unchanged) that carry at least one warning; it is a flag, not a fifth outcome.
+COUNTED = (*ACTIONS, "warned")
+# The fields (catalog keys) whose problems fail the row under either policy: what identifies
+# the row (its names, Import ID, number) and what links it to another record (its customer,
+# its billing customer), and equipment's required type. Every other field is a value: a bad
+# one is dropped with a warning under ``skip_value``. Problems no field names fail the row.
+ROW_KEY_FIELDS: dict[str, frozenset[str]] = {
+    "customers": frozenset(
+        (
+            "name",
+            "company_name",
+            "first_name",
+            "last_name",
+            "import_id",
+            "customer_number",
+            "billing_customer",
+        )
+    ),  # fmt: skip
+    "contacts": frozenset(("customer", "first_name", "last_name")),
+    "equipment": frozenset(("customer", "equipment_type", "equipment_number", "name")),
+}
+ROW_KEY_FIELDS["sites"] = ROW_KEY_FIELDS["customers"]
+# Characters of a cell an error or warning repeats (a 5,000-character note is not repeated).
+MAX_VALUE_SHOWN = 200
+# A row is prepared again after each round of dropped values; more rounds mean a rule keeps
+# finding new faults, and the row fails with what the last round found.
+MAX_PREPARES = 4
 # Kept by the store, not by validation: never compared, never sent to prepare.
 MERGED_OBJECTS = ("site_address", "billing_address", "billing")
 _LOOKUP_ID_KEYS = {key: attribute for key, (attribute, _) in LOOKUP_COLUMNS.items()}
@@ -46,11 +79,15 @@ class RowError:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; a value longer than MAX_VALUE_SHOWN is cut (the import record holds 100
+        errors and 100 warnings in one DynamoDB item; the error workbook has the whole cell)."""
         value = self.value
         if isinstance(value, dt.date | dt.datetime):
             value = value.isoformat()
         elif value is not None and not isinstance(value, int | float | bool | str):
             value = str(value)
+        if isinstance(value, str) and len(value) > MAX_VALUE_SHOWN:
+            value = value[: MAX_VALUE_SHOWN - 1] + "…"
         return {
             "sheet": self.sheet,
             "row": self.row,
@@ -68,6 +105,9 @@ class RowOutcome:
     record: dict[str, Any] | None = None
     previous: dict[str, Any] | None = None
     errors: list[RowError] = field(default_factory=list)
+    # Values left out of a written row (the shape of errors); a failed row has none: its
+    # every problem is an error.
+    warnings: list[RowError] = field(default_factory=list)
     # Other records the row changes: (entity, record, previous), e.g. the default contact it
     # takes over from.
     extra: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=list)
@@ -81,14 +121,19 @@ class Plan:
 
     @property
     def counts(self) -> dict[str, dict[str, int]]:
-        counts = {target: dict.fromkeys(ACTIONS, 0) for target in TARGETS}
+        counts = {target: dict.fromkeys(COUNTED, 0) for target in TARGETS}
         for outcome in self.outcomes:
             counts[outcome.row.target][outcome.action] += 1
+            counts[outcome.row.target]["warned"] += bool(outcome.warnings)
         return counts
 
     @property
     def errors(self) -> list[RowError]:
         return [error for outcome in self.outcomes for error in outcome.errors]
+
+    @property
+    def warnings(self) -> list[RowError]:
+        return [warning for outcome in self.outcomes for warning in outcome.warnings]
 
 
 class Where(NamedTuple):
@@ -99,28 +144,46 @@ class Where(NamedTuple):
 
 
 class _Row:
-    """Helpers to fail one row with column-accurate errors."""
+    """One row being decided: its problems as column-accurate errors or warnings."""
 
-    def __init__(self, outcome: RowOutcome, layout: SheetLayout) -> None:
+    def __init__(self, outcome: RowOutcome, layout: SheetLayout, skip_values: bool) -> None:
         self.outcome = outcome
         self.layout = layout
+        self.skip_values = skip_values
+        self.key_fields = ROW_KEY_FIELDS[outcome.row.target]
+
+    def _error(self, key: str, message: str) -> RowError:
+        column = _ERROR_FIELD_TO_COLUMN.get(key, key)
+        return RowError(
+            self.outcome.row.sheet,
+            self.outcome.row.row,
+            self.layout.label_of(column),
+            self.outcome.row.fields.get(column),
+            message,
+        )
 
     def fail(self, key: str, message: str) -> None:
-        column = _ERROR_FIELD_TO_COLUMN.get(key, key)
+        """The row fails: ``key`` (a catalog key or a record path) names the column."""
         self.outcome.action = "failed"
-        self.outcome.errors.append(
-            RowError(
-                self.outcome.row.sheet,
-                self.outcome.row.row,
-                self.layout.label_of(column),
-                self.outcome.row.fields.get(column),
-                message,
-            )
-        )
+        self.outcome.errors.append(self._error(key, message))
 
     def fail_all(self, errors: Iterable[FieldError]) -> None:
         for error in errors:
             self.fail(error.field, error.message)
+
+    def is_value(self, key: str) -> bool:
+        """Whether a problem of ``key`` may cost only its value (under ``skip_value``)."""
+        column = _ERROR_FIELD_TO_COLUMN.get(key, key)
+        return self.skip_values and column not in self.key_fields
+
+    def bad_value(self, key: str, message: str) -> bool:
+        """A bad cell: a warning when the policy skips values and ``key`` is a value field,
+        else the row fails. True when the row goes on without the value."""
+        if self.is_value(key):
+            self.outcome.warnings.append(self._error(key, message))
+            return True
+        self.fail(key, message)
+        return False
 
     @property
     def failed(self) -> bool:
@@ -144,7 +207,11 @@ class Planner:
         existing: ExistingIndex,
         rules: CustomerRules,
         make_id: Callable[[SheetRow], str],
+        on_invalid_value: str = DEFAULT_ON_INVALID_VALUE,
     ) -> None:
+        if on_invalid_value not in ON_INVALID_VALUE:
+            raise ValueError(f"on_invalid_value must be one of {ON_INVALID_VALUE}")
+        self.skip_values = on_invalid_value == "skip_value"
         self.by_sheet = {layout.sheet: layout for layout in layouts}
         self.existing = existing
         self.rules = rules
@@ -277,13 +344,15 @@ class Planner:
             yield self._settled(state)
 
     def _state(self, row: SheetRow, entity: str) -> _Row:
-        return _Row(RowOutcome(row, entity), self.by_sheet[row.sheet])
+        return _Row(RowOutcome(row, entity), self.by_sheet[row.sheet], self.skip_values)
 
     @staticmethod
     def _settled(state: _Row) -> RowOutcome:
-        if state.failed:
-            state.outcome.action, state.outcome.record = "failed", None
-        return state.outcome
+        outcome = state.outcome
+        if state.failed:  # nothing is written, so nothing was left out: all are errors
+            outcome.action, outcome.record = "failed", None
+            outcome.errors[:0], outcome.warnings = outcome.warnings, []
+        return outcome
 
     def _decide_customer(
         self, row: SheetRow, where: Where, lookups: LookupIndex, ctx: PrepareContext
@@ -313,11 +382,19 @@ def plan_import(
     ctx: PrepareContext,
     make_id: Callable[[SheetRow], str],
     load_children: Callable[[set[str]], tuple[dict, dict]] | None = None,
+    on_invalid_value: str = DEFAULT_ON_INVALID_VALUE,
 ) -> Plan:
     """Both passes over rows already in memory; ``load_children`` fetches the contacts and
     equipment of the existing customers the file's children name (else ``existing``'s are used).
+    ``on_invalid_value`` is ``skip_value`` or ``fail_row`` (see the module's docstring).
     """
-    planner = Planner(layouts, existing=existing, rules=rules, make_id=make_id)
+    planner = Planner(
+        layouts,
+        existing=existing,
+        rules=rules,
+        make_id=make_id,
+        on_invalid_value=on_invalid_value,
+    )
     planner.learn(rows, lookups)
     if load_children is not None:
         existing.contacts, existing.equipment = load_children(planner.named_existing_customers())
@@ -440,7 +517,7 @@ def _prepare_customer(
         try:
             patch["assigned_user_id"] = lookups.user_id(patch.pop("assigned_user"))
         except LookupError as exc:
-            state.fail("assigned_user", str(exc))
+            state.bad_value("assigned_user", str(exc))
     if "billing_customer" in patch:
         reference = patch.pop("billing_customer")
         billing_id = refs.find(reference)
@@ -570,13 +647,15 @@ class _Contacts(_Children):
         was_default = bool(previous and previous.get("is_default"))
         says = patch.get("is_default")
         if _says_yes(says) and explicit is not None and explicit != where:
-            state.fail(
-                "is_default",
+            message = (
                 f"{_where(explicit)} already makes the default contact of this customer; "
-                "only one row may",
+                "only one row may"
             )
+            if state.bad_value("is_default", message):
+                patch["is_default"] = False
         elif says is not None and not _says_yes(says) and was_default and explicit is None:
-            state.fail("is_default", "make another contact the default instead")
+            if state.bad_value("is_default", "make another contact the default instead"):
+                del patch["is_default"]  # it stays the default
         elif says is None and explicit is not None and explicit != where:
             patch["is_default"] = False  # another row takes the default over
             if was_default:  # this row's own write demotes it, with the row's changes
@@ -615,7 +694,7 @@ def _typed_fields(state: _Row, ctx: PrepareContext) -> dict[str, Any]:
             elif isinstance(value, dt.datetime | dt.date):
                 value = value.isoformat()[:10] if kind != "text" else value.isoformat()
         except InvalidValue as exc:
-            state.fail(key, str(exc))
+            state.bad_value(key, str(exc))
             continue
         patch[key] = value
     return patch
@@ -628,7 +707,7 @@ def _resolve_lookups(state: _Row, patch: dict[str, Any], lookups: LookupIndex) -
             try:
                 patch[target_key] = lookups.lookup_id(fields[key].lookup_kind, patch.pop(key))
             except LookupError as exc:
-                state.fail(key, str(exc))
+                state.bad_value(key, str(exc))
 
 
 def _nest(flat: dict[str, Any]) -> dict[str, Any]:
@@ -658,16 +737,30 @@ def _finish(
     prepare: Callable[[dict, dict | None], dict],
     ids: dict[str, str] | None = None,
 ) -> None:
-    """Validate the row's values over the record it updates; blank cells were never in ``patch``."""
+    """Validate the row's values over the record it updates; blank cells were never in ``patch``.
+
+    Under ``skip_value`` a value the domain refuses is dropped with a warning (an update keeps
+    the stored value) and the rest is prepared again; a refused key field fails the row.
+    """
     previous = state.outcome.previous
     given = _nest(patch)
     for key in MERGED_OBJECTS:  # a row giving only Site Postcode keeps the rest of the address
         if key in given and previous and isinstance(previous.get(key), dict):
             given[key] = _merge(previous[key], given[key])
-    try:
-        record = {**prepare(given, previous), **(ids or {})}
-    except ValidationFailed as exc:
-        state.fail_all(exc.errors)
+    for _ in range(MAX_PREPARES):
+        try:
+            record = {**prepare(given, previous), **(ids or {})}
+            break
+        except ValidationFailed as exc:
+            errors = exc.errors
+        paths = dict.fromkeys(e.field for e in errors)
+        if not all(state.is_value(p) and _drop(given, p, previous) for p in paths):
+            state.fail_all(errors)
+            return
+        for error in errors:
+            state.bad_value(error.field, error.message)
+    else:
+        state.fail_all(errors)
         return
     if not previous:
         state.outcome.action = "created"
@@ -676,3 +769,24 @@ def _finish(
     else:
         state.outcome.action = "updated"
     state.outcome.record = {k: v for k, v in record.items() if k not in BOOKKEEPING_FIELDS}
+
+
+def _drop(given: dict[str, Any], path: str, previous: dict[str, Any] | None) -> bool:
+    """Take the value at dotted ``path`` out of ``given``. Inside an object the store replaces
+    whole (an address, billing) the stored value is put back; elsewhere the key goes, and the
+    update keeps what is stored (custom fields merge key by key). False when that changes
+    nothing, so a value that cannot be dropped fails its row instead of looping."""
+    *parents, leaf = path.split(".")
+    node, stored = given, previous or {}
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+        stored = stored.get(part) if isinstance(stored, dict) else None
+    if not isinstance(node, dict) or leaf not in node:
+        return False
+    if parents and parents[0] in MERGED_OBJECTS and isinstance(stored, dict) and leaf in stored:
+        if node[leaf] == stored[leaf]:
+            return False
+        node[leaf] = stored[leaf]
+    else:
+        del node[leaf]
+    return True

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.lookups import LOOKUP_KINDS
 from chalicelib.imports.ports import ExistingIndex, Ports, PrepareContext
 from chalicelib.imports.read.rows import RowSource
@@ -24,8 +25,9 @@ def plan_and_store(
     from chalicelib.imports.write.checkpoints import plan_key, spool_plan
     from chalicelib.store.tenant_settings import get_tenant_settings
 
-    planner, lookups, ctx = _learn(item, ports, source, get_tenant_settings(item.tenant_id))
-    records.save_progress(item, owner=owner, rows_total=planner.rows_total)
+    policy = on_invalid_value(item)
+    planner, lookups, ctx = _learn(item, ports, source, get_tenant_settings(item.tenant_id), policy)
+    records.save_progress(item, owner=owner, rows_total=planner.rows_total, on_invalid_value=policy)
     with Results(folder) as results:
         outcomes = _observed(planner.decide(source.rows, lookups, ctx), results)
         if item.dry_run:
@@ -56,7 +58,25 @@ def plan_and_store(
     return stored
 
 
-def _learn(item: records.ImportItem, ports: Ports, source: RowSource, tenant: Any):
+def on_invalid_value(item: records.ImportItem) -> str:
+    """The value policy the import runs with: the one given with the import (POST /v1/imports
+    or /start), else its mapping's (given, or saved and chosen), else ``skip_value``."""
+    from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
+    from chalicelib.store.mappings import get_mapping
+
+    if item.on_invalid_value:
+        return item.on_invalid_value
+    mapping = item.mapping
+    saved_id = (item.mapping_used or {}).get("id") or item.mapping_id
+    if not mapping and saved_id:
+        try:
+            mapping = get_mapping(item.tenant_id, saved_id).mapping
+        except NotFound:  # deleted since it was chosen: the default
+            mapping = None
+    return (mapping or {}).get("on_invalid_value") or DEFAULT_ON_INVALID_VALUE
+
+
+def _learn(item: records.ImportItem, ports: Ports, source: RowSource, tenant: Any, policy: str):
     """Pass 1 and what follows it: lookups created, children of named customers loaded."""
     from chalicelib.imports.plan.lookups import LookupIndex
     from chalicelib.imports.plan.planner import Planner
@@ -73,6 +93,7 @@ def _learn(item: records.ImportItem, ports: Ports, source: RowSource, tenant: An
         existing=ExistingIndex(customers=ports.writer.load_customers(tenant_id)),
         rules=ports.rules,
         make_id=lambda row: row_id(item.id, row.sheet, row.row),
+        on_invalid_value=policy,
     )
     planner.learn(source.rows(), lookups)
     for kind, names in planner.missing_lookups().items():

@@ -11,7 +11,7 @@ from chalicelib.imports.catalog.fields import field_by_label, template_custom_fi
 from chalicelib.imports.catalog.model import ImportField
 from chalicelib.imports.read.cells import read_cell
 from chalicelib.imports.read.dates import decide_date_orders, settle_dates
-from chalicelib.imports.report.error_workbook import ERROR_HEADER
+from chalicelib.imports.report.error_workbook import ADDED_HEADERS
 from chalicelib.xlsx.reader import iter_sheet_rows, read_header, sheet_names
 from chalicelib.xlsx.safety import FileRejected
 
@@ -66,7 +66,7 @@ def sheet_layout(
 ) -> SheetLayout:
     headers = tuple(headers)
     columns = tuple(
-        None if h == ERROR_HEADER else field_by_label(target, h, customer_label, custom_fields)
+        None if h in ADDED_HEADERS else field_by_label(target, h, customer_label, custom_fields)
         for h in headers
     )
     return SheetLayout(sheet, target, headers, columns)

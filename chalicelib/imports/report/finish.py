@@ -6,14 +6,14 @@ import os
 from typing import Any
 
 from chalicelib.imports.ports import Ports
-from chalicelib.imports.report.results import Results
+from chalicelib.imports.report.results import Results, import_status
 from chalicelib.store import imports as records
 
 
 def publish_results(
     item: records.ImportItem, ports: Ports, results: Results, layouts: list, folder: str
 ) -> dict[str, str]:
-    """Upload results.json (and errors.xlsx when rows failed); their S3 keys by name."""
+    """Upload results.json (and errors.xlsx when rows failed or were warned); their S3 keys."""
     prefix = records.results_prefix(item.tenant_id, item.id)
     bucket = ports.settings.bucket_name
     keys = {"results": f"{prefix}results.json"}
@@ -40,12 +40,15 @@ def publish_results(
 
 
 def result_fields(results: Results, result_keys: dict[str, str]) -> dict[str, Any]:
-    """What the import record keeps of its results: totals, counts, first errors, S3 keys."""
+    """What the import record keeps of its results: totals, counts, first errors and warnings,
+    S3 keys."""
     return dict(
         rows_total=results.rows_total,
         counts=results.counts,
         errors=results.first_errors,
         errors_total=results.errors_total,
+        warnings=results.first_warnings,
+        warnings_total=results.warnings_total,
         result_keys=result_keys,
     )
 
@@ -54,10 +57,11 @@ def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
     """Every batch is written: close the record with its final status, drop the stored plan."""
     from chalicelib.imports.write.checkpoints import plan_key
 
+    failed = sum((counts or {}).get("failed", 0) for counts in (item.counts or {}).values())
     records.finish_import(
         item,
         owner=owner,
-        status="completed_with_errors" if item.errors_total else "succeeded",
+        status=import_status(failed or item.errors_total, item.warnings_total or 0),
         rows_done=item.rows_total,
     )
     ports.s3.delete_object(Bucket=ports.settings.bucket_name, Key=plan_key(item))

@@ -1,7 +1,9 @@
-"""Stage 6: what an import reports — counts, errors, the summary document, failed rows' workbook.
+"""Stage 6: what an import reports — counts, errors and warnings, the summary document, and the
+workbook of the failed and warned rows.
 
-Outcomes stream through ``Results`` one at a time: it keeps the counts and the first errors,
-and spools the rest to files in a work folder, so a file of any size reports in flat memory.
+Outcomes stream through ``Results`` one at a time: it keeps the counts, the first errors and
+warnings, and spools the rest to files in a work folder, so a file of any size reports in flat
+memory.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import pickle
 from typing import IO, Any
 
-from chalicelib.imports.plan.planner import ACTIONS, TARGETS, RowOutcome
+from chalicelib.imports.plan.planner import COUNTED, TARGETS, RowError, RowOutcome
 from chalicelib.imports.read.rows import SheetLayout
 from chalicelib.imports.report.error_workbook import write_error_workbook
 
@@ -19,39 +21,50 @@ MAX_ERRORS_ON_RECORD = 100
 
 
 class Results:
-    """Counts, the first errors, and spools of every error and every failed row."""
+    """Counts, the first errors and warnings, and spools of every one and of the rows to fix."""
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = os.fspath(folder)
-        self.counts = {target: dict.fromkeys(ACTIONS, 0) for target in TARGETS}
+        self.counts = {target: dict.fromkeys(COUNTED, 0) for target in TARGETS}
         self.rows_total = 0
         self.errors_total = 0
+        self.warnings_total = 0
         self.first_errors: list[dict[str, Any]] = []
+        self.first_warnings: list[dict[str, Any]] = []
         self._errors = open(os.path.join(self.folder, "errors.jsonl"), "w+")  # noqa: SIM115
-        self._failed: dict[str, IO[bytes]] = {}  # sheet → pickled (values, message) per row
+        self._warnings = open(os.path.join(self.folder, "warnings.jsonl"), "w+")  # noqa: SIM115
+        # sheet → pickled (values, error message, warning message) per failed or warned row
+        self._to_fix: dict[str, IO[bytes]] = {}
 
     def add(self, outcome: RowOutcome) -> None:
         self.rows_total += 1
-        self.counts[outcome.row.target][outcome.action] += 1
-        for error in outcome.errors:
-            data = error.to_dict()
-            self.errors_total += 1
-            if len(self.first_errors) < MAX_ERRORS_ON_RECORD:
-                self.first_errors.append(data)
-            self._errors.write(json.dumps(data, default=str) + "\n")
-        if outcome.action == "failed":
-            message = "; ".join(
-                f"{e.column}: {e.message}" if e.column else e.message for e in outcome.errors
-            )
-            spool = self._failed.get(outcome.row.sheet)
+        counts = self.counts[outcome.row.target]
+        counts[outcome.action] += 1
+        counts["warned"] += bool(outcome.warnings)
+        self.errors_total += self._spool(outcome.errors, self.first_errors, self._errors)
+        self.warnings_total += self._spool(outcome.warnings, self.first_warnings, self._warnings)
+        if outcome.errors or outcome.warnings:
+            spool = self._to_fix.get(outcome.row.sheet)
             if spool is None:
-                path = os.path.join(self.folder, f"failed-{len(self._failed)}.pickle")
-                spool = self._failed[outcome.row.sheet] = open(path, "w+b")  # noqa: SIM115
-            pickle.dump((outcome.row.values, message), spool)
+                path = os.path.join(self.folder, f"to-fix-{len(self._to_fix)}.pickle")
+                spool = self._to_fix[outcome.row.sheet] = open(path, "w+b")  # noqa: SIM115
+            entry = (outcome.row.values, _messages(outcome.errors), _messages(outcome.warnings))
+            pickle.dump(entry, spool)
+
+    @staticmethod
+    def _spool(items: list[RowError], first: list[dict[str, Any]], spool: IO[str]) -> int:
+        for item in items:
+            data = item.to_dict()
+            if len(first) < MAX_ERRORS_ON_RECORD:
+                first.append(data)
+            spool.write(json.dumps(data, default=str) + "\n")
+        return len(items)
 
     @property
     def status(self) -> str:
-        return "completed_with_errors" if self.failed_rows else "succeeded"
+        """``completed_with_errors`` when a row failed, else ``completed_with_warnings`` when
+        a value was left out, else ``succeeded``."""
+        return import_status(self.failed_rows, self.warnings_total)
 
     @property
     def failed_rows(self) -> int:
@@ -62,39 +75,45 @@ class Results:
         return sum(c["unchanged"] + c["failed"] for c in self.counts.values())
 
     def write_summary(self, path: str, *, import_id: str, dry_run: bool) -> None:
-        """results.json: counts per target, every row error, and whether anything was written."""
+        """results.json: counts per target, every row error and warning, whether anything was
+        written."""
         head = {
             "import_id": import_id,
             "dry_run": dry_run,
             "rows_total": self.rows_total,
             "counts": self.counts,
             "errors_total": self.errors_total,
+            "warnings_total": self.warnings_total,
         }
-        self._errors.flush()
-        self._errors.seek(0)
         with open(path, "w") as out:
-            out.write(json.dumps(head)[:-1] + ', "errors": [')
-            for index, line in enumerate(self._errors):
-                out.write(("," if index else "") + line.rstrip("\n"))
-            out.write("]}")
+            out.write(json.dumps(head)[:-1])
+            for name, spool in (("errors", self._errors), ("warnings", self._warnings)):
+                spool.flush()
+                spool.seek(0)
+                out.write(f', "{name}": [')
+                for index, line in enumerate(spool):
+                    out.write(("," if index else "") + line.rstrip("\n"))
+                out.write("]")
+            out.write("}")
 
     def write_errors_workbook(self, path: str, layouts: list[SheetLayout]) -> bool:
-        """The failed rows per sheet, original columns plus Error; False (nothing written) if none.
+        """The failed and the warned rows per sheet, original columns plus Error and Warning;
+        False (nothing written) if there are none.
 
         The spools are read back one sheet after another into a write-only workbook.
         """
-        if not self._failed:
+        if not self._to_fix:
             return False
         sheets = {
             layout.sheet: (list(layout.headers), self._spooled(layout.sheet))
             for layout in layouts
-            if layout.sheet in self._failed
+            if layout.sheet in self._to_fix
         }
         write_error_workbook(path, sheets)
         return True
 
     def _spooled(self, sheet: str):
-        spool = self._failed[sheet]
+        spool = self._to_fix[sheet]
         spool.flush()
         spool.seek(0)
         while True:
@@ -105,7 +124,8 @@ class Results:
 
     def close(self) -> None:
         self._errors.close()
-        for spool in self._failed.values():
+        self._warnings.close()
+        for spool in self._to_fix.values():
             spool.close()
 
     def __enter__(self) -> Results:
@@ -113,3 +133,16 @@ class Results:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def import_status(failed_rows: int, warnings_total: int) -> str:
+    """The final status of an import that ran to its end: a failed row outweighs warnings."""
+    if failed_rows:
+        return "completed_with_errors"
+    return "completed_with_warnings" if warnings_total else "succeeded"
+
+
+def _messages(items: list[RowError]) -> str | None:
+    """One cell's text for a row's errors or warnings: "Column: why; Column: why"."""
+    text = "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in items)
+    return text or None

@@ -11,7 +11,9 @@ from tests.unit.imports.factories import sheet_row, template_layouts
 row = sheet_row
 
 
-def plan(rows, existing=None, lookups=None):
+def plan(rows, existing=None, lookups=None, on_invalid_value="fail_row"):
+    """The strict policy by default: these tests fail rows on bad values to test dependants
+    (the value policy has its own tests in tests/unit/imports/plan/)."""
     lookups = lookups or LookupIndex()
     return plan_import(
         rows,
@@ -21,6 +23,7 @@ def plan(rows, existing=None, lookups=None):
         rules=DomainRules(),
         ctx=PrepareContext(refs=lookups.references()),
         make_id=lambda r: f"{r.sheet}-{r.row}",
+        on_invalid_value=on_invalid_value,
     )
 
 
