@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from chalicelib.domain.contacts import ContactStanding, default_change
 from chalicelib.domain.customers import find_billing_loop
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.names import derive_customer_name
@@ -626,42 +627,63 @@ class _Children:
 
 
 class _Contacts(_Children):
-    """Contacts, with the API's default-contact rule: one default per customer.
+    """Contacts, with the API's default-contact rule (``domain.contacts.default_change``).
 
-    A row saying Default Contact = Yes makes that contact the default and the previous default
-    is demoted in the same import; a second such row for one customer is refused. A customer's
-    first contact is the default when no row says otherwise, as through the API.
+    The rule for one customer's contacts is the domain's, shared with the API. What only a
+    file has stays here: a row saying Default Contact = Yes takes the default over from every
+    other row of its customer (they give way), and a second such row is refused.
     """
 
     def __init__(self, explicit: dict[str, Where], *args: Any) -> None:
         super().__init__(*args)
         self.explicit = explicit
+        self.contacts_of: dict[str, list[str]] = {}
+        for contact in self.existing.values():
+            self.contacts_of.setdefault(contact["customer_id"], []).append(contact["id"])
         self.default_of = {
             c["customer_id"]: c["id"] for c in self.existing.values() if c.get("is_default")
         }
+
+    def _standings(self, customer_id: str) -> list[ContactStanding]:
+        """The customer's contacts as the rule sees them, with the default this file left."""
+        default = self.default_of.get(customer_id)
+        ids = self.contacts_of.get(customer_id, [])
+        standings = [
+            ContactStanding(i, i == default, self.existing[i].get("created_at") or "") for i in ids
+        ]
+        if default is not None and default not in ids:  # a contact this file created
+            standings.append(ContactStanding(default, True))
+        return standings
 
     def before_finish(self, state: _Row, patch: dict, customer_id: str, record_id: str) -> None:
         where = Where(state.outcome.row.sheet, state.outcome.row.row)
         explicit = self.explicit.get(customer_id)
         previous = state.outcome.previous
-        was_default = bool(previous and previous.get("is_default"))
         says = patch.get("is_default")
-        if _says_yes(says) and explicit is not None and explicit != where:
-            message = (
-                f"{_where(explicit)} already makes the default contact of this customer; "
-                "only one row may"
+        if explicit is not None and explicit != where:  # another row makes the default
+            if _says_yes(says):
+                message = (
+                    f"{_where(explicit)} already makes the default contact of this customer; "
+                    "only one row may"
+                )
+                if state.bad_value("is_default", message):
+                    patch["is_default"] = False
+            elif says is None:
+                patch["is_default"] = False  # it gives way to that row
+                if previous and previous.get("is_default"):  # demoted by its own write
+                    self.default_of.pop(customer_id, None)
+            return
+        try:
+            change = default_change(
+                self._standings(customer_id),
+                record_id if previous else None,
+                says=None if says is None else _says_yes(says),
             )
-            if state.bad_value("is_default", message):
-                patch["is_default"] = False
-        elif says is not None and not _says_yes(says) and was_default and explicit is None:
-            if state.bad_value("is_default", "make another contact the default instead"):
-                del patch["is_default"]  # it stays the default
-        elif says is None and explicit is not None and explicit != where:
-            patch["is_default"] = False  # another row takes the default over
-            if was_default:  # this row's own write demotes it, with the row's changes
-                self.default_of.pop(customer_id, None)
-        elif says is None and previous is None:
-            patch["is_default"] = customer_id not in self.default_of and explicit is None
+        except ValidationFailed as refused:
+            if state.bad_value("is_default", refused.errors[0].message):
+                patch.pop("is_default", None)  # it stays the default
+            return
+        patch["is_default"] = change.is_default
 
     def after_finish(self, state: _Row, customer_id: str, record_id: str) -> None:
         if not state.outcome.record.get("is_default"):
