@@ -34,12 +34,16 @@ class RetryBudget:
 API_BUDGET = RetryBudget(attempts=3, mode="standard", connect_timeout=0.5, read_timeout=1.5)
 # The import worker has 15 minutes and checkpoints: it rides out throttling at a slower pace.
 WORKER_BUDGET = RetryBudget(attempts=9, mode="adaptive", connect_timeout=5, read_timeout=30)
+# The local stage's API talks to one moto process on loopback, which answers in seconds, not
+# milliseconds, while an import writes; nothing there waits on API Gateway's 29 s.
+LOCAL_BUDGET = RetryBudget(attempts=3, mode="standard", connect_timeout=2, read_timeout=30)
+_BUDGETS = {"api": API_BUDGET, "worker": WORKER_BUDGET, "local": LOCAL_BUDGET}
 
 
 def retry_budget(settings: Settings | None = None) -> RetryBudget:
-    """The budget of this process: the worker's when AWS_RETRY_BUDGET=worker, else the API's."""
+    """The budget of this process, by AWS_RETRY_BUDGET: ``api`` (default), ``worker``, ``local``."""
     settings = settings or get_settings()
-    return WORKER_BUDGET if settings.aws_retry_budget == "worker" else API_BUDGET
+    return _BUDGETS.get(settings.aws_retry_budget, API_BUDGET)
 
 
 @cache

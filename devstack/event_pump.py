@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import threading
 import time
@@ -193,6 +194,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # It stands in for the change_events and webhook_delivery Lambdas: their retry budget, as
+    # .chalice/config.json gives them (a long-poll receive outlasts the API's read timeout).
+    os.environ["AWS_RETRY_BUDGET"] = "worker"
     threads = start()
     print("events: reading the table's stream and the webhook delivery queue", flush=True)
     for thread in threads:
