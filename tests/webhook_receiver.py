@@ -71,11 +71,23 @@ class Receiver:
         with self.lock:
             return list(self.requests[self.refuse_first :])
 
+    def events(self) -> list[Received]:
+        """The first accepted delivery of each event id, in arrival order.
+
+        Delivery is at least once: a receiver keys on Sitebook-Event-Id (docs/webhooks.md),
+        so a redelivered event counts once here too.
+        """
+        first: dict[str, Received] = {}
+        for received in self.accepted():
+            first.setdefault(received.headers.get("Sitebook-Event-Id", ""), received)
+        return list(first.values())
+
     def wait_for(self, count: int, seconds: float = WAIT_SECONDS) -> list[Received]:
+        """The first ``count`` distinct events delivered, waiting up to ``seconds``."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            got = self.accepted()
+            got = self.events()
             if len(got) >= count:
-                return got
+                return got[:count]
             time.sleep(0.1)
-        raise AssertionError(f"{len(self.accepted())} of {count} deliveries arrived in {seconds}s")
+        raise AssertionError(f"{len(self.events())} of {count} events arrived in {seconds}s")
