@@ -49,7 +49,7 @@ ROW_KEY_FIELDS: dict[str, frozenset[str]] = {
             "customer_number",
             "billing_customer",
         )
-    ),  # fmt: skip
+    ),
     "contacts": frozenset(("customer", "first_name", "last_name")),
     "equipment": frozenset(("customer", "equipment_type", "equipment_number", "name")),
 }
