@@ -10,7 +10,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from chalicelib.imports.mapping.suggest import suggest_mapping  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "unit" / "data" / "header_corpus.json"
+CORPUS = (
+    Path(__file__).resolve().parent.parent
+    / "tests"
+    / "unit"
+    / "imports"
+    / "mapping"
+    / "data"
+    / "header_corpus.json"
+)
 
 
 def score_set(entry: dict) -> dict:

@@ -106,7 +106,7 @@ def _claimed(tenant_id: str, import_id: str, owner: str) -> records.ImportItem |
 
 def _analyse_and_plan(item: records.ImportItem, ports: Ports, *, owner: str) -> bool:
     """Read the upload and plan it; False when the import ended or waits for its mapping."""
-    from chalicelib.imports.plan.run import plan_import
+    from chalicelib.imports.plan.run import plan_and_store
     from chalicelib.imports.read.analyse import Unreadable, analysed
     from chalicelib.imports.report.finish import fail
     from chalicelib.xlsx.safety import FileRejected
@@ -116,7 +116,7 @@ def _analyse_and_plan(item: records.ImportItem, ports: Ports, *, owner: str) -> 
             with analysed(item, ports, owner=owner, folder=folder) as source:
                 if source is None:
                     return False
-                return plan_import(item, ports, source, owner=owner, folder=folder)
+                return plan_and_store(item, ports, source, owner=owner, folder=folder)
         except FileRejected as exc:
             fail(item, owner, f"{exc.message}.")
         except Unreadable as exc:  # openpyxl's and csv's many ways to dislike a damaged file

@@ -382,8 +382,26 @@ def test_an_object_larger_than_the_limit_fails_without_being_read(api, aws, tmp_
 
 
 def test_an_s3_test_event_is_ignored(aws):
+    from chalicelib import aws as clients
+
+    def everything():
+        items = clients.client("dynamodb").scan(TableName=aws.names.table)["Items"]
+        objects = clients.client("s3").list_objects_v2(Bucket=aws.names.bucket).get("Contents", [])
+        queued = clients.client("sqs").get_queue_attributes(
+            QueueUrl=aws.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        return items, objects, queued
+
+    before = everything()
     event = json.loads((EVENTS / "s3_test_event_in_sqs.json").read_text())
-    runner()(event, FakeContext())  # no error, nothing to do
+
+    runner()(event, FakeContext())
+
+    items, objects, queued = everything()
+    assert (items, objects, queued) == before
+    assert not [i for i in items if i["pk"]["S"].endswith("#IMPORT")]  # no import was created
+    assert objects == []  # no result or plan written to S3
+    # (S3 itself queued the test event when the bucket's notification was set: that one stays)
 
 
 def test_a_partner_drop_creates_and_runs_an_import_with_results_beside_it(api, aws, tmp_path):

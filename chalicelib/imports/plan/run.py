@@ -14,7 +14,7 @@ from chalicelib.store import imports as records
 from chalicelib.store.base import now_iso
 
 
-def plan_import(
+def plan_and_store(
     item: records.ImportItem, ports: Ports, source: RowSource, *, owner: str, folder: str
 ) -> bool:
     """Decide row by row into results and the stored plan; False when the import ended here

@@ -1,44 +1,21 @@
-"""The import stages alone, on lists of rows: no AWS, no workbook."""
+"""The planner alone, on lists of rows: matching, linking, validation, lookups; no AWS."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 from chalicelib.imports.plan.lookups import LookupIndex, missing_lookups
 from chalicelib.imports.plan.planner import plan_import
 from chalicelib.imports.ports import ExistingIndex, PrepareContext
-from chalicelib.imports.read.rows import SheetRow, sheet_layout
 from chalicelib.imports.wiring import DomainRules
-from chalicelib.imports.write.batches import Batch, batches, checkpoint_groups
-from chalicelib.messages import ContinueImport, FileDropped, UploadArrived, messages_of
+from tests.unit.imports.factories import sheet_row, template_layouts
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
-SHEETS = {
-    "customers": "Customers",
-    "sites": "Sites",
-    "contacts": "Contacts",
-    "equipment": "Equipment",
-}
-
-
-def row(target: str, number: int, **fields) -> SheetRow:
-    return SheetRow(SHEETS[target], target, number, tuple(fields.values()), fields)
-
-
-def layouts():
-    from chalicelib.imports.catalog.fields import fields_for
-
-    return [
-        sheet_layout(t, SHEETS[t], [f.label for f in fields_for(t)], "Customer") for t in SHEETS
-    ]
+row = sheet_row
 
 
 def plan(rows, existing=None, lookups=None):
     lookups = lookups or LookupIndex()
     return plan_import(
         rows,
-        layouts(),
+        template_layouts(),
         existing=existing or ExistingIndex(),
         lookups=lookups,
         rules=DomainRules(),
@@ -203,68 +180,3 @@ def test_the_default_contact_cannot_be_unset_without_another():
     )
     assert result.outcomes[0].action == "failed"
     assert "make another contact the default" in result.outcomes[0].errors[0].message
-
-
-def _put(pk: str, sk: str) -> dict:
-    return {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": sk}}}}
-
-
-def test_batches_hold_25_writes_with_distinct_keys_and_count_finished_rows():
-    rows = [[_put(f"p{n}", "a"), _put(f"p{n}", "b")] for n in range(20)] + [
-        [_put("p19", "a")]  # a key already in this batch: it starts the next one
-    ]
-    packed = list(batches(rows))
-    assert [len(b.requests) for b in packed] == [25, 15, 1]
-    assert [b.rows_written for b in packed] == [12, 20, 21]
-    assert isinstance(packed[0], Batch)
-
-
-def test_s3_keys_are_url_decoded_and_prefixes_decide_the_work():
-    event = json.loads((EVENTS / "s3_object_created_in_sqs.json").read_text())
-    (message,) = messages_of(event["Records"][0]["body"])
-    assert message == UploadArrived(
-        "TENANT", "IMPORT_ID", "uploads/TENANT/IMPORT_ID/My customers (2024).xlsx", 1024,
-        "d41d8cd98f00b204e9800998ecf8427e",
-    )  # fmt: skip
-
-
-def test_test_events_other_prefixes_and_follow_ons():
-    test_event = json.loads((EVENTS / "s3_test_event_in_sqs.json").read_text())
-    assert messages_of(test_event["Records"][0]["body"]) == []
-
-    def body(key):
-        record = {"eventName": "ObjectCreated:Put", "s3": {"object": {"key": key, "size": 1}}}
-        return json.dumps({"Records": [record]})
-
-    assert messages_of(body("results/t/i/results.json")) == []
-    assert messages_of(body("drops/t/template/results/x.xlsx.results.json")) == []
-    assert messages_of(body("drops/t/template/week+1.xlsx")) == [
-        FileDropped("t", "drops/t/template/week 1.xlsx", "week 1.xlsx", 1, None, "template")
-    ]
-    assert messages_of(body("drops/t/MYOB+cards/a.csv")) == [
-        FileDropped("t", "drops/t/MYOB cards/a.csv", "a.csv", 1, None, "MYOB cards")
-    ]
-    follow_on = json.dumps({"kind": "continue", "tenant_id": "t", "import_id": "i", "owner": "o"})
-    assert messages_of(follow_on) == [ContinueImport("t", "i", "o")]
-
-
-def test_checkpoints_come_after_groups_of_batches_with_the_rows_they_finish():
-    packed = [Batch([_put(f"p{n}", "a")], n + 1) for n in range(23)]
-    groups = list(checkpoint_groups(packed, per_group=10))
-    assert [len(g.batches) for g in groups] == [10, 10, 3]
-    assert [g.rows_written for g in groups] == [10, 20, 23]
-
-
-def test_customer_numbers_come_from_the_block_then_from_more_blocks():
-    from chalicelib.imports.write.batches import CustomerNumbers
-
-    reserved = []
-
-    def reserve_more(count):
-        reserved.append(count)
-        return 500
-
-    numbers = CustomerNumbers(last=12, count=3, reserve_more=reserve_more)
-    assert [numbers(), numbers()] == ["C000010", "C000011"] and numbers.unused == 1
-    assert [numbers(), numbers()] == ["C000012", f"C{500 - CustomerNumbers.EXTRA_BLOCK + 1:06d}"]
-    assert reserved == [CustomerNumbers.EXTRA_BLOCK] and numbers.unused == 0

@@ -17,7 +17,7 @@ from chalicelib.xlsx.safety import (
     open_workbook,
     rejecting_unsafe_xml,
 )
-from tests.unit.xlsx_factories import (
+from tests.unit.xlsx.factories import (
     BILLION_LAUGHS_PROLOGUE,
     inline_row,
     sheet_xml,

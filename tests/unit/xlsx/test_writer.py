@@ -11,7 +11,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chalicelib.imports.report.error_workbook import write_error_workbook
 from chalicelib.xlsx.writer import (
     REQUIRED_FILL,
     SheetSpec,
@@ -156,31 +155,6 @@ def test_instructions_are_a_title_and_bullets(template: Path) -> None:
     assert sheet["A1"].font.bold and sheet.freeze_panes is None
 
 
-def test_error_workbook_has_the_original_columns_plus_the_error(tmp_path: Path) -> None:
-    path = tmp_path / "errors.xlsx"
-    write_error_workbook(
-        path,
-        {
-            "Sites": (
-                ["Name", "Billing Customer", "Error"],
-                [
-                    (["12 High St", "Nobody Pty Ltd", "old message"], "Unknown billing customer"),
-                    (["=cmd|' /C calc'!A0"], "Name is not allowed"),
-                ],
-            )
-        },
-    )
-
-    sheet = openpyxl.load_workbook(path)["Sites"]
-
-    assert list(sheet.iter_rows(values_only=True)) == [
-        ("Name", "Billing Customer", "Error"),
-        ("12 High St", "Nobody Pty Ltd", "Unknown billing customer"),
-        ("=cmd|' /C calc'!A0", None, "Name is not allowed"),
-    ]
-    assert "Ignored when uploaded again" in sheet["C1"].comment.text
-
-
 WRITE_AND_REPORT_PEAK = """
 import resource, sys
 from chalicelib.xlsx.writer import SheetSpec, write_workbook
@@ -199,7 +173,7 @@ def test_writing_fifty_thousand_rows_keeps_memory_flat(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     grown_kib = int(result.stdout)
 

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.xlsx.reader import iter_sheet_rows, read_header, sheet_names
 from chalicelib.xlsx.safety import FileLimits, FileRejected, open_workbook
-from tests.unit.xlsx_factories import inline_row, sheet_xml, write_raw_xlsx
+from tests.unit.xlsx.factories import inline_row, sheet_xml, write_raw_xlsx
 
 LIMITS = FileLimits()
 
@@ -157,7 +157,7 @@ def test_streaming_fifty_thousand_rows_keeps_memory_small(fifty_thousand_rows: P
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     count, grown_kib = map(int, result.stdout.split())
 
