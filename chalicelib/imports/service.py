@@ -14,11 +14,14 @@ from chalicelib.settings import get_settings
 from chalicelib.store import imports as records
 from chalicelib.store.base import new_id
 
+# An upload begun just before its link expires may finish (and be notified) a little later.
+UPLOAD_GRACE_SECONDS = 600
 
-def _expiry() -> str:
-    seconds = get_settings().presign_seconds
+
+def _expiry(extra_seconds: int = 0, timespec: str = "seconds") -> str:
+    seconds = get_settings().presign_seconds + extra_seconds
     when = datetime.now(UTC) + timedelta(seconds=seconds)
-    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return when.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def _download_url(key: str, file_name: str | None = None) -> str:
@@ -90,10 +93,17 @@ def start_upload(
     has_headers: bool | None = None,
     save_mapping_as: str | None = None,
 ) -> dict[str, Any]:
-    """Create the import record and a presigned POST limited to the configured size."""
+    """Create the import record and a presigned POST limited to the configured size.
+
+    An own-format record's ``target`` is the one given, else set when its mapping is chosen.
+    Raises ValidationFailed (422) for a file the source cannot read (a .csv sent as a template
+    is told to use ``own_format``) and NotFound for an unknown ``mapping_id``. The record ends
+    ``expired`` if no file arrives within the link's lifetime and UPLOAD_GRACE_SECONDS.
+    """
     if source == "own_format":
         _check_own_format(tenant_id, file_name, mapping_id)
     else:
+        _check_template(file_name)
         mapping = mapping_id = target = has_headers = save_mapping_as = None
     settings = get_settings()
     item, _ = records.create_import(
@@ -107,6 +117,7 @@ def start_upload(
         target=target,
         has_headers=has_headers,
         save_mapping_as=save_mapping_as,
+        upload_deadline=_expiry(UPLOAD_GRACE_SECONDS, timespec="milliseconds"),
     )
     upload = aws.client("s3").generate_presigned_post(
         settings.bucket_name,
@@ -118,6 +129,19 @@ def start_upload(
         **item.to_dict(),
         "upload": {"url": upload["url"], "fields": upload["fields"], "expires_at": _expiry()},
     }
+
+
+def _check_template(file_name: str) -> None:
+    """A template import reads our .xlsx template; anything else is the user's own format."""
+    from chalicelib.domain.errors import FieldError, ValidationFailed
+    from chalicelib.imports.read.tables import file_kind
+
+    if file_kind(file_name) != "xlsx":
+        message = (
+            "a template import reads the Sitebook template (.xlsx); to import a .csv or your "
+            'own spreadsheet, send source "own_format" and map its columns'
+        )
+        raise ValidationFailed([FieldError("file_name", message)])
 
 
 def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) -> None:
@@ -134,12 +158,14 @@ def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) ->
 
 
 def list_imports(tenant_id: str, *, limit: int, cursor: str | None):
+    """A page of imports, newest first; any whose upload never arrived is expired on the way."""
     items, nxt = records.list_imports(tenant_id, limit=limit, cursor=cursor)
-    return [i.to_dict() for i in items], nxt
+    return [records.expire_overdue(i).to_dict() for i in items], nxt
 
 
 def import_status(tenant_id: str, import_id: str) -> dict[str, Any]:
-    item = records.get_import(tenant_id, import_id)
+    """The record with links to its results; ``expired`` once its upload link ran out unused."""
+    item = records.expire_overdue(records.get_import(tenant_id, import_id))
     data = item.to_dict()
     keys = item.result_keys or {}
     data["results_url"] = _download_url(keys["results"]) if "results" in keys else None

@@ -15,16 +15,20 @@ ERROR_HEADER = "Error"
 def write_error_workbook(
     path: str | os.PathLike[str],
     sheets: Mapping[str, tuple[Sequence[str], Iterable[tuple[Sequence[Any], str]]]],
+    properties: Mapping[str, str] | None = None,
 ) -> None:
     """Write the failed rows, per sheet, as the original headers plus an ``Error`` column.
 
     ``sheets`` maps a sheet name to ``(headers, [(original values, message), ...])``. The user
     fixes the rows and uploads the file again; the ``Error`` column is ignored on import, and an
     ``Error`` column already present (a second round) is replaced rather than repeated.
+    ``properties``: custom document properties, e.g. the mapping that made the file
+    (imports.mapping.recorded), so the fixed file imports again with it.
     """
     write_workbook(
         path,
         (_error_sheet(name, headers, failed) for name, (headers, failed) in sheets.items()),
+        properties=properties,
     )
 
 

@@ -78,7 +78,9 @@ class Results:
                 out.write(("," if index else "") + line.rstrip("\n"))
             out.write("]}")
 
-    def write_errors_workbook(self, path: str, layouts: list[SheetLayout]) -> bool:
+    def write_errors_workbook(
+        self, path: str, layouts: list[SheetLayout], properties: dict[str, str] | None = None
+    ) -> bool:
         """The failed rows per sheet, original columns plus Error; False (nothing written) if none.
 
         The spools are read back one sheet after another into a write-only workbook.
@@ -90,7 +92,7 @@ class Results:
             for layout in layouts
             if layout.sheet in self._failed
         }
-        write_error_workbook(path, sheets)
+        write_error_workbook(path, sheets, properties)
         return True
 
     def _spooled(self, sheet: str):
