@@ -5,7 +5,8 @@ No import is left under way by an error: an error that a retry cannot fix (a bug
 PERMANENT_ERRORS), or any error on the queue's last delivery (MAX_RECEIVES), ends the import
 ``failed`` with a message and the message is consumed; any other error is raised, so SQS
 delivers the message again and the import resumes from its checkpoint. A Lambda that is killed
-(timeout, memory) raises nothing: its message returns, and the last delivery fails the import.
+(timeout, memory) raises nothing: its message returns, and is handled as above on the next
+delivery; only a kill on the last delivery leaves the import for the dead-letter queue unfailed.
 """
 
 from __future__ import annotations
