@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -27,6 +28,8 @@ class Receiver:
     """A webhook receiver on 127.0.0.1: records every POST; refuses the first ``refuse_first``.
 
     A refusal answers ``refuse_status`` (500, or a 3xx with a Location to test redirects).
+    Its URL has a path of its own: a port the OS hands out again after an earlier receiver
+    stopped still gets that receiver's late retries, which are answered 410 and not recorded.
     """
 
     refuse_first: int = 0
@@ -34,11 +37,12 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    path: str = field(default_factory=lambda: f"/hooks/sitebook-{uuid.uuid4().hex}")
 
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/sitebook"
+        return f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
 
     def start(self) -> Receiver:
         receiver = self
@@ -46,6 +50,10 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path != receiver.path:  # another receiver's subscription, port reused
+                    self.send_response(410)
+                    self.end_headers()
+                    return
                 with receiver.lock:
                     receiver.requests.append(Received(dict(self.headers), body, time.time()))
                     refuse = len(receiver.requests) <= receiver.refuse_first
