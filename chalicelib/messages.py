@@ -104,6 +104,17 @@ def export_body(tenant_id: str, export_id: str) -> str:
     return json.dumps({"kind": "export", "tenant_id": tenant_id, "export_id": export_id})
 
 
-def records_of(event: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(message id, body)`` of each SQS record in a Lambda event."""
-    return [(r.get("messageId", ""), r.get("body", "")) for r in event.get("Records") or []]
+def records_of(event: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """``(message id, body, receive count)`` of each SQS record in a Lambda event.
+
+    The receive count is SQS's ``ApproximateReceiveCount`` (1 on the first delivery; 1 when a
+    test's event leaves it out): the worker fails an import on the queue's last delivery.
+    """
+    return [
+        (
+            r.get("messageId", ""),
+            r.get("body", ""),
+            int((r.get("attributes") or {}).get("ApproximateReceiveCount") or 1),
+        )
+        for r in event.get("Records") or []
+    ]

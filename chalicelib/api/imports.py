@@ -42,8 +42,11 @@ class ImportCreate(Strict):
 
 class ImportStart(Strict):
     mapping: dict[str, Any] | None = Field(
-        default=None, description="required unless `sheet` picks another sheet to analyse"
+        default=None,
+        description="columns → fields; the analysis's `mapping` is a ready body (not needed "
+        "when `sheet` picks another sheet to analyse)",
     )
+    mapping_id: str | None = Field(default=None, description="a saved mapping instead")
     has_headers: bool | None = None
     save_mapping_as: str | None = Field(default=None, min_length=1, max_length=100)
     dry_run: bool | None = None
@@ -98,7 +101,8 @@ class ImportRecord(BaseModel):
         "completed_with_warnings",
         "completed_with_errors",
         "failed",
-    ]
+        "expired",
+    ] = Field(description="expired: no file arrived before the upload link expired (+10 minutes)")
     message: str | None
     rows_total: int
     rows_done: int
@@ -124,7 +128,9 @@ class ImportRecord(BaseModel):
         default=None, description="own format: headers, sample rows, suggestion (needs_mapping)"
     )
     mapping_used: dict[str, Any] | None = Field(
-        default=None, description='{id, name, matched_by: "given" | "mapping_id" | "headers"}'
+        default=None,
+        description='{id, name, matched_by: "given" | "mapping_id" | "headers" | '
+        '"error_workbook"}; error_workbook adds import_id, the import whose file this was',
     )
     created_at: str
     updated_at: str
@@ -203,7 +209,7 @@ def get_import(call: Call, import_id: str):
 @api.route(
     "/imports/{import_id}/start",
     "POST",
-    summary="Run an own-format import that waits for its mapping",
+    summary="Run an own-format import that waits for its mapping (given, or saved by id)",
     body=ImportStart,
     response=ImportRecord,
     status=202,

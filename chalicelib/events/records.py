@@ -17,6 +17,7 @@ from chalicelib.store.customers import CustomerItem
 from chalicelib.store.equipment import EquipmentItem
 from chalicelib.store.exports import FINISHED as EXPORT_FINISHED
 from chalicelib.store.exports import ExportItem
+from chalicelib.store.imports import FINISHED as IMPORT_FINISHED
 from chalicelib.store.imports import ImportItem
 
 # Only customers are archived (DELETE archives them); contacts and equipment are removed.
@@ -37,8 +38,6 @@ EVENT_TYPES = (
 # Fields that change on every write: a write that changes nothing else is no event.
 BOOKKEEPING = frozenset({"version", "updated_at", "updated_by", "attempts"})
 CREATION = BOOKKEEPING | {"id", "created_at", "created_by"}
-# An import ends in one of these (docs: import statuses); dry runs included.
-IMPORT_FINISHED = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed")
 SEQUENCE_DIGITS = 40  # DynamoDB stream sequence numbers are 21 to 40 digits
 
 

@@ -14,11 +14,14 @@ from chalicelib.settings import get_settings
 from chalicelib.store import imports as records
 from chalicelib.store.base import new_id
 
+# An upload begun just before its link expires may finish (and be notified) a little later.
+UPLOAD_GRACE_SECONDS = 600
 
-def _expiry() -> str:
-    seconds = get_settings().presign_seconds
+
+def _expiry(extra_seconds: int = 0, timespec: str = "seconds") -> str:
+    seconds = get_settings().presign_seconds + extra_seconds
     when = datetime.now(UTC) + timedelta(seconds=seconds)
-    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return when.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def _download_url(key: str, file_name: str | None = None) -> str:
@@ -98,6 +101,11 @@ def start_upload(
     sheet holding a table). ``on_invalid_value`` (skip_value | fail_row) not given: a
     template import takes the default, an own-format one its mapping's once chosen; given
     with a mapping, the mapping keeps it (so ``save_mapping_as`` saves it too).
+    An own-format record's ``target`` is the one given, else set when its mapping is chosen.
+
+    Raises ValidationFailed (422) for a file the source cannot read (a .csv sent as a template
+    is told to use ``own_format``) and NotFound for an unknown ``mapping_id``. The record ends
+    ``expired`` if no file arrives within the link's lifetime and UPLOAD_GRACE_SECONDS.
     """
     from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
 
@@ -106,6 +114,7 @@ def start_upload(
         if mapping is not None and on_invalid_value:
             mapping = {**mapping, "on_invalid_value": on_invalid_value}
     else:
+        _check_template(file_name)
         mapping = mapping_id = target = has_headers = save_mapping_as = sheet = None
         on_invalid_value = on_invalid_value or DEFAULT_ON_INVALID_VALUE
     settings = get_settings()
@@ -122,6 +131,7 @@ def start_upload(
         save_mapping_as=save_mapping_as,
         sheet=sheet,
         on_invalid_value=on_invalid_value,
+        upload_deadline=_expiry(UPLOAD_GRACE_SECONDS, timespec="milliseconds"),
     )
     upload = aws.client("s3").generate_presigned_post(
         settings.bucket_name,
@@ -133,6 +143,19 @@ def start_upload(
         **item.to_dict(),
         "upload": {"url": upload["url"], "fields": upload["fields"], "expires_at": _expiry()},
     }
+
+
+def _check_template(file_name: str) -> None:
+    """A template import reads our .xlsx template; anything else is the user's own format."""
+    from chalicelib.domain.errors import FieldError, ValidationFailed
+    from chalicelib.imports.read.tables import file_kind
+
+    if file_kind(file_name) != "xlsx":
+        message = (
+            "a template import reads the Sitebook template (.xlsx); to import a .csv or your "
+            'own spreadsheet, send source "own_format" and map its columns'
+        )
+        raise ValidationFailed([FieldError("file_name", message)])
 
 
 def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) -> None:
@@ -149,12 +172,14 @@ def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) ->
 
 
 def list_imports(tenant_id: str, *, limit: int, cursor: str | None):
+    """A page of imports, newest first; any whose upload never arrived is expired on the way."""
     items, nxt = records.list_imports(tenant_id, limit=limit, cursor=cursor)
-    return [i.to_dict() for i in items], nxt
+    return [records.expire_overdue(i).to_dict() for i in items], nxt
 
 
 def import_status(tenant_id: str, import_id: str) -> dict[str, Any]:
-    item = records.get_import(tenant_id, import_id)
+    """The record with links to its results; ``expired`` once its upload link ran out unused."""
+    item = records.expire_overdue(records.get_import(tenant_id, import_id))
     data = item.to_dict()
     keys = item.result_keys or {}
     data["results_url"] = _download_url(keys["results"]) if "results" in keys else None

@@ -1,5 +1,13 @@
 """The queue's dispatcher: each message to its use case; the one place that knows the Lambda's
-time limit and sends follow-on messages."""
+time limit, sends follow-on messages and decides when an unexpected error ends an import.
+
+No import is left under way by an error: an error that a retry cannot fix (a bug, bad data:
+PERMANENT_ERRORS), or any error on the queue's last delivery (MAX_RECEIVES), ends the import
+``failed`` with a message and the message is consumed; any other error is raised, so SQS
+delivers the message again and the import resumes from its checkpoint. A Lambda that is killed
+(timeout, memory) raises nothing: its message returns, and is handled as above on the next
+delivery; only a kill on the last delivery leaves the import for the dead-letter queue unfailed.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ import logging
 import tempfile
 from typing import Any
 
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import DomainError, NotFound
 from chalicelib.imports.ports import Ports
 from chalicelib.messages import (
     ContinueImport,
@@ -26,6 +34,22 @@ log = logging.getLogger("sitebook.imports")
 
 # Stop starting batches with less than a minute left: a group's writes and checkpoint fit in it.
 SAFETY_MARGIN_MS = 60_000
+# The import queue's RedrivePolicy.maxReceiveCount (infra/resources.json): after this delivery
+# the message goes to the dead-letter queue, so this one fails the import first.
+MAX_RECEIVES = 5
+# Errors that happen again on every retry of the same message: our bugs and the data's faults.
+# Anything else (throttling, a network or service error, a crash) is worth another delivery.
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (
+    DomainError,
+    ValueError,  # UnicodeError, json's errors
+    TypeError,
+    LookupError,  # KeyError, IndexError
+    AttributeError,
+    ArithmeticError,
+    AssertionError,
+    NotImplementedError,
+    RecursionError,
+)
 
 
 def handle_import_event(event: dict[str, Any], context: Any, ports: Ports | None = None) -> None:
@@ -37,27 +61,57 @@ def handle_import_event(event: dict[str, Any], context: Any, ports: Ports | None
         from chalicelib.imports.wiring import default_ports
 
         ports = default_ports()
-    for message_id, body in records_of(event):
+    for message_id, body, receives in records_of(event):
         for message in messages_of(body):
-            dispatch(message, ports, owner=message_id, context=context)
+            dispatch(
+                message,
+                ports,
+                owner=message_id,
+                context=context,
+                last_delivery=receives >= MAX_RECEIVES,
+            )
 
 
-def dispatch(message: Message, ports: Ports, *, owner: str, context: Any) -> None:
-    """One message to its use case; ``owner`` is the delivery that claims the work."""
-    if isinstance(message, ContinueImport):
-        run_import(
-            message.tenant_id, message.import_id, ports, owner=message.owner, context=context
-        )
-    elif isinstance(message, UploadArrived):
-        run_import(message.tenant_id, message.import_id, ports, owner=owner, context=context)
-    elif isinstance(message, FileDropped):
-        import_id = _drop_import_id(message.key, message.etag)
-        if _create_drop_import(message, import_id):
-            run_import(message.tenant_id, import_id, ports, owner=owner, context=context)
-    elif isinstance(message, ExportRequested):
+def dispatch(
+    message: Message, ports: Ports, *, owner: str, context: Any, last_delivery: bool = False
+) -> None:
+    """One message to its use case; ``owner`` is the delivery that claims the work.
+
+    ``last_delivery``: SQS will not deliver this message again, so an import that meets an
+    error now ends ``failed`` instead of waiting for a retry that never comes.
+    """
+    if isinstance(message, ExportRequested):
         from chalicelib.exports.service import run_export
 
         run_export(message.tenant_id, message.export_id, owner=owner, s3=ports.s3)
+        return
+    work = _import_of(message, owner)
+    if work is None:
+        return
+    tenant_id, import_id, owner = work
+    try:
+        run_import(tenant_id, import_id, ports, owner=owner, context=context)
+    except Exception as exc:
+        if not (last_delivery or isinstance(exc, PERMANENT_ERRORS)):
+            log.warning("import %s: %r; SQS delivers the message again", import_id, exc)
+            raise
+        log.exception("import %s stopped on an unexpected error", import_id)
+        if not fail_on_error(tenant_id, import_id, owner, exc):
+            raise
+
+
+def _import_of(message: Message, owner: str) -> tuple[str, str, str] | None:
+    """``(tenant, import id, owner)`` the message runs; a drop's import is created here first
+    (None when it cannot run: its record says why)."""
+    if isinstance(message, ContinueImport):
+        return message.tenant_id, message.import_id, message.owner
+    if isinstance(message, UploadArrived):
+        return message.tenant_id, message.import_id, owner
+    if isinstance(message, FileDropped):
+        import_id = _drop_import_id(message.key, message.etag)
+        if _create_drop_import(message, import_id):
+            return message.tenant_id, import_id, owner
+    return None
 
 
 def run_import(tenant_id: str, import_id: str, ports: Ports, *, owner: str, context: Any) -> None:
@@ -88,12 +142,45 @@ def run_import(tenant_id: str, import_id: str, ports: Ports, *, owner: str, cont
         finish(item, ports, owner=owner)
 
 
+def fail_on_error(tenant_id: str, import_id: str, owner: str, error: Exception) -> bool:
+    """End the import ``owner`` holds as ``failed``, naming the error and what was written.
+
+    True when the import is settled (failed now, or no longer this delivery's to fail: finished,
+    waiting for a mapping, taken over); False when it could not be read (the caller re-raises).
+    """
+    try:
+        item = records.get_import(tenant_id, import_id)
+    except NotFound:
+        return True
+    except Exception:  # DynamoDB itself is failing: let SQS deliver the message again
+        log.exception("import %s: could not be read to record its failure", import_id)
+        return False
+    written = (
+        f" {item.rows_done} of {item.rows_total} rows were handled before it stopped;"
+        if item.checkpoint is not None
+        else " nothing was written;"
+    )
+    message = (
+        f"The import stopped on an unexpected error ({type(error).__name__}) and was not "
+        f"finished:{written} upload the file again to complete it (rows already imported "
+        "are reported unchanged)."
+    )
+    if not records.fail_under_way(item, owner=owner, message=message):
+        log.info("import %s was not this delivery's to fail (%s)", import_id, item.status)
+    return True
+
+
 def _claimed(tenant_id: str, import_id: str, owner: str) -> records.ImportItem | None:
-    """The import, claimed for this delivery; None for unknown, finished or taken imports."""
+    """The import, claimed for this delivery; None for unknown, finished, expired or taken
+    imports (a file that arrives after its upload link expired is refused, saying so)."""
     try:
         item = records.get_import(tenant_id, import_id)
     except NotFound:
         log.warning("import %s/%s: no such import; message ignored", tenant_id, import_id)
+        return None
+    if item.status == "expired" or records.upload_overdue(item):
+        log.warning("import %s: the file arrived after its upload link expired", import_id)
+        records.refuse_late_upload(item)
         return None
     if item.status in records.FINISHED:
         return None  # a duplicate delivery of work already done

@@ -20,8 +20,18 @@ STATUSES = (
     "completed_with_warnings",
     "completed_with_errors",
     "failed",
+    "expired",
 )
-FINISHED = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed")
+FINISHED = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed", "expired")
+# Statuses in which a delivery holds the import; an unexpected error ends these as failed.
+UNDER_WAY = ("queued", "analyzing", "running")
+EXPIRED_MESSAGE = (
+    "No file arrived before the upload link expired; create a new import to upload it."
+)
+LATE_MESSAGE = (
+    "The file arrived after the upload link expired and was not imported; create a new import "
+    "to upload it."
+)
 MAX_ERRORS_KEPT = 100
 
 
@@ -59,6 +69,8 @@ class ImportItem(TableModel):
     checkpoint = NumberAttribute(null=True)
     batches_total = NumberAttribute(null=True)
     result_keys = JSONAttribute(default=dict)
+    # An upload that has not arrived by then never will (the presigned POST's expiry + grace).
+    upload_deadline = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -122,6 +134,7 @@ def create_import(
     save_mapping_as: str | None = None,
     sheet: str | None = None,
     on_invalid_value: str | None = None,
+    upload_deadline: str | None = None,
 ) -> tuple[ImportItem, bool]:
     """Create the record (``import_id`` given: only if absent); returns it and whether it is new."""
     bind()
@@ -145,6 +158,7 @@ def create_import(
         save_mapping_as=save_mapping_as,
         sheet=sheet,
         on_invalid_value=on_invalid_value,
+        upload_deadline=upload_deadline,
         created_by=by,
         created_at=now,
         updated_at=now,
@@ -264,6 +278,68 @@ def finish_import(item: ImportItem, *, owner: str | None, status: str, **values:
         (ImportItem.owner == owner) if owner else ImportItem.status.is_in("queued", "running")
     )
     return _update(item, actions, condition)
+
+
+def fail_under_way(item: ImportItem, *, owner: str, message: str) -> bool:
+    """End an import that ``owner`` holds and has not finished as ``failed`` with ``message``.
+
+    For unexpected errors: unlike finish_import it never overwrites a finished import (the
+    error may come after finishing), and False says the import was not ours to fail.
+    """
+    now = now_iso()
+    actions = [
+        ImportItem.status.set("failed"),
+        ImportItem.message.set(message),
+        ImportItem.updated_at.set(now),
+        ImportItem.finished_at.set(now),
+    ]
+    condition = (ImportItem.owner == owner) & ImportItem.status.is_in(*UNDER_WAY)
+    return _update(item, actions, condition)
+
+
+def upload_overdue(item: ImportItem, now: str | None = None) -> bool:
+    """True when the import still waits for its upload and the upload link has expired."""
+    return (
+        item.status == "queued"
+        and item.started_at is None
+        and item.upload_deadline is not None
+        and item.upload_deadline < (now or now_iso())
+    )
+
+
+def expire_overdue(item: ImportItem, *, message: str = EXPIRED_MESSAGE) -> ImportItem:
+    """``queued`` → ``expired`` when the upload link expired with no file; the item, current.
+
+    Called when an import is read or listed and when a late file arrives (no Scan, no cron).
+    The update is conditional on the import still waiting, so a file that did arrive in time
+    and a worker that claimed it win; either way the item returned is what the table holds.
+    """
+    if not upload_overdue(item):
+        return item
+    now = now_iso()
+    actions = [
+        ImportItem.status.set("expired"),
+        ImportItem.message.set(message),
+        ImportItem.updated_at.set(now),
+        ImportItem.finished_at.set(now),
+    ]
+    condition = (
+        (ImportItem.status == "queued")
+        & ImportItem.started_at.does_not_exist()
+        & (ImportItem.upload_deadline < now)
+    )
+    if not _update(item, actions, condition):
+        item.refresh(consistent_read=True)
+    return item
+
+
+def refuse_late_upload(item: ImportItem) -> None:
+    """A file reached an import whose link expired: it ends (or stays) ``expired``, saying so."""
+    if item.status == "queued":
+        expire_overdue(item, message=LATE_MESSAGE)
+    elif item.status == "expired":
+        actions = [ImportItem.message.set(LATE_MESSAGE), ImportItem.updated_at.set(now_iso())]
+        _update(item, actions, ImportItem.status == "expired")
 
 
 def _update(item: ImportItem, actions: list, condition: Any) -> bool:

@@ -113,16 +113,23 @@ def write_workbook(
     sheets: Iterable[SheetSpec],
     *,
     lists: Mapping[str, Sequence[str]] | None = None,
+    properties: Mapping[str, str] | None = None,
 ) -> None:
     """Stream ``sheets`` to an .xlsx at ``path`` in constant memory.
 
     Dropdown choices go to a hidden ``Lists`` sheet and are referenced through named ranges,
     so lists of any length work (inline lists stop at 255 characters). Blank is always allowed.
+    ``properties`` become the workbook's custom document properties (text), name → value.
     """
     from openpyxl import Workbook
 
     specs = list(sheets)
     book = Workbook(write_only=True)
+    if properties:
+        from openpyxl.packaging.custom import StringProperty
+
+        for name, value in properties.items():
+            book.custom_doc_props.append(StringProperty(name=name, value=value))
     named_lists = _ListRegistry(lists or {})
     for spec in specs:
         _write_sheet(book, spec, named_lists)

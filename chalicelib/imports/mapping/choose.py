@@ -12,18 +12,24 @@ log = logging.getLogger("sitebook.imports")
 
 
 def chosen_mapping(
-    item: Any, headers: list[str], label: str, custom: tuple
+    item: Any,
+    headers: list[str],
+    label: str,
+    custom: tuple,
+    recorded: dict[str, Any] | None = None,
 ) -> tuple[tuple[Mapping, dict[str, Any]] | None, str | None]:
     """``((mapping, mapping_used), None)``, or ``(None, why the mapping named cannot run)``.
 
-    Tried in turn: the mapping given, the saved one by id, the newest saved for these headers.
-    ``item`` is the import record; the problem is None when no mapping was named at all.
+    Tried in turn: the mapping given, the saved one by id, the one of the import whose error
+    workbook this is (``recorded``, from mapping.recorded.recorded_in), the newest saved for
+    these headers. ``item`` is the import record; the problem is None when no mapping was named.
     """
-    target = item.target or "customers"
     problem = None
-    for data, used in _candidates(item, headers, target):
+    for data, used in _candidates(item, headers, item.target or "customers", recorded):
         if data is None:
             return None, used  # the saved mapping named is gone: ``used`` says so
+        # Without a target of its own, the import takes the one of the mapping chosen.
+        target = item.target or data.get("target") or "customers"
         try:
             mapping = parse_mapping(
                 data, headers, target, custom_fields=custom, customer_label=label
@@ -38,12 +44,18 @@ def chosen_mapping(
     return None, problem if (item.mapping or item.mapping_id) else None
 
 
-def _candidates(item: Any, headers: list[str], target: str) -> list[tuple[Any, Any]]:
+def _candidates(
+    item: Any, headers: list[str], target: str, recorded: dict[str, Any] | None
+) -> list[tuple[Any, Any]]:
     from chalicelib.store.mappings import get_mapping, mapping_for_headers
 
     if item.mapping:
         used = item.mapping_used or {"id": None, "name": None, "matched_by": "given"}
         return [(item.mapping, used)]
+    if not item.mapping_id and recorded:
+        earlier = _recorded_candidate(item.tenant_id, recorded)
+        if earlier is not None:
+            return [earlier]
     if item.mapping_id:
         try:
             saved = get_mapping(item.tenant_id, item.mapping_id)
@@ -58,6 +70,23 @@ def _candidates(item: Any, headers: list[str], target: str) -> list[tuple[Any, A
     if saved is None:
         return []
     return [(saved.mapping, {"id": saved.id, "name": saved.name, "matched_by": by})]
+
+
+def _recorded_candidate(tenant_id: str, recorded: dict[str, Any]) -> tuple[Any, Any] | None:
+    """The mapping an earlier import of this tenant ran with, named by its error workbook."""
+    from chalicelib.store.imports import get_import
+
+    used = {"id": None, "name": None, "matched_by": "error_workbook"}
+    used["import_id"] = recorded["import_id"]
+    try:
+        earlier = get_import(tenant_id, recorded["import_id"])
+    except NotFound:  # deleted, or another tenant's workbook: its own copy of the mapping
+        return (recorded["mapping"], used) if recorded.get("mapping") else None
+    if not earlier.mapping:
+        return None
+    ran = earlier.mapping_used or {}
+    used.update(id=ran.get("id"), name=ran.get("name"))
+    return earlier.mapping, used
 
 
 def save_given_mapping(item: Any, mapping: Mapping) -> None:

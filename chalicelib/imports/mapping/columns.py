@@ -13,7 +13,7 @@ from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.values import is_blank
 from chalicelib.imports.catalog.fields import check_target, fields_for, required_rules
 from chalicelib.imports.catalog.model import ON_INVALID_VALUE, CustomFieldLike
-from chalicelib.imports.mapping.suggest import Suggestion
+from chalicelib.imports.mapping.suggest import ADDED_BY_ERROR_WORKBOOK, Suggestion
 from chalicelib.imports.mapping.transforms import split_address, split_name
 from chalicelib.imports.read.headers import column_index, column_letter, normalise_header
 
@@ -294,9 +294,13 @@ def mapping_from_suggestion(suggestion: Suggestion) -> Mapping:
 def headers_signature(headers: Iterable[str]) -> str:
     """A stable hash of the normalised header set: files with the same columns share a mapping.
 
-    Order, case, spacing and punctuation don't matter; a column added or removed does.
+    Order, case, spacing and punctuation don't matter; a column added or removed does, except
+    the Error and Warning columns of our error workbook (a fixed file matches as before).
     """
-    normalised = sorted(normalise_header(h) for h in headers if normalise_header(h))
+    added = {normalise_header(h) for h in ADDED_BY_ERROR_WORKBOOK}
+    normalised = sorted(
+        normalise_header(h) for h in headers if normalise_header(h) not in added | {""}
+    )
     return hashlib.sha256("\n".join(normalised).encode()).hexdigest()[:32]
 
 

@@ -72,29 +72,42 @@ def start_import(
     by: str | None,
     sheet: str | None = None,
     on_invalid_value: str | None = None,
+    mapping_id: str | None = None,
 ) -> dict[str, Any]:
-    """Check the mapping against the analysed headers, save it if asked, queue the import.
+    """Check the mapping (given, or saved under ``mapping_id``) against the analysed headers,
+    save it if asked, queue the import.
 
     ``sheet`` naming another sheet of the analysed workbook queues the import to read that
-    sheet instead (see ``_start_on_sheet``). ``on_invalid_value`` given goes with the
-    mapping (and so with the one saved)."""
+    sheet instead (see ``_start_on_sheet``; no mapping needed). ``on_invalid_value`` given
+    goes with the mapping (and so with the one saved).
+
+    Raises ValidationFailed (422: neither or both of mapping and mapping_id given, a mapping
+    that does not fit or lacks a required field), NotFound (404: no such import or saved
+    mapping), Conflict (409: the import is not waiting for a mapping).
+    """
     item = records.get_import(tenant_id, import_id)
     if item.status != "needs_mapping" or not item.analysis:
         raise Conflict(f"The import is {item.status.replace('_', ' ')}, not waiting for a mapping.")
     if sheet is not None and sheet.casefold() != (item.analysis.get("sheet") or "").casefold():
         return _start_on_sheet(item, sheet, mapping, dry_run)
-    if mapping is None:
-        raise ValidationFailed([FieldError("mapping", "is required (or a `sheet` to read)")])
+    if (mapping is None) == (mapping_id is None):
+        message = "give either mapping or mapping_id (or a `sheet` to read)"
+        raise ValidationFailed([FieldError("mapping", message)])
+    used: dict[str, Any] = {"id": None, "name": None, "matched_by": "given"}
+    if mapping_id is not None:
+        saved_item = store.get_mapping(tenant_id, mapping_id)
+        mapping = saved_item.mapping
+        used = {"id": saved_item.id, "name": saved_item.name, "matched_by": "mapping_id"}
     headers = _headers_to_map(item.analysis, has_headers)
     if has_headers is not None:
         mapping = {**mapping, "has_headers": has_headers}
     if on_invalid_value is not None:
         mapping = {**mapping, "on_invalid_value": on_invalid_value}
-    parsed = tenant_mapping(tenant_id, mapping, headers, item.target or "customers")
+    target = item.target or (mapping.get("target") if isinstance(mapping, dict) else None)
+    parsed = tenant_mapping(tenant_id, mapping, headers, target or "customers")
     missing = parsed.missing_required()
     if missing:
         raise ValidationFailed([FieldError("mapping", message) for message in missing])
-    used: dict[str, Any] = {"id": None, "name": None, "matched_by": "given"}
     if save_mapping_as:
         saved = save_mapping(tenant_id, save_mapping_as, parsed, by)
         used.update(id=saved.id, name=saved.name)
@@ -102,6 +115,7 @@ def start_import(
         item,
         mapping=parsed.to_dict(),
         has_headers=parsed.has_headers,
+        target=parsed.target,
         dry_run=dry_run,
         mapping_id=used["id"],
         mapping_used=used,

@@ -13,6 +13,9 @@ from chalicelib.imports.catalog.fields import check_target, fields_for
 from chalicelib.imports.catalog.model import CustomFieldLike, ImportField
 from chalicelib.imports.read.headers import normalise_header
 
+# The columns our error workbook adds (imports.report.error_workbook): they say why a row was
+# not (fully) imported, so they neither feed a field nor take part in a header match.
+ADDED_BY_ERROR_WORKBOOK = ("Error", "Warning")
 FUZZY_CUTOFF = 86  # token_sort_ratio; below it a guess is weaker than leaving the column unmapped
 CONFIDENCE = {"exact": 1.0, "synonym": 0.95, "values": 0.7}
 
@@ -80,6 +83,7 @@ def suggest_mapping(
     custom_fields = tuple(custom_fields)
     fields = fields_for(target, customer_label, custom_fields)
     index = _Index(fields)
+    index.property_list = _is_property_list(headers)
     candidates = []
     for column, effective in enumerate(_with_group_prefixes(headers)):
         values = [row[column] for row in sample_rows if column < len(row)]
@@ -136,6 +140,7 @@ class _Index:
             for synonym in f.synonyms:
                 self.synonyms.setdefault(normalise_header(synonym), f.key)
         self.choices = {**{k: v for k, v in self.synonyms.items()}, **self.exact}
+        self.property_list = False  # headers speak of tenants, agents, landlords (roles below)
 
 
 @dataclass
@@ -169,6 +174,14 @@ def _suggest_column(
     column: int, header: str, effective: str, values: list[Any], index: _Index
 ) -> _Candidate:
     text = normalise_header(effective)
+    if header in ADDED_BY_ERROR_WORKBOOK:
+        return _Candidate(column, header, None, 0.0, "ignored", "added by our error workbook")
+    role = _role_reading(text, index)
+    if role is not None:
+        key, note = role
+        if key is None:
+            return _Candidate(column, header, None, 0.0, "ignored", note)
+        return _Candidate(column, header, key, CONFIDENCE["synonym"], "synonym", note)
     match = _match_header(text, index)
     if match:
         key, confidence, reason = match
@@ -213,6 +226,94 @@ def _match_header(text: str, index: _Index) -> tuple[str, float, str] | None:
     if re.search(r"\b(notes?|comments?)$", text) and "notes" in index.keys:
         return "notes", CONFIDENCE["synonym"] - 0.1, "synonym"  # "Profile Notes", "Site Notes"
     return None
+
+
+# Role words of property-management lists (PropertyMe, Console Cloud, strata registers): who a
+# column is about. The occupant is the site's customer; the payer is its billing customer.
+# Longest first, so "managing agent" is read before "agent".
+OCCUPANT_ROLES = ("tenants", "tenant s", "tenant", "occupants", "occupant", "occupier", "resident")
+PAYER_ROLES = (
+    "owners corporation",
+    "owners corp",
+    "body corporate",
+    "strata manager",
+    "strata",
+    "managing agent",
+    "property manager",
+    "agency",
+    "agent",
+    "landlord",
+    "lessor",
+)
+# The property's owner pays through the agent in these lists: the owner's details belong to
+# neither the row's customer nor its billing customer, so they stay unmapped.
+OWNER_ROLES = ("owners", "owner")
+# A payer role alone names the billing customer; these names are its contact, not the payer.
+_PAYER_ALONE = {"strata manager": "billing.care_of"}
+_REFERENCE_WORDS = {
+    "ref",
+    "reference",
+    "ref number",
+    "reference number",
+    "number",
+    "id",
+    "code",
+    "account",
+    "account number",
+    "plan",
+    "plan number",
+}
+_PERSON_FIELDS = ("name", "first_name", "last_name", "phone", "mobile", "email")
+
+
+def _role_reading(text: str, index: _Index) -> tuple[str | None, str] | None:
+    """``(field or None, note)`` for a header led by a role word, else None (read it as usual).
+
+    "Tenant Phone" → phone (the occupant is the customer); "Managing Agent" → billing_customer,
+    "Agent Ref" → billing.account_number; "Landlord Email", "Owner Phone" → unmapped (the
+    payer's or the owner's details are not this row's customer's).
+    """
+    role, rest = _leading(text, OCCUPANT_ROLES)
+    if role:
+        if rest in ("", "s", "name", "names", "full name"):
+            key = "name" if "name" in index.keys else None
+        else:
+            match = _match_header(rest, index)
+            key = match[0] if match and match[0] in _PERSON_FIELDS else None
+        if key is None or key not in index.keys:
+            return None
+        return key, f"the {role}'s {rest or 'name'}: the occupant is the customer"
+    role, rest = _leading(text, PAYER_ROLES)
+    if role:
+        if rest in ("", "name", "company", "business name"):
+            key = _PAYER_ALONE.get(role, "billing_customer")
+        elif rest in _REFERENCE_WORDS:
+            key = "billing.account_number"
+        elif rest in ("contact", "attention", "attn", "manager"):
+            key = "billing.care_of"
+        else:
+            return None, f"the {role}'s {rest}: the payer's details are not this customer's"
+        return (key, f"the {role} pays: its billing customer") if key in index.keys else None
+    role, rest = _leading(text, OWNER_ROLES)
+    # "Owner" alone is the record's owner (a user) in CRM exports; beside tenants and agents
+    # it is the property's. "Owner Email" and the like are never the customer's.
+    if role and ((not rest and index.property_list) or (rest and _match_header(rest, index))):
+        return None, "the property's owner: not this row's customer"
+    return None
+
+
+def _is_property_list(headers: list[str]) -> bool:
+    """True when some header is led by an occupant's or a payer's role word."""
+    texts = [normalise_header(h) for h in headers]
+    return any(_leading(t, OCCUPANT_ROLES + PAYER_ROLES)[0] for t in texts)
+
+
+def _leading(text: str, roles: tuple[str, ...]) -> tuple[str, str]:
+    """``(role, the rest)`` when ``text`` starts with one of ``roles`` as whole words."""
+    for role in roles:
+        if text == role or text.startswith(role + " "):
+            return role, text[len(role) :].strip()
+    return "", text
 
 
 _SEGMENTS = re.compile(r"\s+-\s+|:\s+")

@@ -98,17 +98,21 @@ def _download(item: records.ImportItem, ports: Ports, *, owner: str, folder: str
 def _own_format_source(item, owner: str, path: str, tenant, limits: FileLimits, custom: tuple):
     """Rows when a mapping is known, else None after parking the import with our suggestion."""
     from chalicelib.imports.mapping.choose import chosen_mapping, save_given_mapping
+    from chalicelib.imports.mapping.proposal import start_body
+    from chalicelib.imports.mapping.recorded import recorded_in
     from chalicelib.imports.mapping.suggest import suggest_mapping
     from chalicelib.imports.read.kinds import sniff_kind
     from chalicelib.imports.read.own_format import analysis, own_format_source, sheet_name
     from chalicelib.imports.read.tables import read_table
     from chalicelib.xlsx.safety import check_xlsx
 
+    recorded = None
     if sniff_kind(path).kind == "xlsx":  # by content: a workbook named .csv is one too
         check_xlsx(path, limits)
+        recorded = recorded_in(path)  # our own error workbook, fixed and uploaded again
     records.save_progress(item, owner=owner, status="analyzing")
     table = read_table(path, item.file_name, has_headers=item.has_headers, sheet=item.sheet)
-    chosen, problem = chosen_mapping(item, table.headers, tenant.customer_label, custom)
+    chosen, problem = chosen_mapping(item, table.headers, tenant.customer_label, custom, recorded)
     if chosen is None and problem and item.s3_key.startswith("drops/"):
         raise FileRejected(problem)  # nobody waits at a partner's drop folder to choose
     if chosen is None:
@@ -117,15 +121,28 @@ def _own_format_source(item, owner: str, path: str, tenant, limits: FileLimits, 
         suggestion = suggest_mapping(
             table.headers, table.sample(), target, custom_fields=custom, customer_label=label
         )
+        found = analysis(table, suggestion, _suggested_missing(suggestion))
+        found["mapping"] = start_body(suggestion, table.sample())
+        records.save_progress(item, owner=owner, target=target)
         records.await_mapping(
             item,
             owner=owner,
-            analysis=analysis(table, suggestion, _suggested_missing(suggestion)),
+            analysis=found,
             message=f"{problem}; choose a mapping." if problem else None,
         )
         return None
     mapping, used = chosen
-    records.save_progress(item, owner=owner, status="running", mapping_used=used)
+    # The mapping that ran stays on the record: its error workbook names this import, and a
+    # fixed workbook uploaded again runs with it (mapping.choose). mapping_id: a saved one ran.
+    records.save_progress(
+        item,
+        owner=owner,
+        status="running",
+        mapping_used=used,
+        mapping=mapping.to_dict(),
+        mapping_id=used.get("id") or item.mapping_id,
+        target=mapping.target,
+    )
     if item.save_mapping_as and used["matched_by"] == "given":
         save_given_mapping(item, mapping)
     return own_format_source(

@@ -21,6 +21,7 @@ RowToFix = tuple[Sequence[Any], str | None, str | None]
 def write_error_workbook(
     path: str | os.PathLike[str],
     sheets: Mapping[str, tuple[Sequence[str], Iterable[RowToFix]]],
+    properties: Mapping[str, str] | None = None,
 ) -> None:
     """Write the rows to fix, per sheet, as the original headers plus ``Error`` and ``Warning``.
 
@@ -29,11 +30,13 @@ def write_error_workbook(
     without some of its values has a warning. The user fixes the rows and uploads the file
     again: failed rows are imported, warned rows update the records they made. Both columns
     are ignored on import, and columns already present (a second round) are replaced rather
-    than repeated.
+    than repeated. ``properties``: custom document properties, e.g. the mapping that made the
+    file (imports.mapping.recorded), so the fixed file imports again with it.
     """
     write_workbook(
         path,
         (_error_sheet(name, headers, rows) for name, (headers, rows) in sheets.items()),
+        properties=properties,
     )
 
 

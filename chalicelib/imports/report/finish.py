@@ -13,7 +13,13 @@ from chalicelib.store import imports as records
 def publish_results(
     item: records.ImportItem, ports: Ports, results: Results, layouts: list, folder: str
 ) -> dict[str, str]:
-    """Upload results.json (and errors.xlsx when rows failed or were warned); their S3 keys."""
+    """Upload results.json (and errors.xlsx when rows failed or were warned); their S3 keys by
+    name.
+
+    An own-format errors.xlsx records the import and its mapping (imports.mapping.recorded).
+    """
+    from chalicelib.imports.mapping.recorded import recording_properties
+
     prefix = records.results_prefix(item.tenant_id, item.id)
     bucket = ports.settings.bucket_name
     keys = {"results": f"{prefix}results.json"}
@@ -23,7 +29,7 @@ def publish_results(
         summary_path, bucket, keys["results"], ExtraArgs={"ContentType": "application/json"}
     )
     errors_path = os.path.join(folder, "errors.xlsx")
-    if results.write_errors_workbook(errors_path, layouts):
+    if results.write_errors_workbook(errors_path, layouts, recording_properties(item)):
         keys["errors"] = f"{prefix}errors.xlsx"
         ports.s3.upload_file(errors_path, bucket, keys["errors"])
     if item.s3_key.startswith("drops/"):

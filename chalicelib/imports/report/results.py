@@ -96,9 +96,12 @@ class Results:
                 out.write("]")
             out.write("}")
 
-    def write_errors_workbook(self, path: str, layouts: list[SheetLayout]) -> bool:
+    def write_errors_workbook(
+        self, path: str, layouts: list[SheetLayout], properties: dict[str, str] | None = None
+    ) -> bool:
         """The failed and the warned rows per sheet, original columns plus Error and Warning;
-        False (nothing written) if there are none.
+        False (nothing written) if there are none. ``properties``: the workbook's custom
+        document properties (the recorded import and mapping).
 
         The spools are read back one sheet after another into a write-only workbook.
         """
@@ -109,7 +112,7 @@ class Results:
             for layout in layouts
             if layout.sheet in self._to_fix
         }
-        write_error_workbook(path, sheets)
+        write_error_workbook(path, sheets, properties)
         return True
 
     def _spooled(self, sheet: str):
