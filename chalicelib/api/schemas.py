@@ -118,7 +118,12 @@ class UserPage(BaseModel):
 
 class SettingsPut(Strict):
     customer_label: str = Field(
-        min_length=1, max_length=40, description='What the business calls customers, e.g. "Client".'
+        min_length=1,
+        max_length=40,
+        # It titles the template's sheets, and Excel refuses these characters in a sheet title.
+        pattern=r"^[^\[\]:*?/\\\x00-\x1f]+$",
+        description='What the business calls customers, e.g. "Client". It titles the import '
+        "template's sheets, so it cannot hold [ ] : * ? / \\.",
     )
     default_country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2 code.")
     date_order: Literal["DMY", "MDY"] = Field(

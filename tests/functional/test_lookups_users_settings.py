@@ -1,5 +1,7 @@
 """Lookups, users and settings: uniqueness, archiving, lists, ETags and If-Match."""
 
+import pytest
+
 from tests.problems import assert_problem
 
 
@@ -150,3 +152,15 @@ def test_settings_reject_unknown_country(api):
         "/v1/settings", {"customer_label": "Client", "default_country": "XX", "date_order": "DMY"}
     )
     assert_problem(reply, 422, field="default_country")
+
+
+@pytest.mark.parametrize(
+    "label", ["Job*", "Site/Client", "Client?", "[Client]", "A:B", "Back\\slash"]
+)
+def test_a_customer_label_that_cannot_title_a_sheet_is_422_and_the_template_still_downloads(
+    api, label
+):
+    body = {"customer_label": label, "default_country": "AU", "date_order": "DMY"}
+    reply = api.put("/v1/settings", body)
+    assert_problem(reply, 422, field="customer_label")
+    assert api.get("/v1/imports/template").status == 200
