@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, Endpoints
-from chalicelib.api.schemas import Strict
+from chalicelib.api.schemas import RequestedBy, Strict
 from chalicelib.exports import service as export
 
 api = Endpoints(__name__, "exports")
@@ -30,6 +30,7 @@ class ExportRecord(BaseModel):
     targets: list[Target]
     counts: dict[str, int]
     file_name: str
+    requested_by: RequestedBy | None = None
     created_at: str
     updated_at: str
     finished_at: str | None
@@ -49,7 +50,7 @@ class ExportRecord(BaseModel):
 )
 def create_export(call: Call):
     body = call.body(ExportCreate) if call.request.raw_body else ExportCreate()
-    return export.request_export(call.tenant_id, call.user_id, body.targets)
+    return export.request_export(call.tenant_id, call.user_id, body.targets, call.requested_by)
 
 
 @api.route(

@@ -99,6 +99,12 @@ class Call:
         assert self.caller is not None
         return self.caller.user_id
 
+    @property
+    def requested_by(self) -> dict[str, str | None]:
+        """``{sub, client_id}`` of the token: what import and export records keep."""
+        assert self.caller is not None
+        return self.caller.requested_by()
+
     def body(self, model: type[BaseModel]) -> Any:
         raw = self.request.raw_body
         if not raw:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, Endpoints, page
-from chalicelib.api.schemas import Strict
+from chalicelib.api.schemas import RequestedBy, Strict
 from chalicelib.imports import service
 from chalicelib.imports.mapping import saved as saved_mappings
 
@@ -132,6 +132,7 @@ class ImportRecord(BaseModel):
         description='{id, name, matched_by: "given" | "mapping_id" | "headers" | '
         '"error_workbook"}; error_workbook adds import_id, the import whose file this was',
     )
+    requested_by: RequestedBy | None = None
     created_at: str
     updated_at: str
     started_at: str | None
@@ -185,7 +186,9 @@ def fields(call: Call):
 )
 def create_import(call: Call):
     body = call.body(ImportCreate)
-    return service.start_upload(call.tenant_id, call.user_id, **body.model_dump())
+    return service.start_upload(
+        call.tenant_id, call.user_id, requested_by=call.requested_by, **body.model_dump()
+    )
 
 
 @api.route("/imports", "GET", summary="Imports, newest first", response=ImportPage, paged=True)

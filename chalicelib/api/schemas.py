@@ -35,6 +35,18 @@ class Problem(BaseModel):
     errors: list[dict[str, str]] | None = None
 
 
+class RequestedBy(BaseModel):
+    """Who asked for an import or export."""
+
+    sub: str | None = Field(description="the token's subject; null for a partner's S3 drop")
+    client_id: str | None = Field(
+        default=None, description="the token's client_id claim, when it carries one"
+    )
+    drop: str | None = Field(
+        default=None, description="the S3 key of a partner's dropped file that started it"
+    )
+
+
 class Health(BaseModel):
     status: Literal["ok"]
 

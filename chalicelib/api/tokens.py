@@ -28,6 +28,12 @@ class Caller:
     is_admin: bool
     email: str | None = None
     name: str | None = None
+    client_id: str | None = None  # the app client that got the token, when the token says
+
+    def requested_by(self) -> dict[str, str | None]:
+        """Who asked for a piece of work, as records keep it: ``{sub, client_id, drop}``
+        (``drop``, the S3 key of a partner's dropped file, is None for a token)."""
+        return {"sub": self.user_id, "client_id": self.client_id, "drop": None}
 
 
 @lru_cache(maxsize=4)
@@ -84,6 +90,7 @@ def verify_token(token: str) -> Caller:
         is_admin=ADMIN_GROUP in _groups(claims.get(GROUPS_CLAIM)),
         email=_optional_text(claims, "email"),
         name=_optional_text(claims, "name"),
+        client_id=_optional_text(claims, "client_id"),
     )
 
 
@@ -125,6 +132,7 @@ def caller_to_context(caller: Caller) -> dict[str, str]:
         "is_admin": "true" if caller.is_admin else "false",
         "email": caller.email or "",
         "name": caller.name or "",
+        "client_id": caller.client_id or "",
     }
 
 
@@ -137,4 +145,5 @@ def caller_from_context(context: dict | None) -> Caller | None:
         is_admin=str(context.get("is_admin")).lower() == "true",
         email=context.get("email") or None,
         name=context.get("name") or None,
+        client_id=context.get("client_id") or None,
     )

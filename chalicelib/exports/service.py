@@ -56,14 +56,22 @@ def run_export(tenant_id: str, export_id: str, *, owner: str, s3: Any = None) ->
     records.finish_export(item, owner=owner, status="succeeded", counts=counts)
 
 
-def request_export(tenant_id: str, user_id: str | None, targets: list[str] | None) -> dict:
-    """Create the export record and queue it for the worker (an API call has only 30 s)."""
+def request_export(
+    tenant_id: str,
+    user_id: str | None,
+    targets: list[str] | None,
+    requested_by: dict[str, str | None] | None = None,
+) -> dict:
+    """Create the export record and queue it for the worker (an API call has only 30 s).
+
+    ``requested_by``: ``{sub, client_id}`` of the token that asked, kept on the record.
+    """
     from chalicelib import aws
     from chalicelib.settings import get_settings
     from chalicelib.store import exports as records
 
     chosen = [t for t in TARGETS if t in set(targets or TARGETS)]
-    item = records.create_export(tenant_id, targets=chosen, by=user_id)
+    item = records.create_export(tenant_id, targets=chosen, by=user_id, requested_by=requested_by)
     aws.client("sqs").send_message(
         QueueUrl=get_settings().import_queue_url, MessageBody=export_body(tenant_id, item.id)
     )

@@ -94,8 +94,11 @@ def start_upload(
     save_mapping_as: str | None = None,
     sheet: str | None = None,
     on_invalid_value: str | None = None,
+    requested_by: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """Create the import record and a presigned POST limited to the configured size.
+
+    ``requested_by``: ``{sub, client_id}`` of the token that asked, kept on the record.
 
     ``sheet`` names the workbook sheet an own-format import reads (else the first visible
     sheet holding a table). ``on_invalid_value`` (skip_value | fail_row) not given: a
@@ -132,6 +135,7 @@ def start_upload(
         sheet=sheet,
         on_invalid_value=on_invalid_value,
         upload_deadline=_expiry(UPLOAD_GRACE_SECONDS, timespec="milliseconds"),
+        requested_by=requested_by,
     )
     upload = aws.client("s3").generate_presigned_post(
         settings.bucket_name,

@@ -242,6 +242,7 @@ def _create_drop_import(message: FileDropped, import_id: str) -> bool:
         by=None,
         import_id=import_id,
         s3_key=message.key,
+        requested_by={"sub": None, "client_id": None, "drop": message.key},
         mapping_id=saved.id if saved else None,
         target=saved.target if saved else None,
     )

@@ -26,6 +26,7 @@ class ExportItem(TableModel):
     s3_key = UnicodeAttribute()
     owner = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
+    requested_by = JSONAttribute(null=True)  # {sub, client_id} of the token that asked
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
@@ -38,6 +39,7 @@ class ExportItem(TableModel):
             "targets": list(self.targets or []),
             "counts": self.counts or {},
             "file_name": FILE_NAME,
+            "requested_by": self.requested_by,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "finished_at": self.finished_at,
@@ -52,7 +54,10 @@ def export_key(tenant_id: str, export_id: str) -> str:
     return f"exports/{tenant_id}/{export_id}/{FILE_NAME}"
 
 
-def create_export(tenant_id: str, *, targets: list[str], by: str | None) -> ExportItem:
+def create_export(
+    tenant_id: str, *, targets: list[str], by: str | None, requested_by: dict | None = None
+) -> ExportItem:
+    """Create a queued export record; ``requested_by`` is ``{sub, client_id}`` of the token."""
     bind()
     export_id, now = new_id(), now_iso()
     item = ExportItem(
@@ -64,6 +69,7 @@ def create_export(tenant_id: str, *, targets: list[str], by: str | None) -> Expo
         targets=targets,
         s3_key=export_key(tenant_id, export_id),
         created_by=by,
+        requested_by=requested_by,
         created_at=now,
         updated_at=now,
     )

@@ -72,6 +72,8 @@ class ImportItem(TableModel):
     # An upload that has not arrived by then never will (the presigned POST's expiry + grace).
     upload_deadline = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
+    # Who asked: {sub, client_id} of the token, or {"drop": <key>} for a partner's S3 drop.
+    requested_by = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
@@ -99,6 +101,7 @@ class ImportItem(TableModel):
             "sheet": self.sheet,
             "analysis": self.analysis,
             "mapping_used": self.mapping_used,
+            "requested_by": self.requested_by,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "started_at": self.started_at,
@@ -135,6 +138,7 @@ def create_import(
     sheet: str | None = None,
     on_invalid_value: str | None = None,
     upload_deadline: str | None = None,
+    requested_by: dict | None = None,
 ) -> tuple[ImportItem, bool]:
     """Create the record (``import_id`` given: only if absent); returns it and whether it is new."""
     bind()
@@ -160,6 +164,7 @@ def create_import(
         on_invalid_value=on_invalid_value,
         upload_deadline=upload_deadline,
         created_by=by,
+        requested_by=requested_by,
         created_at=now,
         updated_at=now,
         gsi1pk=_pk(tenant_id),
