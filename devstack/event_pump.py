@@ -24,7 +24,7 @@ from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.settings import get_settings
-from devstack.pump import RETRY_AFTER_SECONDS, LambdaContext, lambda_event
+from devstack.pump import LambdaContext, receive_and_handle
 
 BATCH_SIZE = 100  # as app.change_events' event source mapping
 IDLE_SECONDS = 0.5
@@ -127,32 +127,14 @@ class StreamPoller:
 
 def deliver_once(handler, *, wait_seconds: int = 5) -> int:
     """Receive up to one delivery message and hand it to ``handler``; returns how many."""
-    sqs = client("sqs")
-    queue_url = get_settings().webhook_queue_url
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    reply = sqs.receive_message(
-        QueueUrl=queue_url,
-        MaxNumberOfMessages=1,
-        WaitTimeSeconds=wait_seconds,
-        VisibilityTimeout=60,
-        AttributeNames=["All"],
+    # No renewed lease: the handler sets a failed delivery's visibility (its backoff) itself.
+    return receive_and_handle(
+        handler,
+        get_settings().webhook_queue_url,
+        wait_seconds=wait_seconds,
+        lease_seconds=60,
+        renew=False,
     )
-    for message in reply.get("Messages", []):
-        receipt = message["ReceiptHandle"]
-        try:
-            answer = handler(lambda_event(message, arn), LambdaContext()) or {}
-        except Exception as exc:
-            print(f"pump: delivery handler failed ({exc!r}); the message returns", flush=True)
-            sqs.change_message_visibility(
-                QueueUrl=queue_url, ReceiptHandle=receipt, VisibilityTimeout=RETRY_AFTER_SECONDS
-            )
-            continue
-        failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
-        if message["MessageId"] not in failed:
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=receipt)
-    return len(reply.get("Messages", []))
 
 
 def deliver_forever(handler) -> None:

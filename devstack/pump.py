@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import nullcontext
 
 from chalicelib.aws import client
 from chalicelib.settings import get_settings
@@ -161,13 +162,41 @@ def pump_once(
     lease_seconds: int = LEASE_SECONDS,
     requests: DynamoDBRequests | None = None,
 ) -> int:
-    """Receive up to one message and hand it to the handler; return how many were handled.
+    """Receive up to one import-queue message and hand it to the handler; how many were handled.
 
     With ``requests``, prints one line per message: its id, the handler's seconds and the
     DynamoDB requests it made, by operation.
     """
+    return receive_and_handle(
+        handler,
+        get_settings().import_queue_url,
+        wait_seconds=wait_seconds,
+        timeout_ms=timeout_ms,
+        lease_seconds=lease_seconds,
+        requests=requests,
+    )
+
+
+def receive_and_handle(
+    handler,
+    queue_url: str,
+    *,
+    wait_seconds: int = 2,
+    timeout_ms: int = LAMBDA_TIMEOUT_MS,
+    lease_seconds: int = LEASE_SECONDS,
+    requests: DynamoDBRequests | None = None,
+    renew: bool = True,
+) -> int:
+    """Do what Lambda's SQS event source mapping does for one message of ``queue_url``.
+
+    Receive up to one message (long poll of ``wait_seconds``), hold it (``renew``: with a
+    visibility lease renewed while ``handler(event, context)`` runs; without, for a handler
+    that sets the message's visibility itself, e.g. a retry's backoff), then delete it — unless the
+    handler raised (the message returns after RETRY_AFTER_SECONDS, sooner than Lambda would)
+    or reported it in ``batchItemFailures`` (a partial batch response: it returns after its
+    visibility timeout, which the handler may have set). Returns how many were received.
+    """
     sqs = client("sqs")
-    queue_url = get_settings().import_queue_url
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
@@ -185,18 +214,22 @@ def pump_once(
             requests.take()
         started = time.monotonic()
         try:
-            with Lease(sqs, queue_url, receipt, lease_seconds):
-                handler(lambda_event(message, arn), LambdaContext(timeout_ms))
+            held = Lease(sqs, queue_url, receipt, lease_seconds) if renew else nullcontext()
+            with held:
+                answer = handler(lambda_event(message, arn), LambdaContext(timeout_ms)) or {}
         except Exception as exc:  # Lambda retries after the visibility timeout; we do, sooner.
             print(f"pump: handler failed ({exc!r}); the message returns to the queue", flush=True)
             _report(message, "failed after", started, requests)
             sqs.change_message_visibility(
                 QueueUrl=queue_url, ReceiptHandle=receipt, VisibilityTimeout=RETRY_AFTER_SECONDS
             )
-        else:
-            # Before the delete: once the queue is empty, every handled message has its line.
-            _report(message, "handled in", started, requests)
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=receipt)
+            continue
+        failures = answer.get("batchItemFailures", []) if isinstance(answer, dict) else []
+        if message["MessageId"] in {failure["itemIdentifier"] for failure in failures}:
+            continue  # the handler asked for a retry of this one; it comes back by itself
+        # Before the delete: once the queue is empty, every handled message has its line.
+        _report(message, "handled in", started, requests)
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=receipt)
     return len(reply.get("Messages", []))
 
 
