@@ -48,7 +48,8 @@ bench: venv
 ## make package [STAGE=dev|prod]: chalice package merged with infra/resources.json, linted by cfn-lint.
 package: venv
 	rm -rf out/$(STAGE)
-	IMPORT_QUEUE_NAME=sitebook-$(STAGE)-imports WEBHOOK_QUEUE_NAME=sitebook-$(STAGE)-webhooks.fifo \
+	IMPORT_QUEUE_NAME=sitebook-$(STAGE)-imports IMPORT_DLQ_NAME=sitebook-$(STAGE)-imports-dlq \
+		WEBHOOK_QUEUE_NAME=sitebook-$(STAGE)-webhooks.fifo \
 		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/resources.json out/$(STAGE)
 	$(VENV)/bin/cfn-lint out/$(STAGE)/sam.json
 

@@ -23,6 +23,17 @@ def import_worker(event):
     handle_import_event(event.to_dict(), event.context)
 
 
+# Messages SQS gave up on after the import queue's maxReceiveCount: their import or export is
+# closed as failed, so none stays under way (sitebook-<stage>-imports-dlq).
+@app.on_sqs_message(
+    queue=os.environ.get("IMPORT_DLQ_NAME", "sitebook-local-imports-dlq"), batch_size=1
+)
+def import_dead_letters(event):
+    from chalicelib.imports.dead_letters import handle_dead_letters
+
+    handle_dead_letters(event.to_dict())
+
+
 # The table's stream: `make package` names a placeholder that infra/resources.json replaces
 # with the table's StreamArn (GetAtt); locally devstack's pump reads the stream instead.
 @app.on_dynamodb_record(

@@ -16,6 +16,8 @@ class Settings:
     table_name: str = "sitebook-local"
     bucket_name: str = "sitebook-local"
     import_queue_url: str = ""
+    # The import queue's dead-letter queue: the local pump reads it as Lambda's mapping would.
+    import_dlq_url: str = ""
     # Set locally (and in tests) to reach the moto server; unset in AWS.
     aws_endpoint_url: str | None = None
     auth_issuer: str = "sitebook-local"
@@ -56,6 +58,7 @@ def load_settings() -> Settings:
         table_name=env("TABLE_NAME", "sitebook-local"),
         bucket_name=env("BUCKET_NAME", "sitebook-local"),
         import_queue_url=env("IMPORT_QUEUE_URL", ""),
+        import_dlq_url=env("IMPORT_DLQ_URL", ""),
         aws_endpoint_url=env("AWS_ENDPOINT_URL") or None,
         auth_issuer=env("AUTH_ISSUER", "sitebook-local"),
         auth_audience=env("AUTH_AUDIENCE", "sitebook-local"),

@@ -4,7 +4,8 @@ Lambda keeps a message invisible for the queue's visibility timeout (infra: 5400
 the function's limit) and lets it return when an invocation dies. The pump instead leases each
 message for ``--lease-seconds`` and renews the lease while the handler runs, so a pump that is
 killed mid-import lets its message return within seconds, and the restarted pump resumes the
-import from its checkpoint under the same message id, as a retried Lambda would.
+import from its checkpoint under the same message id, as a retried Lambda would. Between
+messages it also hands the dead-letter queue's messages to ``import_dead_letters``.
 """
 
 from __future__ import annotations
@@ -254,8 +255,9 @@ def main() -> None:
     requests = DynamoDBRequests().install()
     # The pump stands in for the import_worker Lambda: its retry budget, as .chalice/config.json.
     os.environ["AWS_RETRY_BUDGET"] = "worker"
-    from app import import_worker
+    from app import import_dead_letters, import_worker
 
+    dead_letters = get_settings().import_dlq_url
     print("pump: waiting for import messages", flush=True)
     while True:
         pump_once(
@@ -264,6 +266,8 @@ def main() -> None:
             lease_seconds=args.lease_seconds,
             requests=requests,
         )
+        if dead_letters:  # as the import_dead_letters Lambda's mapping would
+            receive_and_handle(import_dead_letters, dead_letters, wait_seconds=0)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,7 @@ class LocalStack:
             names, dynamodb=aws.client("dynamodb"), s3=aws.client("s3"), sqs=aws.client("sqs")
         )
         os.environ["IMPORT_QUEUE_URL"] = stack.queue_url
+        self.env["IMPORT_DLQ_URL"] = os.environ["IMPORT_DLQ_URL"] = stack.dead_letter_queue_url
         self.env["WEBHOOK_QUEUE_URL"] = os.environ["WEBHOOK_QUEUE_URL"] = stack.webhook_queue_url
         self.env["WEBHOOK_DLQ_URL"] = os.environ["WEBHOOK_DLQ_URL"] = (
             stack.webhook_dead_letter_queue_url

@@ -6,7 +6,8 @@ PERMANENT_ERRORS), or any error on the queue's last delivery (MAX_RECEIVES), end
 ``failed`` with a message and the message is consumed; any other error is raised, so SQS
 delivers the message again and the import resumes from its checkpoint. A Lambda that is killed
 (timeout, memory) raises nothing: its message returns, and is handled as above on the next
-delivery; only a kill on the last delivery leaves the import for the dead-letter queue unfailed.
+delivery; a kill on the last delivery sends the message to the dead-letter queue, whose handler
+(imports/dead_letters.py) closes the import as failed.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def _import_of(message: Message, owner: str) -> tuple[str, str, str] | None:
     if isinstance(message, UploadArrived):
         return message.tenant_id, message.import_id, owner
     if isinstance(message, FileDropped):
-        import_id = _drop_import_id(message.key, message.etag)
+        import_id = drop_import_id(message.key, message.etag)
         if _create_drop_import(message, import_id):
             return message.tenant_id, import_id, owner
     return None
@@ -257,5 +258,6 @@ def _time_left_ms(context: Any) -> float:
     return getter() if getter else float("inf")
 
 
-def _drop_import_id(key: str, etag: str | None) -> str:
+def drop_import_id(key: str, etag: str | None) -> str:
+    """The import id of a dropped file: the same file (key and ETag) always names one import."""
     return hashlib.sha256(f"{key}|{etag}".encode()).hexdigest()[:32]

@@ -109,6 +109,22 @@ def finish_export(item: ExportItem, *, owner: str, status: str, **values: Any) -
     return _update(item, actions, ExportItem.owner == owner)
 
 
+def fail_abandoned(item: ExportItem, *, owner: str, message: str) -> bool:
+    """End as ``failed`` an export whose queue message SQS gave up on (its dead-letter queue):
+    still queued, or running for that message's deliveries; otherwise left as it is."""
+    now = now_iso()
+    actions = [
+        ExportItem.status.set("failed"),
+        ExportItem.message.set(message),
+        ExportItem.updated_at.set(now),
+        ExportItem.finished_at.set(now),
+    ]
+    condition = (ExportItem.status == "queued") | (
+        (ExportItem.status == "running") & (ExportItem.owner == owner)
+    )
+    return _update(item, actions, condition)
+
+
 def _update(item: ExportItem, actions: list, condition: Any) -> bool:
     bind()
     try:

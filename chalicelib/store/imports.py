@@ -302,6 +302,23 @@ def fail_under_way(item: ImportItem, *, owner: str, message: str) -> bool:
     return _update(item, actions, condition)
 
 
+def fail_abandoned(item: ImportItem, *, owner: str, message: str) -> bool:
+    """End as ``failed`` an import whose queue message SQS gave up on (its dead-letter queue).
+
+    Only while it is still under way and held by that message's deliveries (``owner``) or by
+    none yet; an import another delivery took over, or one that finished, is left as it is.
+    """
+    now = now_iso()
+    actions = [
+        ImportItem.status.set("failed"),
+        ImportItem.message.set(message),
+        ImportItem.updated_at.set(now),
+        ImportItem.finished_at.set(now),
+    ]
+    held = (ImportItem.owner == owner) | ImportItem.owner.does_not_exist()
+    return _update(item, actions, ImportItem.status.is_in(*UNDER_WAY) & held)
+
+
 def upload_overdue(item: ImportItem, now: str | None = None) -> bool:
     """True when the import still waits for its upload and the upload link has expired."""
     return (

@@ -51,6 +51,7 @@ def aws(monkeypatch, key_pair):
             sqs=aws_clients.client("sqs"),
         )
         monkeypatch.setenv("IMPORT_QUEUE_URL", stack.queue_url)
+        monkeypatch.setenv("IMPORT_DLQ_URL", stack.dead_letter_queue_url)
         reset_settings()
         yield stack
         reset_settings()

@@ -162,3 +162,94 @@ def test_own_format_records_carry_the_target_given_or_the_one_they_ran_for(api, 
     assert contacts["target"] == "contacts"
     assert record(api, contacts["id"])["target"] == "contacts"
     # Without one, analysing sets it: see test_own_format_loop (needs_mapping names "customers").
+
+
+# -- a Lambda killed on the last delivery: the dead-letter queue closes its work ---------------
+
+
+class Killed(BaseException):
+    """What a Lambda killed by its time limit or memory looks like to our code: nothing runs
+    after it (``except Exception`` does not catch it), so the record stays as it was."""
+
+
+def _kill_every_delivery(monkeypatch) -> None:
+    def killed(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr("chalicelib.store.batch_writes.write_group", killed)
+
+
+def test_a_message_sqs_gives_up_on_reaches_the_dead_letter_handler_which_fails_its_import(
+    api, aws, tmp_path, monkeypatch
+):
+    """Real SQS redrive (moto): the import queue's message, received MAX_RECEIVES times by a
+    worker killed each time, moves to the dead-letter queue; the pump hands it to
+    app.import_dead_letters as Lambda's mapping would, and the import ends failed."""
+    from app import import_dead_letters, import_worker
+    from chalicelib import aws as clients
+    from chalicelib.imports.worker import MAX_RECEIVES
+    from chalicelib.settings import get_settings
+    from devstack.pump import receive_and_handle
+
+    import_id, key = upload(api, aws, ROWS, tmp_path=tmp_path)
+    settings, sqs = get_settings(), clients.client("sqs")
+    size = clients.client("s3").head_object(Bucket=settings.bucket_name, Key=key)
+    notification = s3_event(key, size["ContentLength"])["Records"][0]["body"]
+    sqs.purge_queue(QueueUrl=settings.import_queue_url)  # moto's own notifications of the stack
+    sqs.send_message(QueueUrl=settings.import_queue_url, MessageBody=notification)
+    _kill_every_delivery(monkeypatch)
+    for _ in range(MAX_RECEIVES):
+        with pytest.raises(Killed):
+            receive_and_handle(
+                import_worker,
+                settings.import_queue_url,
+                wait_seconds=0,
+                lease_seconds=0,
+                renew=False,
+            )
+        assert record(api, import_id)["status"] == "running"
+
+    assert receive_and_handle(import_worker, settings.import_queue_url, wait_seconds=0) == 0
+    assert receive_and_handle(import_dead_letters, settings.import_dlq_url, wait_seconds=0) == 1
+
+    failed = record(api, import_id)
+    assert failed["status"] == "failed"
+    assert f"stopped {MAX_RECEIVES} times" in failed["message"]
+    assert "upload the file again" in failed["message"]
+    assert failed["attempts"] == MAX_RECEIVES
+    assert receive_and_handle(import_dead_letters, settings.import_dlq_url, wait_seconds=0) == 0
+
+
+def test_a_dead_letter_leaves_an_import_another_delivery_holds_or_that_finished(api, aws, tmp_path):
+    from chalicelib.imports.dead_letters import handle_dead_letters
+
+    import_id, key = upload(api, aws, ROWS, tmp_path=tmp_path)
+    deliver_as(key, receives=1, message_id="m-finished")
+    assert record(api, import_id)["status"] == "succeeded"
+
+    handle_dead_letters(s3_event(key, 1, message_id="m-finished"))  # e.g. a late duplicate
+    assert record(api, import_id)["status"] == "succeeded"
+
+    # An import a live delivery holds is not the dead message's to close.
+    from chalicelib.store import imports as records
+
+    other_id, other_key = upload(api, aws, ROWS, tmp_path=tmp_path, name="other.xlsx")
+    assert records.claim_import(
+        records.get_import(api.tenant, other_id), owner="m-alive", etag=None
+    )
+    handle_dead_letters(s3_event(other_key, 1, message_id="m-dead"))
+    assert record(api, other_id)["status"] == "running"
+
+
+def test_a_dead_export_message_fails_its_export(api, aws):
+    from chalicelib.imports.dead_letters import handle_dead_letters
+    from chalicelib.messages import export_body
+
+    created = api.post("/v1/exports", {"targets": ["customers"]})
+    export_id = created.json["id"]
+    event = {"Records": [{"messageId": "m-export", "body": export_body(api.tenant, export_id)}]}
+    handle_dead_letters(event)
+
+    failed = api.get(f"/v1/exports/{export_id}").json
+    assert failed["status"] == "failed"
+    assert "try again" in failed["message"]
