@@ -20,6 +20,7 @@ from chalicelib.messages import (
     messages_of,
     records_of,
 )
+from chalicelib.observability import add_log_keys
 from chalicelib.store import imports as records
 
 log = logging.getLogger("sitebook.imports")
@@ -44,6 +45,11 @@ def handle_import_event(event: dict[str, Any], context: Any, ports: Ports | None
 
 def dispatch(message: Message, ports: Ports, *, owner: str, context: Any) -> None:
     """One message to its use case; ``owner`` is the delivery that claims the work."""
+    add_log_keys(
+        tenant_id=message.tenant_id,
+        import_id=getattr(message, "import_id", None),
+        export_id=getattr(message, "export_id", None),
+    )
     if isinstance(message, ContinueImport):
         run_import(
             message.tenant_id, message.import_id, ports, owner=message.owner, context=context
@@ -52,6 +58,7 @@ def dispatch(message: Message, ports: Ports, *, owner: str, context: Any) -> Non
         run_import(message.tenant_id, message.import_id, ports, owner=owner, context=context)
     elif isinstance(message, FileDropped):
         import_id = _drop_import_id(message.key, message.etag)
+        add_log_keys(import_id=import_id)
         if _create_drop_import(message, import_id):
             run_import(message.tenant_id, import_id, ports, owner=owner, context=context)
     elif isinstance(message, ExportRequested):
