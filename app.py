@@ -1,15 +1,14 @@
 """Sitebook's Chalice app: creates it, registers the API, the import worker and event handlers."""
 
-import logging
 import os
 
 from chalice import Chalice
 
 from chalicelib.api import register_api
 
-app = Chalice(app_name="sitebook")
-app.log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
-logging.getLogger("sitebook").setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+# Logs are Powertools' JSON lines on the "sitebook" logger (chalicelib/observability.py), set up
+# by the first handler call; Chalice's own plain-text handler on that logger would repeat them.
+app = Chalice(app_name="sitebook", configure_logs=False)
 register_api(app)
 
 
@@ -19,8 +18,13 @@ register_api(app)
 )
 def import_worker(event):
     from chalicelib.imports.worker import handle_import_event
+    from chalicelib.observability import flush_metrics, log_context
 
-    handle_import_event(event.to_dict(), event.context)
+    log_context(request_id=getattr(event.context, "aws_request_id", None))
+    try:
+        handle_import_event(event.to_dict(), event.context)
+    finally:
+        flush_metrics()
 
 
 # Messages SQS gave up on after the import queue's maxReceiveCount: their import or export is
@@ -30,8 +34,13 @@ def import_worker(event):
 )
 def import_dead_letters(event):
     from chalicelib.imports.dead_letters import handle_dead_letters
+    from chalicelib.observability import flush_metrics, log_context
 
-    handle_dead_letters(event.to_dict())
+    log_context(request_id=getattr(event.context, "aws_request_id", None))
+    try:
+        handle_dead_letters(event.to_dict())
+    finally:
+        flush_metrics()
 
 
 # The table's stream: `make package` names a placeholder that infra/resources.json replaces
@@ -43,8 +52,13 @@ def import_dead_letters(event):
 )
 def change_events(event):
     from chalicelib.events.stream import handle_stream_event
+    from chalicelib.observability import flush_metrics, log_context
 
-    return handle_stream_event(event.to_dict())
+    log_context(request_id=getattr(event.context, "aws_request_id", None))
+    try:
+        return handle_stream_event(event.to_dict())
+    finally:
+        flush_metrics()
 
 
 # FIFO, named per stage (sitebook-<stage>-webhooks.fifo); batch size 1: one attempt per message.
@@ -53,5 +67,10 @@ def change_events(event):
 )
 def webhook_delivery(event):
     from chalicelib.events.delivery import handle_delivery_event
+    from chalicelib.observability import flush_metrics, log_context
 
-    return handle_delivery_event(event.to_dict())
+    log_context(request_id=getattr(event.context, "aws_request_id", None))
+    try:
+        return handle_delivery_event(event.to_dict())
+    finally:
+        flush_metrics()

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "import chalice, boto3, pynamodb"
 APP = "import app"
+FIRST_POST = "import app, jwt, chalicelib.api.customer_schemas, chalicelib.services.customers"
 
 
 def import_times(code: str) -> dict[str, int]:
@@ -48,12 +49,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
-    base_sums, app_sums, extra = [], [], Counter()
+    base_sums, app_sums, post_sums, extra = [], [], [], Counter()
     for _ in range(args.runs):  # alternated, so machine noise hits both alike
         base = import_times(BASELINE)
         app = import_times(APP)
         base_sums.append(sum(base.values()))
         app_sums.append(sum(app.values()))
+        post_sums.append(sum(import_times(FIRST_POST).values()))
         for name, us in app.items():
             if name not in base:
                 extra[name] += us
@@ -63,6 +65,8 @@ def main() -> None:
     print(f"baseline  {BASELINE!r}: {base_ms:8.1f} ms")
     print(f"app       {APP!r}: {app_ms:8.1f} ms")
     print(f"ratio app / baseline: {app_ms / base_ms:.2f}x")
+    post_ms = statistics.median(post_sums) / 1000
+    print(f"app and a first customer POST's modules: {post_ms:8.1f} ms ({post_ms / base_ms:.2f}x)")
     print(f"modules app adds over the baseline, heaviest {args.top} (mean self ms):")
     for name, us in extra.most_common(args.top):
         print(f"  {us / args.runs / 1000:8.1f}  {name}")

@@ -42,6 +42,8 @@ class Settings:
     # "api" (request paths: give up within seconds) or "worker" (imports: ride it out);
     # see chalicelib/aws.py and docs/decisions/platform.md.
     aws_retry_budget: str = "api"
+    # Reference data kept per warm process (chalicelib/store/reference_cache.py); 0: none.
+    reference_cache_seconds: int = 5
     extra: dict = field(default_factory=dict)
 
 
@@ -78,6 +80,7 @@ def load_settings() -> Settings:
         events_settle_seconds=_int("EVENTS_SETTLE_SECONDS", 5),
         events_retention_days=_int("EVENTS_RETENTION_DAYS", 30),
         aws_retry_budget=env("AWS_RETRY_BUDGET", "api"),
+        reference_cache_seconds=_int("REFERENCE_CACHE_SECONDS", 5),
     )
 
 

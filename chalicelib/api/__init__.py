@@ -12,7 +12,7 @@ def register_api(app: Chalice) -> None:
     from chalicelib.api.exports import api as exports
     from chalicelib.api.imports import api as imports
     from chalicelib.api.mappings import api as mappings
-    from chalicelib.api.middleware import problem_middleware
+    from chalicelib.api.middleware import log_middleware, problem_middleware
     from chalicelib.api.platform import api as platform
     from chalicelib.api.webhooks import api as webhooks
 
@@ -24,4 +24,6 @@ def register_api(app: Chalice) -> None:
     app.register_blueprint(exports.blueprint, url_prefix="/v1")
     app.register_blueprint(events.blueprint, url_prefix="/v1")
     app.register_blueprint(webhooks.blueprint, url_prefix="/v1")
+    # The first registered runs outermost: the log context wraps everything else.
+    app.register_middleware(log_middleware, "http")
     app.register_middleware(problem_middleware, "http")

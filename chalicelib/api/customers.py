@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.api import customer_schemas as s
 from chalicelib.api.http import Call, Endpoints, QueryParam, page, record
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.services import contacts, custom_fields, customers, equipment
+from chalicelib.lazy import deferred, schemas
 
 api = Endpoints(__name__, "customers")
+# Services and models by reference: each loads with the first request that uses it (lazy.py).
+s = schemas("chalicelib.api.customer_schemas")
+contacts = deferred("chalicelib.services.contacts")
+custom_fields = deferred("chalicelib.services.custom_fields")
+customers = deferred("chalicelib.services.customers")
+equipment = deferred("chalicelib.services.equipment")
 STATUS = QueryParam("status", "active (default) or archived.", enum=("active", "archived"))
 FILTERS = ("assigned_user_id", "customer_type_id", "lead_source_id", "billing_customer_id")
 LIST_QUERY = (

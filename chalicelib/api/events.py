@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, Field
-
 from chalicelib.api.http import Call, Endpoints, QueryParam
-from chalicelib.events.feed import list_events
+from chalicelib.lazy import deferred, schemas
 
 api = Endpoints(__name__, "events")
-
-
-class EventData(BaseModel):
-    record: dict[str, Any] = Field(description="The record after the change (before, if deleted)")
-    changed_fields: list[str]
-    previous: dict[str, Any] | None = Field(
-        default=None, description="updated/archived: the changed fields' values before"
-    )
-
-
-class Event(BaseModel):
-    id: str
-    type: str
-    occurred_at: str
-    tenant: str
-    data: EventData
-
-
-class EventPage(BaseModel):
-    items: list[Event]
-    next_cursor: str = Field(description="Send as ?after= to continue, now or on a later poll")
-    has_more: bool = Field(description="More events can be read at once")
+# Models by reference: pydantic loads with the first request that validates (chalicelib/lazy.py).
+s = schemas("chalicelib.api.event_schemas")
+feed = deferred("chalicelib.events.feed")
+EventPage = s.EventPage
 
 
 @api.route(
@@ -49,4 +27,4 @@ class EventPage(BaseModel):
 def list_feed(call: Call):
     limit, _ = call.page()
     types = [t.strip() for t in (call.query("types") or "").split(",") if t.strip()]
-    return list_events(call.tenant_id, after=call.query("after"), types=types, limit=limit)
+    return feed.list_events(call.tenant_id, after=call.query("after"), types=types, limit=limit)

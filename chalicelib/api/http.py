@@ -8,10 +8,9 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.auth import token_authorizer
 from chalicelib.api.idempotency import answer_once, idempotency_key
@@ -24,6 +23,10 @@ from chalicelib.domain.errors import (
     Forbidden,
     ValidationFailed,
 )
+from chalicelib.lazy import SchemaRef, resolve
+
+if TYPE_CHECKING:  # pydantic loads with the first body validated, not at cold start
+    from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger("sitebook.api")
 
@@ -55,8 +58,8 @@ class RouteDoc:
     method: str
     summary: str
     tag: str
-    body: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
+    body: type[BaseModel] | SchemaRef | None = None
+    response: type[BaseModel] | SchemaRef | None = None
     status: int = 200
     public: bool = False
     admin: bool = False
@@ -105,7 +108,9 @@ class Call:
         assert self.caller is not None
         return self.caller.requested_by()
 
-    def body(self, model: type[BaseModel]) -> Any:
+    def body(self, model: type[BaseModel] | SchemaRef) -> Any:
+        from pydantic import ValidationError  # deferred: see the TYPE_CHECKING import above
+
         raw = self.request.raw_body
         if not raw:
             raise BadRequest("The request needs a JSON body.")
@@ -120,7 +125,7 @@ class Call:
         if not isinstance(data, dict):
             raise BadRequest("The body must be a JSON object.")
         try:
-            return model.model_validate(data)
+            return resolve(model).model_validate(data)
         except ValidationError as exc:
             raise ValidationFailed(field_errors(exc)) from None
 
@@ -269,8 +274,8 @@ class Endpoints:
         method: str,
         *,
         summary: str,
-        body: type[BaseModel] | None = None,
-        response: type[BaseModel] | None = None,
+        body: type[BaseModel] | SchemaRef | None = None,
+        response: type[BaseModel] | SchemaRef | None = None,
         status: int = 200,
         public: bool = False,
         admin: bool = False,

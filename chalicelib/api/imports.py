@@ -2,162 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
-
 from chalicelib.api.http import Call, Endpoints, page
-from chalicelib.api.schemas import RequestedBy, Strict
-from chalicelib.imports import service
-from chalicelib.imports.mapping import saved as saved_mappings
+from chalicelib.lazy import deferred, schemas
 
 api = Endpoints(__name__, "imports")
-OnInvalidValue = Literal["skip_value", "fail_row"]
-ON_INVALID_VALUE_DOC = (
-    "what a bad cell costs: skip_value (the default) writes the row without that value and"
-    " warns; fail_row fails the row. Not given: the mapping's, else skip_value"
-)
-
-
-class ImportCreate(Strict):
-    source: Literal["template", "own_format"] = "template"
-    file_name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
-    dry_run: bool = False
-    target: Literal["customers", "contacts", "equipment"] | None = None
-    has_headers: bool | None = None
-    mapping: dict[str, Any] | None = Field(
-        default=None, description="columns → fields (docs/imports-own-format.md); own_format only"
-    )
-    mapping_id: str | None = None
-    save_mapping_as: str | None = Field(default=None, min_length=1, max_length=100)
-    sheet: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=31,
-        description="own format, a workbook: the sheet to read (default: the first visible "
-        "sheet holding a table; the analysis lists them all)",
-    )
-    on_invalid_value: OnInvalidValue | None = Field(default=None, description=ON_INVALID_VALUE_DOC)
-
-
-class ImportStart(Strict):
-    mapping: dict[str, Any] | None = Field(
-        default=None,
-        description="columns → fields; the analysis's `mapping` is a ready body (not needed "
-        "when `sheet` picks another sheet to analyse)",
-    )
-    mapping_id: str | None = Field(default=None, description="a saved mapping instead")
-    has_headers: bool | None = None
-    save_mapping_as: str | None = Field(default=None, min_length=1, max_length=100)
-    dry_run: bool | None = None
-    sheet: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=31,
-        description="read this sheet instead of the one analysed: without `mapping` it is "
-        "analysed and the import waits for its mapping again",
-    )
-    on_invalid_value: OnInvalidValue | None = Field(default=None, description=ON_INVALID_VALUE_DOC)
-
-
-class DownloadLink(BaseModel):
-    url: str
-    expires_at: str
-
-
-class RowErrorOut(BaseModel):
-    sheet: str
-    row: int
-    column: str
-    value: str | int | float | bool | None
-    message: str
-
-
-class TargetCounts(BaseModel):
-    created: int
-    updated: int
-    unchanged: int
-    failed: int
-    warned: int = Field(
-        default=0,
-        description="rows written (created, updated or unchanged) without some of their values;"
-        " counted beside their outcome, not instead of it",
-    )
-
-
-class ImportRecord(BaseModel):
-    """An import: status, progress, counts per target, the first 100 row errors and warnings."""
-
-    id: str
-    source: Literal["template", "own_format"]
-    file_name: str
-    dry_run: bool
-    status: Literal[
-        "queued",
-        "analyzing",
-        "needs_mapping",
-        "running",
-        "succeeded",
-        "completed_with_warnings",
-        "completed_with_errors",
-        "failed",
-        "expired",
-    ] = Field(description="expired: no file arrived before the upload link expired (+10 minutes)")
-    message: str | None
-    rows_total: int
-    rows_done: int
-    attempts: int = Field(
-        default=0,
-        description="deliveries that ran it: more than 1 after a crash or a follow-on resumed it",
-    )
-    counts: dict[str, TargetCounts]
-    errors: list[RowErrorOut] = Field(description="the first 100 problems of failed rows")
-    errors_total: int
-    warnings: list[RowErrorOut] = Field(
-        default_factory=list,
-        description="the first 100 values left out of rows that were written (skip_value)",
-    )
-    warnings_total: int = 0
-    on_invalid_value: OnInvalidValue | None = Field(
-        default=None, description="the value policy; null until an own-format import is planned"
-    )
-    mapping_id: str | None
-    target: str | None = None
-    sheet: str | None = Field(default=None, description="the workbook sheet chosen, if any")
-    analysis: dict[str, Any] | None = Field(
-        default=None, description="own format: headers, sample rows, suggestion (needs_mapping)"
-    )
-    mapping_used: dict[str, Any] | None = Field(
-        default=None,
-        description='{id, name, matched_by: "given" | "mapping_id" | "headers" | '
-        '"error_workbook"}; error_workbook adds import_id, the import whose file this was',
-    )
-    requested_by: RequestedBy | None = None
-    created_at: str
-    updated_at: str
-    started_at: str | None
-    finished_at: str | None
-    results_url: str | None = Field(default=None, description="results.json, when written")
-    errors_url: str | None = Field(
-        default=None,
-        description="errors.xlsx, when rows failed or were warned: their original columns plus"
-        " Error and Warning, to fix and upload again",
-    )
-
-
-class PresignedPost(BaseModel):
-    url: str
-    fields: dict[str, str]
-    expires_at: str
-
-
-class ImportCreated(ImportRecord):
-    upload: PresignedPost = Field(description="POST the file as multipart form data, fields first")
-
-
-class ImportPage(BaseModel):
-    items: list[ImportRecord]
-    next_cursor: str | None
+service = deferred("chalicelib.imports.service")
+saved_mappings = deferred("chalicelib.imports.mapping.saved")
+# Models by reference: pydantic loads with the first request that validates (chalicelib/lazy.py).
+s = schemas("chalicelib.api.import_schemas")
+ImportCreate = s.ImportCreate
+ImportStart = s.ImportStart
+DownloadLink = s.DownloadLink
+ImportRecord = s.ImportRecord
+ImportCreated = s.ImportCreated
+ImportPage = s.ImportPage
 
 
 @api.route(

@@ -2,51 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from chalice import Response
-from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, Endpoints, page, record
-from chalicelib.api.schemas import Strict
-from chalicelib.imports.mapping import saved as saved_mappings
-from chalicelib.store import mappings
+from chalicelib.lazy import deferred, schemas
 
 api = Endpoints(__name__, "mappings")
-Target = Literal["customers", "contacts", "equipment"]
-
-
-class MappingCreate(Strict):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[^/\\\x00-\x1f]+$")
-    target: Target | None = None
-    headers: list[str] = Field(min_length=1, description="the file's column headers")
-    mapping: dict[str, Any] = Field(description="columns → fields, as in imports")
-
-
-class MappingChange(Strict):
-    name: str | None = Field(
-        default=None, min_length=1, max_length=100, pattern=r"^[^/\\\x00-\x1f]+$"
-    )
-    target: Target | None = None
-    headers: list[str] | None = None
-    mapping: dict[str, Any] | None = None
-
-
-class SavedMapping(BaseModel):
-    id: str
-    name: str
-    target: str
-    mapping: dict[str, Any]
-    headers: list[str]
-    headers_signature: str
-    version: int
-    created_at: str
-    updated_at: str
-
-
-class MappingPage(BaseModel):
-    items: list[SavedMapping]
-    next_cursor: str | None
+saved_mappings = deferred("chalicelib.imports.mapping.saved")
+mappings = deferred("chalicelib.store.mappings")
+# Models by reference: pydantic loads with the first request that validates (chalicelib/lazy.py).
+s = schemas("chalicelib.api.mapping_schemas")
+MappingCreate = s.MappingCreate
+MappingChange = s.MappingChange
+SavedMapping = s.SavedMapping
+MappingPage = s.MappingPage
 
 
 @api.route("/mappings", "GET", summary="Saved mappings, by name", response=MappingPage, paged=True)

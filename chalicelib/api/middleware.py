@@ -37,3 +37,16 @@ def problem_middleware(event, get_response):
         response = problem(response.status_code, message, headers=kept)
     response.headers["X-Request-Id"] = request_id(event)
     return response
+
+
+def log_middleware(event, get_response):
+    """Each request's log lines carry its API Gateway request id and the caller's tenant; what
+    it recorded as metrics is flushed when it ends (chalicelib/observability.py)."""
+    from chalicelib.observability import flush_metrics, log_context
+
+    authorizer = (getattr(event, "context", None) or {}).get("authorizer") or {}
+    log_context(request_id=request_id(event), tenant_id=authorizer.get("tenant_id") or None)
+    try:
+        return get_response(event)
+    finally:
+        flush_metrics()

@@ -12,6 +12,7 @@ from chalicelib.api import idempotency
 from chalicelib.api.http import ROUTE_DOCS, QueryParam, RouteDoc
 from chalicelib.api.problems import PROBLEM_TYPE
 from chalicelib.api.schemas import Problem
+from chalicelib.lazy import resolve
 
 API_PREFIX = "/v1"
 _REASONS = {
@@ -121,7 +122,7 @@ def _query_schema(param: QueryParam) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     models = {Problem}
     for doc in ROUTE_DOCS:
-        models.update(m for m in (doc.body, doc.response) if m is not None)
+        models.update(resolve(m) for m in (doc.body, doc.response) if m is not None)
     _, schemas = models_json_schema(
         [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from chalicelib.api import schemas as s
 from chalicelib.api.http import Call, Endpoints, QueryParam, page, record
 from chalicelib.domain.lookups import LOOKUP_KINDS
-from chalicelib.services import lookups, settings, users
+from chalicelib.lazy import deferred, schemas
 
 api = Endpoints(__name__, "platform")
+# Services and models by reference: each loads with the first request that uses it (lazy.py).
+s = schemas("chalicelib.api.schemas")
+lookups = deferred("chalicelib.services.lookups")
+settings = deferred("chalicelib.services.settings")
+users = deferred("chalicelib.services.users")
 ACTIVE = QueryParam("active", "Only active (true) or archived (false) items.", "boolean")
 KIND_ENUM = tuple(LOOKUP_KINDS)
 

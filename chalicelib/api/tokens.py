@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import jwt
+from typing import TYPE_CHECKING
 
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:  # PyJWT (and cryptography under it) loads with the first token verified
+    import jwt
 
 TENANT_CLAIM = "custom:tenant_id"
 GROUPS_CLAIM = "cognito:groups"
@@ -43,10 +45,14 @@ def _public_key(path: str) -> str:
 
 @lru_cache(maxsize=4)
 def _jwks_client(url: str) -> jwt.PyJWKClient:
+    import jwt
+
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
 
 
 def _signing_key(token: str):
+    import jwt
+
     settings = get_settings()
     if settings.auth_jwks_url:
         try:
@@ -60,6 +66,8 @@ def _signing_key(token: str):
 
 def verify_token(token: str) -> Caller:
     """Check signature (RS256 only), issuer, audience and expiry; return who is calling."""
+    import jwt
+
     settings = get_settings()
     try:
         header = jwt.get_unverified_header(token)

@@ -24,6 +24,7 @@ from chalicelib.events.queue import Delivery
 from chalicelib.events.signing import HEADER, signature_header
 from chalicelib.events.subscriptions import PING
 from chalicelib.events.urls import Target, UnsafeUrl, check_url
+from chalicelib.observability import count
 from chalicelib.settings import Settings, get_settings
 from chalicelib.store import webhooks
 
@@ -85,6 +86,9 @@ def deliver_record(record: dict[str, Any], settings: Settings | None = None) -> 
     attributes = record.get("attributes") or {}
     attempt_number = int(attributes.get("ApproximateReceiveCount") or 1)
     attempt = post(subscription.url, event, subscription.signing_secrets(), settings)
+    count("WebhookDeliveries", 1)
+    if not attempt.succeeded:
+        count("WebhookDeliveryFailures", 1)
     webhooks.record_attempt(
         delivery.tenant_id,
         delivery.webhook_id,

@@ -44,9 +44,11 @@ def handle_dead_letters(event: dict[str, Any]) -> None:
     queue's). Raises only when DynamoDB fails, so the message returns and is tried again.
     """
     from chalicelib.imports.worker import MAX_RECEIVES
+    from chalicelib.observability import add_log_keys
 
     for message_id, body, _ in records_of(event):
         for message in messages_of(body):
+            add_log_keys(tenant_id=message.tenant_id)
             closed = close_abandoned(message, message_id, times=MAX_RECEIVES)
             log.warning("dead letter %s (%s): %s", message_id, type(message).__name__, closed)
 
@@ -83,6 +85,10 @@ def close_abandoned(message: Message, message_id: str, *, times: int) -> str:
     )
     text = IMPORT_MESSAGE.format(times=times, written=written)
     done = records.fail_abandoned(item, owner=owner, message=text)
+    if done:
+        from chalicelib.observability import count
+
+        count("ImportsFailed", 1)
     return "import failed" if done else f"import left {item.status}"
 
 

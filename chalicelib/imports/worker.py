@@ -29,6 +29,7 @@ from chalicelib.messages import (
     messages_of,
     records_of,
 )
+from chalicelib.observability import add_log_keys
 from chalicelib.store import imports as records
 
 log = logging.getLogger("sitebook.imports")
@@ -81,6 +82,11 @@ def dispatch(
     ``last_delivery``: SQS will not deliver this message again, so an import that meets an
     error now ends ``failed`` instead of waiting for a retry that never comes.
     """
+    add_log_keys(
+        tenant_id=message.tenant_id,
+        import_id=getattr(message, "import_id", None),
+        export_id=getattr(message, "export_id", None),
+    )
     if isinstance(message, ExportRequested):
         from chalicelib.exports.service import run_export
 
@@ -90,6 +96,7 @@ def dispatch(
     if work is None:
         return
     tenant_id, import_id, owner = work
+    add_log_keys(import_id=import_id)
     try:
         run_import(tenant_id, import_id, ports, owner=owner, context=context)
     except Exception as exc:

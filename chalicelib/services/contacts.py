@@ -6,16 +6,15 @@ from typing import Any
 
 from chalicelib.domain.contacts import default_change
 from chalicelib.domain.customers import References, prepare_contact
-from chalicelib.services.lookups import active_ids
+from chalicelib.services.references import active_ids, settings_of
 from chalicelib.store import contacts as store
 from chalicelib.store.customers import require_customer
 from chalicelib.store.records import version_matches
-from chalicelib.store.tenant_settings import get_tenant_settings
 
 
 def _prepare(tenant_id: str, data: dict, existing: dict | None = None) -> dict[str, Any]:
     refs = References(contact_roles=active_ids(tenant_id, "contact-roles"))
-    settings = get_tenant_settings(tenant_id)
+    settings = settings_of(tenant_id)
     return prepare_contact(data, existing=existing, refs=refs, settings=settings)
 
 

@@ -10,23 +10,25 @@ from chalicelib.domain.customers import (
     prepare_customer,
     refuse_archiving_a_billing_customer,
 )
-from chalicelib.services.lookups import active_ids
+from chalicelib.services.references import (
+    active_ids,
+    active_user_ids,
+    custom_field_definitions,
+    settings_of,
+)
 from chalicelib.store import customers as store
 from chalicelib.store.base import new_id
-from chalicelib.store.custom_fields import custom_field_definitions
 from chalicelib.store.records import version_matches
-from chalicelib.store.tenant_settings import get_tenant_settings
-from chalicelib.store.users import all_users
 
 
 def load_references(tenant_id: str) -> References:
-    """The tenant's active lookup ids and users a customer may newly refer to."""
+    """The tenant's active lookup ids and users a customer may newly refer to (cached briefly)."""
     return References(
         customer_types=active_ids(tenant_id, "customer-types"),
         lead_sources=active_ids(tenant_id, "lead-sources"),
         payment_terms=active_ids(tenant_id, "payment-terms"),
         price_levels=active_ids(tenant_id, "price-levels"),
-        users=frozenset(user.id for user in all_users(tenant_id) if user.active),
+        users=active_user_ids(tenant_id),
     )
 
 
@@ -34,7 +36,7 @@ def _prepare(tenant_id: str, data: dict, **kw: Any) -> dict[str, Any]:
     return prepare_customer(
         data,
         refs=load_references(tenant_id),
-        settings=get_tenant_settings(tenant_id),
+        settings=settings_of(tenant_id),
         custom_field_definitions=custom_field_definitions(tenant_id),
         **kw,
     )

@@ -9,11 +9,6 @@ from chalicelib.store.lookups import LookupItem
 from chalicelib.store.records import version_matches
 
 
-def active_ids(tenant_id: str, kind: str) -> frozenset[str]:
-    """The ids of the active items of ``kind``: what a record may newly refer to."""
-    return frozenset(item.id for item in store.all_lookups(tenant_id, kind) if item.active)
-
-
 def list_lookups(
     tenant_id: str, kind: str, *, limit: int, cursor: str | None, active: bool | None
 ) -> tuple[list[LookupItem], str | None]:

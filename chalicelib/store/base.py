@@ -159,8 +159,11 @@ def bind(settings: Settings | None = None) -> None:
 
 
 def unbind() -> None:
+    from chalicelib.store import reference_cache
+
     global _bound_to
     _bound_to = None
+    reference_cache.clear()  # what was read belongs to the table left behind
 
 
 def new_id() -> str:

@@ -8,6 +8,7 @@ from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribut
 
 from chalicelib.domain.custom_fields import CustomFieldDefinition
 from chalicelib.domain.errors import Conflict
+from chalicelib.store import reference_cache
 from chalicelib.store.base import VersionedModel, bind, new_id, now_iso
 from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact
 
@@ -79,6 +80,7 @@ def insert_custom_field(
         [Op("save", item, CustomFieldItem.pk.does_not_exist())]
         + claim_ops(tenant_id, SCOPE, field_id, None, item.key, _duplicate(item.key))
     )
+    reference_cache.forget(tenant_id)
     return item
 
 
@@ -105,4 +107,5 @@ def save_custom_field(
     _apply(item, definition)
     item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
     transact([Op("save", item, CustomFieldItem.version == current, stale("custom field"))])
+    reference_cache.forget(item.pk.removesuffix(_partition("")))
     return item

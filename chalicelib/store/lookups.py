@@ -9,6 +9,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lookups import LookupKind
 from chalicelib.domain.values import name_key
+from chalicelib.store import reference_cache
 from chalicelib.store.base import VersionedModel, bind, new_id, now_iso, query_page
 from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact
 
@@ -72,6 +73,7 @@ def create_lookup(tenant_id: str, kind: LookupKind, values: dict, by: str | None
             tenant_id, _scope(kind.name), item.id, None, item.name, _duplicate(kind, item.name)
         )
     )
+    reference_cache.forget(tenant_id)
     return item
 
 
@@ -114,4 +116,5 @@ def save_lookup(
             tenant_id, _scope(kind.name), item.id, old_name, item.name, _duplicate(kind, item.name)
         )
     )
+    reference_cache.forget(tenant_id)
     return item

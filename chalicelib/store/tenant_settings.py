@@ -6,6 +6,7 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.domain.errors import PreconditionFailed
 from chalicelib.domain.tenant_settings import TenantSettings
+from chalicelib.store import reference_cache
 from chalicelib.store.base import VersionedModel, bind, now_iso
 from chalicelib.store.records import Op, stale, transact, version_matches
 
@@ -69,4 +70,5 @@ def _write(tenant_id: str, values: dict, version: int, by: str | None) -> Tenant
         SettingsItem.pk.does_not_exist() if version == 0 else SettingsItem.version == version
     )
     transact([Op("save", item, condition, stale("settings"))])
+    reference_cache.forget(tenant_id)
     return TenantSettings(item.customer_label, item.default_country, item.date_order, item.version)

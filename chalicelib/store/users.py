@@ -8,6 +8,7 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.values import name_key
+from chalicelib.store import reference_cache
 from chalicelib.store.base import VersionedModel, bind, new_id, now_iso, query_page
 from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact
 
@@ -69,6 +70,7 @@ def create_user(
         [Op("save", item, UserItem.pk.does_not_exist(), lambda: Conflict("That user id is taken."))]
         + claim_ops(tenant_id, EMAIL_SCOPE, user_id, None, item.email, _duplicate(item.email))
     )
+    reference_cache.forget(tenant_id)
     return item
 
 
@@ -107,4 +109,5 @@ def save_user(tenant_id: str, item: UserItem, changes: dict, by: str | None) -> 
         [Op("save", item, UserItem.version == current, stale("user"))]
         + claim_ops(tenant_id, EMAIL_SCOPE, user_id, old_email, item.email, _duplicate(item.email))
     )
+    reference_cache.forget(tenant_id)
     return item

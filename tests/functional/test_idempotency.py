@@ -86,16 +86,16 @@ def test_the_same_key_for_two_customers_children_does_not_collide(api):
 
 
 def test_a_request_still_running_with_the_key_is_a_409(api, monkeypatch):
-    from chalicelib.api import customers as routes
+    from chalicelib.services import customers as service
 
-    real, entered, release = routes.customers.create_customer, threading.Event(), threading.Event()
+    real, entered, release = service.create_customer, threading.Event(), threading.Event()
 
     def held(*args, **kwargs):
         entered.set()
         assert release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(routes.customers, "create_customer", held)
+    monkeypatch.setattr(service, "create_customer", held)
     headers, first = key(), []
     worker = threading.Thread(
         target=lambda: first.append(api.post("/v1/customers", {"name": "Slow"}, headers=headers))
@@ -120,7 +120,7 @@ def test_a_request_still_running_with_the_key_is_a_409(api, monkeypatch):
 def test_a_request_that_died_holding_the_key_frees_it_when_its_lambda_would_have(api, monkeypatch):
     from chalice.local import LambdaContext
 
-    from chalicelib.api import customers as routes
+    from chalicelib.services import customers as service
 
     # The key is held for the time the Lambda has left; say none is left, then crash
     # (SystemExit passes every handler, as a killed Lambda would) after the record is written.
@@ -131,7 +131,7 @@ def test_a_request_that_died_holding_the_key_frees_it_when_its_lambda_would_have
 
     headers = key()
     with monkeypatch.context() as patch:
-        patch.setattr(routes.customers, "create_customer", killed)
+        patch.setattr(service, "create_customer", killed)
         with pytest.raises(SystemExit):
             api.post("/v1/customers", {"name": "Phoenix"}, headers=headers)
     time.sleep(0.01)
@@ -166,9 +166,9 @@ def test_a_conflict_is_not_kept_so_the_key_can_be_retried(api):
 
 
 def test_a_server_error_is_not_kept_so_the_key_can_be_retried(api, monkeypatch):
-    from chalicelib.api import customers as routes
+    from chalicelib.services import customers as service
 
-    real, calls = routes.customers.create_customer, []
+    real, calls = service.create_customer, []
 
     def fails_once(*args, **kwargs):
         calls.append(1)
@@ -176,7 +176,7 @@ def test_a_server_error_is_not_kept_so_the_key_can_be_retried(api, monkeypatch):
             raise RuntimeError("DynamoDB had a bad moment")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(routes.customers, "create_customer", fails_once)
+    monkeypatch.setattr(service, "create_customer", fails_once)
     headers = key()
     first = api.post("/v1/customers", {"name": "Second Time Lucky"}, headers=headers)
     retried = api.post("/v1/customers", {"name": "Second Time Lucky"}, headers=headers)

@@ -138,7 +138,7 @@ def test_a_filled_template_imports_every_sheet_with_references_in_any_order(api,
     assert done["counts"]["contacts"]["created"] == 1
     assert done["counts"]["equipment"]["created"] == 1
     assert done["errors"] == [] and done["errors_url"] is None
-    from chalicelib.api.imports import ImportRecord
+    from chalicelib.api.import_schemas import ImportRecord
 
     ImportRecord.model_validate(done)  # the response matches its documented schema
     results = s3_json(done["results_url"])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.imports.ports import Ports
 from chalicelib.imports.report.results import Results, import_status
+from chalicelib.observability import count
 from chalicelib.store import imports as records
 
 
@@ -71,8 +73,21 @@ def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
         rows_done=item.rows_total,
     )
     ports.s3.delete_object(Bucket=ports.settings.bucket_name, Key=plan_key(item))
+    count_finished_import(item, failed)
+
+
+def count_finished_import(item: records.ImportItem, failed_rows: int) -> None:
+    """The import's metrics (rows imported, failed rows, warnings, seconds from start to end)."""
+    rows = item.rows_total or 0
+    count("RowsImported", max(rows - failed_rows, 0))
+    count("FailedRows", failed_rows)
+    count("ImportWarnings", item.warnings_total or 0)
+    if item.started_at:
+        started = datetime.fromisoformat(item.started_at.replace("Z", "+00:00"))
+        count("ImportSeconds", (datetime.now(UTC) - started).total_seconds(), "Seconds")
 
 
 def fail(item: records.ImportItem, owner: str | None, message: str) -> None:
     """End the import as ``failed`` with a message the user can act on; returns None."""
     records.finish_import(item, owner=owner, status="failed", message=message)
+    count("ImportsFailed", 1)
