@@ -72,12 +72,12 @@ def request_export(tenant_id: str, user_id: str | None, targets: list[str] | Non
 
 def export_status(tenant_id: str, export_id: str, *, item: Any = None) -> dict[str, Any]:
     """The export record, with a presigned download link once its workbook is written."""
-    from chalicelib.imports.service import _download_url, _expiry
+    from chalicelib.downloads import download_url, link_expiry
     from chalicelib.store import exports as records
 
     item = item or records.get_export(tenant_id, export_id)
     data = item.to_dict()
     done = item.status == "succeeded"
-    data["url"] = _download_url(item.s3_key, records.FILE_NAME) if done else None
-    data["expires_at"] = _expiry() if done else None
+    data["url"] = download_url(item.s3_key, records.FILE_NAME) if done else None
+    data["expires_at"] = link_expiry() if done else None
     return data

@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import aws
+from chalicelib.downloads import download_url, link_expiry
 from chalicelib.imports.catalog.fields import fields_for, required_rules, template_custom_fields
 from chalicelib.imports.catalog.model import TARGETS
 from chalicelib.settings import get_settings
 from chalicelib.store import imports as records
 from chalicelib.store.base import new_id
-
-
-def _expiry() -> str:
-    seconds = get_settings().presign_seconds
-    when = datetime.now(UTC) + timedelta(seconds=seconds)
-    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _download_url(key: str, file_name: str | None = None) -> str:
-    params: dict[str, Any] = {"Bucket": get_settings().bucket_name, "Key": key}
-    if file_name:
-        params["ResponseContentDisposition"] = f'attachment; filename="{file_name}"'
-    return aws.client("s3").generate_presigned_url(
-        "get_object", Params=params, ExpiresIn=get_settings().presign_seconds
-    )
 
 
 def template_link(tenant_id: str) -> dict[str, str]:
@@ -56,7 +41,7 @@ def template_link(tenant_id: str) -> dict[str, str]:
         path = os.path.join(folder, "template.xlsx")
         write_template(path, tenant.customer_label, names, custom_field_definitions(tenant_id))
         aws.client("s3").upload_file(path, get_settings().bucket_name, key)
-    return {"url": _download_url(key, "sitebook-import-template.xlsx"), "expires_at": _expiry()}
+    return {"url": download_url(key, "sitebook-import-template.xlsx"), "expires_at": link_expiry()}
 
 
 def field_catalog(tenant_id: str) -> dict[str, Any]:
@@ -101,6 +86,9 @@ def start_upload(
     """
     from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
 
+    from chalicelib.domain.file_names import clean_file_name
+
+    file_name = clean_file_name(file_name)
     if source == "own_format":
         _check_own_format(tenant_id, file_name, mapping_id)
         if mapping is not None and on_invalid_value:
@@ -131,7 +119,7 @@ def start_upload(
     )
     return {
         **item.to_dict(),
-        "upload": {"url": upload["url"], "fields": upload["fields"], "expires_at": _expiry()},
+        "upload": {"url": upload["url"], "fields": upload["fields"], "expires_at": link_expiry()},
     }
 
 
@@ -157,10 +145,11 @@ def import_status(tenant_id: str, import_id: str) -> dict[str, Any]:
     item = records.get_import(tenant_id, import_id)
     data = item.to_dict()
     keys = item.result_keys or {}
-    data["results_url"] = _download_url(keys["results"]) if "results" in keys else None
+    stem = item.file_name.rsplit(".", 1)[0]
+    data["results_url"] = (
+        download_url(keys["results"], f"results-{stem}.json") if "results" in keys else None
+    )
     data["errors_url"] = (
-        _download_url(keys["errors"], f"errors-{item.file_name.rsplit('.', 1)[0]}.xlsx")
-        if "errors" in keys
-        else None
+        download_url(keys["errors"], f"errors-{stem}.xlsx") if "errors" in keys else None
     )
     return data
