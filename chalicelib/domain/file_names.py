@@ -49,9 +49,7 @@ def content_disposition(file_name: str) -> str:
         name = "download"
     decomposed = unicodedata.normalize("NFKD", name)
     ascii_name = "".join(
-        ch if 0x20 <= ord(ch) < 0x7F else "_"
-        for ch in decomposed
-        if not unicodedata.combining(ch)
+        ch if 0x20 <= ord(ch) < 0x7F else "_" for ch in decomposed if not unicodedata.combining(ch)
     )
     ascii_name = ascii_name.replace("%", "_").strip() or "download"
     encoded = quote(name, safe="")

@@ -84,9 +84,8 @@ def start_upload(
     template import takes the default, an own-format one its mapping's once chosen; given
     with a mapping, the mapping keeps it (so ``save_mapping_as`` saves it too).
     """
-    from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
-
     from chalicelib.domain.file_names import clean_file_name
+    from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
 
     file_name = clean_file_name(file_name)
     if source == "own_format":

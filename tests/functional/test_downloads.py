@@ -44,6 +44,6 @@ def test_the_template_download_is_an_attachment_with_both_names(api):
     link = api.get("/v1/imports/template").json["url"]
 
     assert disposition(link) == (
-        "attachment; filename=\"sitebook-import-template.xlsx\"; "
+        'attachment; filename="sitebook-import-template.xlsx"; '
         "filename*=UTF-8''sitebook-import-template.xlsx"
     )
