@@ -1,4 +1,4 @@
-"""Routes for exports: queue one, then read its status and download link."""
+"""Routes for exports: queue one, list them, read one's status and download link."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from chalicelib.api.http import Call, Endpoints
+from chalicelib.api.http import Call, Endpoints, page
 from chalicelib.api.schemas import Strict
 from chalicelib.exports import service as export
 
@@ -46,10 +46,22 @@ class ExportRecord(BaseModel):
     status=202,
     errors=(422,),
     body_required=False,
+    creates=True,
 )
 def create_export(call: Call):
     body = call.body(ExportCreate) if call.request.raw_body else ExportCreate()
     return export.request_export(call.tenant_id, call.user_id, body.targets)
+
+
+class ExportPage(BaseModel):
+    items: list[ExportRecord]
+    next_cursor: str | None
+
+
+@api.route("/exports", "GET", summary="Exports, newest first", response=ExportPage, paged=True)
+def list_exports(call: Call):
+    limit, cursor = call.page()
+    return page(*export.list_exports(call.tenant_id, limit=limit, cursor=cursor))
 
 
 @api.route(

@@ -70,6 +70,16 @@ def request_export(tenant_id: str, user_id: str | None, targets: list[str] | Non
     return export_status(tenant_id, item.id, item=item)
 
 
+def list_exports(
+    tenant_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the tenant's exports, newest first, each as ``export_status`` shows it."""
+    from chalicelib.store import exports as records
+
+    items, nxt = records.list_exports(tenant_id, limit=limit, cursor=cursor)
+    return [export_status(tenant_id, item.id, item=item) for item in items], nxt
+
+
 def export_status(tenant_id: str, export_id: str, *, item: Any = None) -> dict[str, Any]:
     """The export record, with a presigned download link once its workbook is written."""
     from chalicelib.downloads import download_url, link_expiry

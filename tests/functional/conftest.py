@@ -21,6 +21,7 @@ moto_patch.apply()
 def aws(monkeypatch, key_pair):
     """moto in process with the stack of infra/resources.json; settings and clients re-bound."""
     from chalicelib import aws as aws_clients
+    from chalicelib.services.tenants import forget_ready_tenants
     from chalicelib.settings import reset_settings
     from chalicelib.store.base import unbind
     from devstack.resources import StackNames, create_stack
@@ -44,6 +45,7 @@ def aws(monkeypatch, key_pair):
         reset_settings()
         aws_clients.reset_clients()
         unbind()
+        forget_ready_tenants()
         stack = create_stack(
             names,
             dynamodb=aws_clients.client("dynamodb"),
