@@ -72,10 +72,16 @@ def provision_tenant(tenant_id: str) -> bool:
     except _AlreadyProvisioned:
         return False
     except Conflict:
-        with contextlib.suppress(_AlreadyProvisioned):
-            transact([Op("save", _marker(tenant_id, "skipped"), _absent(), _already)])
+        mark_provisioned(tenant_id)
         return False
     return True
+
+
+def mark_provisioned(tenant_id: str) -> None:
+    """Write the marker without the defaults (a tenant that had its own lists already);
+    nothing when it exists."""
+    with contextlib.suppress(_AlreadyProvisioned):
+        transact([Op("save", _marker(tenant_id, "skipped"), _absent(), _already)])
 
 
 def _absent():

@@ -148,7 +148,20 @@ class Api:
 
 @pytest.fixture
 def api(aws, mint) -> Api:
-    """An admin of a fresh tenant."""
+    """An admin of a fresh tenant whose lists start empty: marked provisioned without the
+    default lookups, as a tenant from before provisioning is, so tests own every name."""
+    from chalicelib.services.tenants import ensure_tenant_ready
+    from chalicelib.store.tenants import mark_provisioned
+
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    mark_provisioned(tenant)
+    ensure_tenant_ready(tenant)  # remembered: the tests' requests pay no marker read
+    return Api(mint, tenant)
+
+
+@pytest.fixture
+def newcomer(aws, mint) -> Api:
+    """An admin of a tenant that has never been seen: its first request provisions it."""
     return Api(mint, f"t-{uuid.uuid4().hex[:10]}")
 
 
@@ -172,4 +185,7 @@ def events_env(aws, monkeypatch):
 @pytest.fixture
 def acme(events_env, mint) -> Api:
     """An admin of 'acme', the tenant of the recorded stream events (tests/events/stream_*)."""
+    from chalicelib.store.tenants import mark_provisioned
+
+    mark_provisioned("acme")
     return Api(mint, "acme")
