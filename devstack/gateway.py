@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from functools import lru_cache
 
 from chalice.local import (
@@ -58,6 +59,13 @@ def as_gateway_response(error: LocalGatewayException) -> GatewayError:
 
 class ProblemLocalGateway(LocalGateway):
     """chalice's LocalGateway, answering the way the deployed API Gateway does."""
+
+    def _generate_lambda_event(self, method, path, headers, body):
+        # API Gateway gives every request an id (requestContext.requestId); chalice local
+        # does not, so the X-Request-Id and logs of the local stack would have none.
+        event = super()._generate_lambda_event(method, path, headers, body)
+        event["requestContext"]["requestId"] = str(uuid.uuid4())
+        return event
 
     def handle_request(self, method, path, headers, body):
         try:

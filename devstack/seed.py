@@ -1,10 +1,9 @@
-"""Seeds the demo tenant: an admin, a staff user and the default lookups of a trades business."""
+"""Seeds the demo tenant: an admin, a staff user, and the defaults every new tenant gets."""
 
 from __future__ import annotations
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.lookups import lookup_kind
-from chalicelib.store import lookups, users
+from chalicelib.store import tenants, users
 
 DEMO_TENANT = "demo"
 DEMO_ADMIN = {
@@ -14,34 +13,6 @@ DEMO_ADMIN = {
     "role": "admin",
 }
 DEMO_STAFF = {"id": "demo-staff", "name": "Sam Staff", "email": "sam@demo.example", "role": "staff"}
-
-DEFAULT_LOOKUPS: dict[str, list[dict]] = {
-    "payment-terms": [
-        {"name": "COD", "due_days": 0, "due_basis": "invoice_date"},
-        {"name": "7 days", "due_days": 7, "due_basis": "invoice_date"},
-        {"name": "14 days", "due_days": 14, "due_basis": "invoice_date"},
-        {"name": "30 days end of month", "due_days": 30, "due_basis": "end_of_month"},
-    ],
-    "price-levels": [
-        {"name": "Standard", "adjustment_percent": 0},
-        {"name": "Trade", "adjustment_percent": -10},
-    ],
-    "customer-types": [
-        {"name": n} for n in ("Residential", "Commercial", "Property manager", "Government")
-    ],
-    "lead-sources": [{"name": n} for n in ("Google", "Referral", "Repeat customer", "Website")],
-    "contact-roles": [{"name": n} for n in ("Owner", "Tenant", "Property manager", "Accounts")],
-    "equipment-types": [
-        {"name": n}
-        for n in (
-            "Hot water system",
-            "Split system AC",
-            "Smoke alarm",
-            "Backflow device",
-            "Switchboard",
-        )
-    ],
-}
 
 
 def seed_tenant(tenant_id: str = DEMO_TENANT) -> dict[str, int]:
@@ -53,12 +24,6 @@ def seed_tenant(tenant_id: str = DEMO_TENANT) -> dict[str, int]:
             created["users"] += 1
         except Conflict:
             pass
-    for kind_name, items in DEFAULT_LOOKUPS.items():
-        kind = lookup_kind(kind_name)
-        for item in items:
-            try:
-                lookups.create_lookup(tenant_id, kind, {"active": True, **item}, by="seed")
-                created["lookups"] += 1
-            except Conflict:
-                pass
+    if tenants.provision_tenant(tenant_id):
+        created["lookups"] = tenants.DEFAULT_LOOKUP_COUNT
     return created

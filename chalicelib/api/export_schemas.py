@@ -32,3 +32,8 @@ class ExportRecord(BaseModel):
     finished_at: str | None
     url: str | None = Field(default=None, description="Presigned download of the workbook")
     expires_at: str | None = None
+
+
+class ExportPage(BaseModel):
+    items: list[ExportRecord]
+    next_cursor: str | None

@@ -1,8 +1,8 @@
-"""Routes for exports: queue one, then read its status and download link."""
+"""Routes for exports: queue one, list them, read one's status and download link."""
 
 from __future__ import annotations
 
-from chalicelib.api.http import Call, Endpoints
+from chalicelib.api.http import Call, Endpoints, page
 from chalicelib.lazy import deferred, schemas
 
 api = Endpoints(__name__, "exports")
@@ -11,6 +11,7 @@ export = deferred("chalicelib.exports.service")
 s = schemas("chalicelib.api.export_schemas")
 ExportCreate = s.ExportCreate
 ExportRecord = s.ExportRecord
+ExportPage = s.ExportPage
 
 
 @api.route(
@@ -22,10 +23,17 @@ ExportRecord = s.ExportRecord
     status=202,
     errors=(422,),
     body_required=False,
+    creates=True,
 )
 def create_export(call: Call):
     body = call.body(ExportCreate) if call.request.raw_body else ExportCreate()
     return export.request_export(call.tenant_id, call.user_id, body.targets, call.requested_by)
+
+
+@api.route("/exports", "GET", summary="Exports, newest first", response=ExportPage, paged=True)
+def list_exports(call: Call):
+    limit, cursor = call.page()
+    return page(*export.list_exports(call.tenant_id, limit=limit, cursor=cursor))
 
 
 @api.route(

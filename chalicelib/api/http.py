@@ -6,9 +6,11 @@ import functools
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
@@ -23,6 +25,7 @@ from chalicelib.domain.errors import (
     Forbidden,
     ValidationFailed,
 )
+from chalicelib.domain.tenant_settings import in_customer_words
 from chalicelib.lazy import SchemaRef, resolve
 
 if TYPE_CHECKING:  # pydantic loads with the first body validated, not at cold start
@@ -67,6 +70,7 @@ class RouteDoc:
     errors: tuple[int, ...] = ()
     paged: bool = False
     body_required: bool = True
+    creates: bool = False
 
 
 ROUTE_DOCS: list[RouteDoc] = []
@@ -257,8 +261,86 @@ def _overloaded(exc: BaseException) -> bool:
 
 
 def request_id(request: Any) -> str:
+    """API Gateway's id of this request (``requestContext.requestId``), as X-Request-Id.
+
+    API Gateway always sends one; a request without (a hand-made event) gets a new UUID,
+    kept in its context so the log lines and the header of one request agree.
+    """
+    context = getattr(request, "context", None)
+    if not isinstance(context, dict):
+        return str(uuid.uuid4())
+    if not context.get("requestId"):
+        context["requestId"] = str(uuid.uuid4())
+    return context["requestId"]
+
+
+def location_of(request: Any, body: Any) -> str | None:
+    """The URL of the resource a POST created: the route's path (the collection) with the
+    new ``id`` appended, as a path from the API's root (``/v1/customers/<id>``)."""
+    if not isinstance(body, dict) or not body.get("id"):
+        return None
     context = getattr(request, "context", None) or {}
-    return context.get("requestId") or "unknown"
+    route = context.get("resourcePath")
+    if not route:
+        return None
+    params = {k: quote(str(v), safe="") for k, v in (request.uri_params or {}).items()}
+    return f"{route.format(**params).rstrip('/')}/{quote(str(body['id']), safe='')}"
+
+
+def _etags(header: str) -> set[str]:
+    """The opaque tags of an If-None-Match list, weak or strong alike (RFC 9110 §13.1.2)."""
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def not_modified(request: Any, response: Response) -> Response | None:
+    """A 304 when a GET's If-None-Match names the ETag of its 200 answer (or is ``*``)."""
+    wanted = (request.headers or {}).get("if-none-match")
+    etag = (response.headers or {}).get("ETag")
+    if wanted is None or etag is None or response.status_code != 200:
+        return None
+    tags = _etags(wanted)
+    if "*" not in tags and etag.removeprefix("W/") not in tags:
+        return None
+    return Response(body="", status_code=304, headers={"ETag": etag})
+
+
+def finish(request: Any, method: str, response: Response, creates: bool = False) -> Response:
+    """What every answer gets last: Location when the route ``creates`` a resource (and
+    succeeded), a 304 for a GET whose If-None-Match still holds."""
+    if creates and response.status_code < 300 and "Location" not in (response.headers or {}):
+        body = response.body
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                body = None
+        location = location_of(request, body)
+        if location:
+            response.headers["Location"] = location
+    if method == "GET":
+        return not_modified(request, response) or response
+    return response
+
+
+def in_tenant_words(error: DomainError, caller: Caller | None) -> DomainError:
+    """``error`` with "customer" in the caller's tenant's word ("Client not found").
+
+    Read only on this error path, and only when the message speaks of customers: the
+    settings cost one GetItem, which answers that never fail do not pay.
+    """
+    texts = [error.title, error.detail] + [e.message for e in error.errors]
+    if caller is None or not any(_CUSTOMER_WORD.search(t) for t in texts):
+        return error
+    from chalicelib.services.settings import get_settings
+
+    label = get_settings(caller.tenant_id).customer_label
+    error.title = in_customer_words(error.title, label)
+    error.detail = in_customer_words(error.detail, label)
+    error.errors = [FieldError(e.field, in_customer_words(e.message, label)) for e in error.errors]
+    return error
+
+
+_CUSTOMER_WORD = re.compile(r"customer", re.IGNORECASE)
 
 
 class Endpoints:
@@ -284,11 +366,17 @@ class Endpoints:
         paged: bool = False,
         body_required: bool = True,
         content_types: tuple[str, ...] = (JSON,),
+        creates: bool | None = None,
     ) -> Callable:
+        """Declare a route. ``creates``: its answer is a new resource named by the body's
+        ``id``, so it carries a Location (default: when ``status`` is 201)."""
+        creates = status == 201 if creates is None else creates
+
         def register(view: Callable) -> Callable:
             @functools.wraps(view)
             def handle(**params: Any) -> Any:
                 request = self.blueprint.current_request
+                caller = None
                 try:
                     caller = (
                         None if public else caller_from_context(request.context.get("authorizer"))
@@ -297,14 +385,21 @@ class Endpoints:
                         return problem(401, "A valid bearer token is required.")
                     if admin and not caller.is_admin:
                         raise Forbidden("Only an admin of this account can do this.")
+                    if caller is not None:
+                        # Imported here: the store is not needed to import the app (cold start).
+                        from chalicelib.services.tenants import ensure_tenant_ready
+
+                        ensure_tenant_ready(caller.tenant_id)
                     call = Call(request, caller)
                     key = idempotency_key(request) if method == "POST" and caller else None
                     if key is not None:
-                        answer = lambda: as_response(view(call, **params), status)  # noqa: E731
+                        answer = lambda: finish(  # noqa: E731
+                            request, method, as_response(view(call, **params), status), creates
+                        )
                         return answer_once(request, caller.tenant_id, key, answer)
                     result = view(call, **params)
                 except DomainError as exc:
-                    return problem_for(exc)
+                    return problem_for(in_tenant_words(exc, caller))
                 except Exception as exc:
                     if _overloaded(exc):
                         log.warning("AWS busy in %s %s: %s", method, path, exc)
@@ -319,7 +414,7 @@ class Endpoints:
                         500,
                         f"Something went wrong on our side. Quote request id {rid} when reporting.",
                     )
-                return as_response(result, status)
+                return finish(request, method, as_response(result, status), creates)
 
             handle.__name__ = f"{view.__name__}_{method.lower()}"
             self.blueprint.route(
@@ -343,6 +438,7 @@ class Endpoints:
                     errors,
                     paged,
                     body_required,
+                    creates,
                 )
             )
             return view

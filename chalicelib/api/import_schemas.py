@@ -17,7 +17,13 @@ ON_INVALID_VALUE_DOC = (
 
 class ImportCreate(Strict):
     source: Literal["template", "own_format"] = "template"
-    file_name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
+    file_name: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^/\\]+$",
+        description="the file's own name, without folders; quotes, control and format "
+        "characters (bidi overrides, zero-width) are dropped from it",
+    )
     dry_run: bool = False
     target: Literal["customers", "contacts", "equipment"] | None = None
     has_headers: bool | None = None

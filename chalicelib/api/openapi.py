@@ -28,6 +28,11 @@ _REASONS = {
     503: "Busy: retry after Retry-After seconds",
 }
 
+REQUEST_ID_HEADER = {
+    "description": "API Gateway's id of the request; quote it when reporting a problem.",
+    "schema": {"type": "string"},
+}
+
 
 def _operation(doc: RouteDoc) -> dict[str, Any]:
     op: dict[str, Any] = {
@@ -80,12 +85,35 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
         )
         ok["content"] = {"application/json": {"schema": schema}}
     responses: dict[str, Any] = {str(doc.status): ok}
+    ok["headers"] = {"X-Request-Id": REQUEST_ID_HEADER}
     if idempotent:
-        ok["headers"] = {
-            idempotency.REPLAYED_HEADER: {
-                "description": "true when this is the first response, replayed for a repeated key.",
-                "schema": {"type": "string", "enum": ["true"]},
+        ok["headers"][idempotency.REPLAYED_HEADER] = {
+            "description": "true when this is the first response, replayed for a repeated key.",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
+    if doc.creates:
+        ok["headers"]["Location"] = {
+            "description": "The new resource's URL, from the API's root.",
+            "schema": {"type": "string"},
+        }
+    if _has_etag(doc):
+        ok["headers"]["ETag"] = {
+            "description": "The record's version; send it as If-Match or If-None-Match.",
+            "schema": {"type": "string"},
+        }
+    if _has_etag(doc) and doc.method == "GET":
+        op["parameters"].append(
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "ETags you hold; 304 without a body while the record is unchanged.",
+                "schema": {"type": "string"},
             }
+        )
+        responses["304"] = {
+            "description": "Not modified: the ETag you sent is current",
+            "headers": {"ETag": {"schema": {"type": "string"}}},
         }
     problem_codes = (
         set(doc.errors) | {400, 500} | (set(idempotency.ERRORS) if idempotent else set())
@@ -106,6 +134,11 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
         }
     op["responses"] = responses
     return op
+
+
+def _has_etag(doc: RouteDoc) -> bool:
+    """Whether the route answers one versioned record (``record()`` gives it an ETag)."""
+    return doc.response is not None and "version" in doc.response.model_fields and not doc.paged
 
 
 def _query_schema(param: QueryParam) -> dict[str, Any]:

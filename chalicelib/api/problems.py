@@ -35,6 +35,7 @@ def problem_body(
     title: str | None = None,
     errors: list[FieldError] | None = None,
     instance: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     slug, default_title = _SLUGS.get(status, ("error", "Error"))
     body: dict[str, Any] = {
@@ -48,6 +49,7 @@ def problem_body(
         body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
     if instance:
         body["instance"] = instance
+    body.update({k: v for k, v in (extra or {}).items() if v is not None})
     return body
 
 
@@ -59,8 +61,10 @@ def problem(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
-    body = problem_body(status, detail, title=title, errors=errors, instance=instance)
+    """A problem+json Response; ``extra`` adds extension members (RFC 9457 §3.2)."""
+    body = problem_body(status, detail, title=title, errors=errors, instance=instance, extra=extra)
     return Response(
         body=json.dumps(body),
         status_code=status,
@@ -69,4 +73,6 @@ def problem(
 
 
 def problem_for(error: DomainError) -> Response:
-    return problem(error.status, error.detail, title=error.title, errors=error.errors)
+    """The problem a domain error is; a Conflict names the record holding the value."""
+    extra = {"conflicting_id": getattr(error, "conflicting_id", None)}
+    return problem(error.status, error.detail, title=error.title, errors=error.errors, extra=extra)

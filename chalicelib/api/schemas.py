@@ -33,6 +33,10 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, str]] | None = None
+    conflicting_id: str | None = Field(
+        default=None,
+        description="on a 409 for a taken name or number: the id of the record holding it",
+    )
 
 
 class RequestedBy(BaseModel):

@@ -20,10 +20,14 @@ class DomainError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[FieldError] | None = None, title: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors or [])
+        if title:
+            self.title = title  # a title of its own ("Customer not found") over the class's
 
 
 class BadRequest(DomainError):
@@ -39,7 +43,21 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
+    """A taken name or number, or a state that forbids the change. ``conflicting_id`` is the
+    record holding the name (when known), so a "+Add New" box can select it instead."""
+
     status, title = 409, "Conflict"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        conflicting_id: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        super().__init__(detail, errors=errors, title=title)
+        self.conflicting_id = conflicting_id
 
 
 class PreconditionFailed(DomainError):

@@ -69,3 +69,34 @@ def check_extra_fields(kind: LookupKind, values: dict, *, creating: bool) -> Non
         ]
     if errors:
         raise ValidationFailed(errors)
+
+
+# What a new tenant starts with (chalicelib/store/tenants.py writes them on its first
+# request): the usual lists of an Australian trades business, each editable afterwards.
+DEFAULT_LOOKUPS: dict[str, list[dict]] = {
+    "payment-terms": [
+        {"name": "COD", "due_days": 0, "due_basis": "invoice_date"},
+        {"name": "7 days", "due_days": 7, "due_basis": "invoice_date"},
+        {"name": "14 days", "due_days": 14, "due_basis": "invoice_date"},
+        {"name": "30 days end of month", "due_days": 30, "due_basis": "end_of_month"},
+    ],
+    "price-levels": [
+        {"name": "Standard", "adjustment_percent": 0},
+        {"name": "Trade", "adjustment_percent": -10},
+    ],
+    "customer-types": [
+        {"name": n} for n in ("Residential", "Commercial", "Property manager", "Government")
+    ],
+    "lead-sources": [{"name": n} for n in ("Google", "Referral", "Repeat customer", "Website")],
+    "contact-roles": [{"name": n} for n in ("Owner", "Tenant", "Property manager", "Accounts")],
+    "equipment-types": [
+        {"name": n}
+        for n in (
+            "Hot water system",
+            "Split system AC",
+            "Smoke alarm",
+            "Backflow device",
+            "Switchboard",
+        )
+    ],
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from .errors import FieldError, ValidationFailed
@@ -34,3 +35,28 @@ def prepare_settings(values: dict) -> dict:
     except InvalidValue as exc:
         raise ValidationFailed([FieldError("default_country", str(exc))]) from None
     return out
+
+
+# "customer" as a word of a message, not inside an identifier (billing_customer_id) or a
+# placeholder ({customer}).
+_CUSTOMER_WORD = re.compile(r"(?<![\w{])([Cc])ustomer(s?)(?![\w}])")
+
+
+def in_customer_words(text: str, customer_label: str | None) -> str:
+    """``text`` with the word customer(s) in the tenant's word: "No client with that id."
+
+    Capitalised where the original was; the plural adds "s" unless the label ends in one
+    (the rule of the template's sheet title). The default label leaves ``text`` as it is.
+    """
+    label = (customer_label or "").strip() or DEFAULT_CUSTOMER_LABEL
+    if label == DEFAULT_CUSTOMER_LABEL:
+        return text
+    plural = label if label.endswith("s") else f"{label}s"
+
+    def word(match: re.Match) -> str:
+        chosen = plural if match.group(2) else label
+        if match.group(1) == "C" or chosen[:2].isupper():  # keep "NDIS participant" as is
+            return chosen[0].upper() + chosen[1:]
+        return chosen[0].lower() + chosen[1:]
+
+    return _CUSTOMER_WORD.sub(word, text)

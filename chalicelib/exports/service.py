@@ -78,14 +78,24 @@ def request_export(
     return export_status(tenant_id, item.id, item=item)
 
 
+def list_exports(
+    tenant_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the tenant's exports, newest first, each as ``export_status`` shows it."""
+    from chalicelib.store import exports as records
+
+    items, nxt = records.list_exports(tenant_id, limit=limit, cursor=cursor)
+    return [export_status(tenant_id, item.id, item=item) for item in items], nxt
+
+
 def export_status(tenant_id: str, export_id: str, *, item: Any = None) -> dict[str, Any]:
     """The export record, with a presigned download link once its workbook is written."""
-    from chalicelib.imports.service import _download_url, _expiry
+    from chalicelib.downloads import download_url, link_expiry
     from chalicelib.store import exports as records
 
     item = item or records.get_export(tenant_id, export_id)
     data = item.to_dict()
     done = item.status == "succeeded"
-    data["url"] = _download_url(item.s3_key, records.FILE_NAME) if done else None
-    data["expires_at"] = _expiry() if done else None
+    data["url"] = download_url(item.s3_key, records.FILE_NAME) if done else None
+    data["expires_at"] = link_expiry() if done else None
     return data

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import aws
+from chalicelib.downloads import download_url, link_expiry
 from chalicelib.imports.catalog.fields import fields_for, required_rules, template_custom_fields
 from chalicelib.imports.catalog.model import TARGETS
 from chalicelib.settings import get_settings
@@ -16,21 +16,6 @@ from chalicelib.store.base import new_id
 
 # An upload begun just before its link expires may finish (and be notified) a little later.
 UPLOAD_GRACE_SECONDS = 600
-
-
-def _expiry(extra_seconds: int = 0, timespec: str = "seconds") -> str:
-    seconds = get_settings().presign_seconds + extra_seconds
-    when = datetime.now(UTC) + timedelta(seconds=seconds)
-    return when.isoformat(timespec=timespec).replace("+00:00", "Z")
-
-
-def _download_url(key: str, file_name: str | None = None) -> str:
-    params: dict[str, Any] = {"Bucket": get_settings().bucket_name, "Key": key}
-    if file_name:
-        params["ResponseContentDisposition"] = f'attachment; filename="{file_name}"'
-    return aws.client("s3").generate_presigned_url(
-        "get_object", Params=params, ExpiresIn=get_settings().presign_seconds
-    )
 
 
 def template_link(tenant_id: str) -> dict[str, str]:
@@ -59,7 +44,7 @@ def template_link(tenant_id: str) -> dict[str, str]:
         path = os.path.join(folder, "template.xlsx")
         write_template(path, tenant.customer_label, names, custom_field_definitions(tenant_id))
         aws.client("s3").upload_file(path, get_settings().bucket_name, key)
-    return {"url": _download_url(key, "sitebook-import-template.xlsx"), "expires_at": _expiry()}
+    return {"url": download_url(key, "sitebook-import-template.xlsx"), "expires_at": link_expiry()}
 
 
 def field_catalog(tenant_id: str) -> dict[str, Any]:
@@ -110,8 +95,10 @@ def start_upload(
     is told to use ``own_format``) and NotFound for an unknown ``mapping_id``. The record ends
     ``expired`` if no file arrives within the link's lifetime and UPLOAD_GRACE_SECONDS.
     """
+    from chalicelib.domain.file_names import clean_file_name
     from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
 
+    file_name = clean_file_name(file_name)
     if source == "own_format":
         _check_own_format(tenant_id, file_name, mapping_id)
         if mapping is not None and on_invalid_value:
@@ -134,7 +121,7 @@ def start_upload(
         save_mapping_as=save_mapping_as,
         sheet=sheet,
         on_invalid_value=on_invalid_value,
-        upload_deadline=_expiry(UPLOAD_GRACE_SECONDS, timespec="milliseconds"),
+        upload_deadline=link_expiry(UPLOAD_GRACE_SECONDS, timespec="milliseconds"),
         requested_by=requested_by,
     )
     upload = aws.client("s3").generate_presigned_post(
@@ -145,7 +132,7 @@ def start_upload(
     )
     return {
         **item.to_dict(),
-        "upload": {"url": upload["url"], "fields": upload["fields"], "expires_at": _expiry()},
+        "upload": {"url": upload["url"], "fields": upload["fields"], "expires_at": link_expiry()},
     }
 
 
@@ -186,10 +173,11 @@ def import_status(tenant_id: str, import_id: str) -> dict[str, Any]:
     item = records.expire_overdue(records.get_import(tenant_id, import_id))
     data = item.to_dict()
     keys = item.result_keys or {}
-    data["results_url"] = _download_url(keys["results"]) if "results" in keys else None
+    stem = item.file_name.rsplit(".", 1)[0]
+    data["results_url"] = (
+        download_url(keys["results"], f"results-{stem}.json") if "results" in keys else None
+    )
     data["errors_url"] = (
-        _download_url(keys["errors"], f"errors-{item.file_name.rsplit('.', 1)[0]}.xlsx")
-        if "errors" in keys
-        else None
+        download_url(keys["errors"], f"errors-{stem}.xlsx") if "errors" in keys else None
     )
     return data

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 
 from chalicelib.domain.lookups import LOOKUP_KINDS
+from chalicelib.domain.tenant_settings import in_customer_words
 from chalicelib.imports.catalog.fields import fields_for, required_rules, template_custom_fields
 from chalicelib.imports.read.rows import SHEET_TARGETS, customer_sheet_name
 from chalicelib.xlsx.writer import SheetSpec, instructions_sheet, write_workbook
@@ -82,7 +83,7 @@ def _instructions(label: str, has_custom_fields: bool = False) -> list[str]:
         f"Your account's custom fields are the last columns of the {plural} and Sites sheets;"
         " choices and Yes/No fields have dropdowns."
     ]
-    return [
+    lines = [
         "One row per record. Row 1 holds the column titles: keep them as they are.",
         "Coloured column titles are required.",
         f"{plural}: each {label.lower()} needs a {label} Name, a Company Name or a First or"
@@ -91,7 +92,7 @@ def _instructions(label: str, has_custom_fields: bool = False) -> list[str]:
         " spaces): a match is updated, otherwise a new record is created.",
         "A blank cell keeps the value already stored; the same file imported again changes"
         " nothing.",
-        f"Sites: name the {label.lower()} that pays in Billing Customer (its name or Import ID).",
+        f"Sites: name the {label.lower()} that pays in Billing {label} (its name or Import ID).",
         f"Contacts and Equipment: name their {label.lower()} in the first column (name or"
         " Import ID).",
         "References work in any order and across sheets.",
@@ -107,6 +108,7 @@ def _instructions(label: str, has_custom_fields: bool = False) -> list[str]:
         " it again to complete them.",
         *(custom if has_custom_fields else []),
     ]
+    return [in_customer_words(line, label) for line in lines]
 
 
 def write_filled_template(

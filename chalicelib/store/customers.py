@@ -219,6 +219,7 @@ def _duplicate(field: str, value: str):
     labels = {"name": "name", "customer_number": "customer number", "import_id": "import ID"}
     return lambda: Conflict(
         f"Another customer already has the {labels[field]} '{value}'.",
+        title=f"Customer {labels[field]} taken",
         errors=[FieldError(field, "is already used by another customer")],
     )
 
@@ -400,7 +401,7 @@ def require_customer(tenant_id: str, customer_id: str) -> CustomerItem:
     """The customer's item, or NotFound (also for another tenant's id)."""
     item = _find(tenant_id, customer_id)
     if item is None:
-        raise NotFound("No customer with that id.")
+        raise NotFound("No customer with that id.", title="Customer not found")
     return item
 
 
@@ -568,7 +569,7 @@ def list_sites(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The customers billed to ``customer_id``, by name (gsi5)."""
     if _find(tenant_id, customer_id) is None:
-        raise NotFound("No customer with that id.")
+        raise NotFound("No customer with that id.", title="Customer not found")
     return list_customers(
         tenant_id, status=status, limit=limit, cursor=cursor, billing_customer_id=customer_id
     )

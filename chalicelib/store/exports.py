@@ -8,14 +8,14 @@ from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.domain.errors import NotFound
-from chalicelib.store.base import TableModel, bind, new_id, now_iso
+from chalicelib.store.base import TableModel, bind, new_id, now_iso, query_page
 
 FINISHED = ("succeeded", "failed")
 FILE_NAME = "sitebook-export.xlsx"
 
 
 class ExportItem(TableModel):
-    """pk ``<tenant>#EXPORT``, sk ``<id>``."""
+    """pk ``<tenant>#EXPORT``, sk ``<id>``; listed newest first on gsi1 (``<created_at>#<id>``)."""
 
     id = UnicodeAttribute()
     tenant_id = UnicodeAttribute()
@@ -72,6 +72,8 @@ def create_export(
         requested_by=requested_by,
         created_at=now,
         updated_at=now,
+        gsi1pk=_pk(tenant_id),
+        gsi1sk=f"{now}#{export_id}",
     )
     item.save(condition=ExportItem.pk.does_not_exist())
     return item
@@ -83,6 +85,20 @@ def get_export(tenant_id: str, export_id: str) -> ExportItem:
         return ExportItem.get(_pk(tenant_id), export_id, consistent_read=True)
     except ExportItem.DoesNotExist:
         raise NotFound("No export with that id.") from None
+
+
+def list_exports(
+    tenant_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[ExportItem], str | None]:
+    """A page of the tenant's exports, newest first (one Query of gsi1)."""
+    bind()
+    pk = _pk(tenant_id)
+    return query_page(
+        lambda **kw: ExportItem.gsi1.query(pk, scan_index_forward=False, **kw),
+        limit=limit,
+        cursor=cursor,
+        partition=("gsi1pk", pk),
+    )
 
 
 def claim_export(item: ExportItem, *, owner: str) -> bool:

@@ -42,7 +42,10 @@ def _scope(kind: str) -> str:
 
 
 def _duplicate(kind: LookupKind, name: str):
-    return lambda: Conflict(f"A {kind.label} named '{name}' already exists.")
+    return lambda: Conflict(
+        f"A {kind.label} named '{name}' already exists.",
+        title=f"{kind.label.capitalize()} name taken",
+    )
 
 
 def _index_keys(item: LookupItem) -> None:
@@ -52,6 +55,16 @@ def _index_keys(item: LookupItem) -> None:
 
 def create_lookup(tenant_id: str, kind: LookupKind, values: dict, by: str | None) -> LookupItem:
     """Store a new item of ``kind`` from checked ``values``; Conflict when its name is taken."""
+    item, ops = new_lookup_ops(tenant_id, kind, values, by)
+    transact(ops)
+    return item
+
+
+def new_lookup_ops(
+    tenant_id: str, kind: LookupKind, values: dict, by: str | None
+) -> tuple[LookupItem, list[Op]]:
+    """A new item of ``kind`` and the writes that store it with its name's claim (a Conflict
+    naming the holder when the name is taken), for this or a larger transaction."""
     now = now_iso()
     item = LookupItem(
         _partition(tenant_id, kind.name),
@@ -67,14 +80,11 @@ def create_lookup(tenant_id: str, kind: LookupKind, values: dict, by: str | None
     )
     item.id = item.sk
     _index_keys(item)
-    transact(
-        [Op("save", item, LookupItem.pk.does_not_exist())]
-        + claim_ops(
-            tenant_id, _scope(kind.name), item.id, None, item.name, _duplicate(kind, item.name)
-        )
+    ops = [Op("save", item, LookupItem.pk.does_not_exist())] + claim_ops(
+        tenant_id, _scope(kind.name), item.id, None, item.name, _duplicate(kind, item.name)
     )
     reference_cache.forget(tenant_id)
-    return item
+    return item, ops
 
 
 def get_lookup(tenant_id: str, kind: LookupKind, lookup_id: str) -> LookupItem:

@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.errors import DomainError, NotFound, PreconditionFailed
+from chalicelib.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from chalicelib.domain.values import name_key
 from chalicelib.store.base import TableModel, VersionedModel, bind
 
@@ -68,13 +68,38 @@ def transact(ops: Sequence[Op]) -> None:
             return
         except TransactWriteError as exc:
             reasons = exc.cancellation_reasons or []
-            for op, reason in zip(ops, reasons, strict=False):
+            for op, reason in zip(_as_sent(ops), reasons, strict=False):
                 if reason is not None and reason.code == "ConditionalCheckFailed" and op.on_fail:
-                    raise op.on_fail() from exc
+                    raise _with_holder(op, op.on_fail()) from exc
             codes = {r.code for r in reasons if r is not None}
             if "TransactionConflict" not in codes or attempt == CONFLICT_RETRIES:
                 raise
             time.sleep(0.02 * 2**attempt * (1 + random.random()))
+
+
+# PynamoDB's TransactWrite sends condition checks, then deletes, then puts, whatever order
+# they were added in; DynamoDB's cancellation reasons follow the order sent.
+_SENT_ORDER = {"check": 0, "delete": 1, "save": 2}
+
+
+def _as_sent(ops: Sequence[Op]) -> list[Op]:
+    """``ops`` in the order the request lists them, to pair with cancellation reasons."""
+    return sorted(ops, key=lambda op: _SENT_ORDER[op.action])
+
+
+def _with_holder(op: Op, error: DomainError) -> DomainError:
+    """A Conflict over a taken unique value names the record that holds it (one GetItem of the
+    claim, on this failure path only)."""
+    if not isinstance(error, Conflict) or error.conflicting_id or op.action != "save":
+        return error
+    if not isinstance(op.model, UniqueClaim):
+        return error
+    try:
+        claim = UniqueClaim.get(op.model.pk, op.model.sk, consistent_read=True)
+    except UniqueClaim.DoesNotExist:  # released since: the caller may simply retry
+        return error
+    error.conflicting_id = claim.owner_id
+    return error
 
 
 def _write(ops: Sequence[Op]) -> None:
@@ -123,7 +148,7 @@ def get_or_404(model: type[Model], pk: str, sk: str, what: str) -> Any:
     try:
         return model.get(pk, sk, consistent_read=True)
     except model.DoesNotExist:
-        raise NotFound(f"No {what} with that id.") from None
+        raise NotFound(f"No {what} with that id.", title=f"{what.capitalize()} not found") from None
 
 
 def stale(what: str) -> Callable[[], DomainError]:

@@ -4,9 +4,20 @@ from tests.e2e.conftest import Http, make_token
 from tests.problems import assert_problem
 
 
+def add_new(admin, kind: str, name: str) -> str:
+    """A dropdown's "+Add New": the new item's id, or the existing one's from the 409."""
+    reply = admin.post(f"/v1/lookups/{kind}", json={"name": name})
+    if reply.status_code == 409:
+        return assert_problem(reply, 409)["conflicting_id"]
+    assert reply.status_code == 201, reply.text
+    return reply.json()["id"]
+
+
 def test_billing_customer_sites_contacts_equipment_search_and_isolation(stack, admin, tenant):
-    kind = admin.post("/v1/lookups/customer-types", json={"name": "Property manager"}).json()["id"]
-    hws = admin.post("/v1/lookups/equipment-types", json={"name": "Hot water system"}).json()["id"]
+    # A new tenant starts with the default lookups: both of these exist already.
+    kind = add_new(admin, "customer-types", "Property manager")
+    hws = add_new(admin, "equipment-types", "Hot water system")
+    assert admin.get(f"/v1/lookups/equipment-types/{hws}").json()["name"] == "Hot water system"
     agent = admin.post(
         "/v1/customers",
         json={

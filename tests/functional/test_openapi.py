@@ -56,3 +56,23 @@ def test_request_bodies_are_required_only_where_the_route_needs_one(api):
     assert optional == {("/v1/exports", "post")}
     assert api.post("/v1/exports").status == 202
     assert api.post("/v1/lookups/customer-types").status == 400
+
+
+def test_creates_document_location_reads_304_and_every_answer_its_request_id(api):
+    document = api.get("/v1/openapi.json", token=False).json
+    ops = {(path, method): op for path, method, op in _operations(document)}
+
+    for (path, method), op in ops.items():
+        success = next(
+            op["responses"][c] for c in ("200", "201", "202", "204") if c in op["responses"]
+        )
+        assert "X-Request-Id" in success["headers"], (path, method)
+        if "201" in op["responses"]:
+            assert "Location" in op["responses"]["201"]["headers"], (path, method)
+    assert "Location" in ops[("/v1/exports", "post")]["responses"]["202"]["headers"]
+    customer = ops[("/v1/customers/{customer_id}", "get")]
+    assert "304" in customer["responses"]
+    assert "If-None-Match" in {p["name"] for p in customer["parameters"]}
+    assert "304" not in ops[("/v1/customers", "get")]["responses"]
+    assert "conflicting_id" in document["components"]["schemas"]["Problem"]["properties"]
+    assert ("/v1/exports", "get") in ops

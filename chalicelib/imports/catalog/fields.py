@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from chalicelib.domain.tenant_settings import in_customer_words
 from chalicelib.imports.catalog.definitions import CATALOG, CUSTOM_TYPES, NAME_ONE_OF
 from chalicelib.imports.catalog.model import TARGETS, CustomFieldLike, ImportField, RequiredRule
 
@@ -42,12 +43,7 @@ def fields_for(
     """
     check_target(target)
     label = customer_label.strip() or "Customer"
-    fields = [
-        ImportField(**{**f.__dict__, "label": f.label.replace("{customer}", label)})
-        if "{customer}" in f.label
-        else f
-        for f in CATALOG[target]
-    ]
+    fields = [_in_tenant_words(f, label) for f in CATALOG[target]]
     if target in ("customers", "sites"):
         taken = {f.label.casefold() for f in fields}
         for custom in custom_fields:
@@ -57,6 +53,15 @@ def fields_for(
             taken.add(f.label.casefold())
             fields.append(f)
     return fields
+
+
+def _in_tenant_words(f: ImportField, label: str) -> ImportField:
+    """A field's header and note in the tenant's word for customers ("Billing Client")."""
+    header = in_customer_words(f.label.replace("{customer}", label), label)
+    note = in_customer_words(f.description, label) if f.description else f.description
+    if header == f.label and note == f.description:
+        return f
+    return replace(f, label=header, description=note)
 
 
 def template_custom_fields(custom_fields: Iterable[CustomFieldLike]) -> list[CustomFieldLike]:
