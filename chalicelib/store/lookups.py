@@ -57,6 +57,7 @@ def create_lookup(tenant_id: str, kind: LookupKind, values: dict, by: str | None
     """Store a new item of ``kind`` from checked ``values``; Conflict when its name is taken."""
     item, ops = new_lookup_ops(tenant_id, kind, values, by)
     transact(ops)
+    reference_cache.forget(tenant_id)  # usable at once by the request that created it
     return item
 
 
@@ -83,7 +84,6 @@ def new_lookup_ops(
     ops = [Op("save", item, LookupItem.pk.does_not_exist())] + claim_ops(
         tenant_id, _scope(kind.name), item.id, None, item.name, _duplicate(kind, item.name)
     )
-    reference_cache.forget(tenant_id)
     return item, ops
 
 

@@ -8,6 +8,7 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.domain.errors import Conflict, DomainError
 from chalicelib.domain.lookups import DEFAULT_LOOKUPS, lookup_kind
+from chalicelib.store import reference_cache
 from chalicelib.store.base import TableModel, bind, now_iso
 from chalicelib.store.lookups import new_lookup_ops
 from chalicelib.store.records import Op, transact
@@ -74,6 +75,7 @@ def provision_tenant(tenant_id: str) -> bool:
     except Conflict:
         mark_provisioned(tenant_id)
         return False
+    reference_cache.forget(tenant_id)  # a list read before this request's provisioning
     return True
 
 
