@@ -196,7 +196,8 @@ def parse_query(q: str | None, country: str = "AU") -> list[QueryOption]:
 
     Words are folded like terms. An "@" makes the query one email word. A customer number
     is read as "C000002", "C2" or "000002" (six digits with leading zeros), never from a bare
-    "2". Digits with phone punctuation are read as typed and as a national number: the
+    "2". Words lead by length, the two longest (a contact's name may go with its customer's).
+    Digits with phone punctuation are read as typed and as a national number: the
     trunk prefix ("0412…" → "412…") or the country code ("+61 412…", "61412…") dropped,
     with ``country`` (ISO alpha-2) deciding which.
     """
@@ -218,7 +219,8 @@ def parse_query(q: str | None, country: str = "AU") -> list[QueryOption]:
     if not leads:
         return [QueryOption(unique, (), numbers[0].upper())]
     preferred = [w for w in leads if w not in STOP_WORDS] or leads
-    return [QueryOption(unique, (max(preferred, key=len),))]
+    # The two longest words lead: one may be a contact's name, the other its customer's.
+    return [QueryOption(unique, tuple(sorted(preferred, key=len, reverse=True)[:2]))]
 
 
 def _query_word(word: str) -> str:
