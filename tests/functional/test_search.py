@@ -132,3 +132,34 @@ def test_a_broad_query_walks_the_name_index_and_still_pages_in_order(api, monkey
         seen += [c["name"] for c in page["items"]]
         cursor = page["next_cursor"]
     assert seen == [f"Walker {n}" for n in range(1, 6)]
+
+
+def test_an_unsupported_sort_is_a_422_not_ignored(api):
+    assert api.get("/v1/customers?sort=name").status == 200
+    assert api.get("/v1/customers?q=x&sort=name").status == 200
+    for path in ("/v1/customers?sort=created_at", "/v1/customers?q=x&sort=-name"):
+        assert "sort" in [e["field"] for e in assert_problem(api.get(path), 422)["errors"]]
+    assert_problem(api.get("/v1/lookups/customer-types?sort=due_days"), 422)
+    assert_problem(api.get("/v1/lookups/payment-terms?sort=name"), 422)
+
+
+def test_payment_terms_list_by_due_days(api):
+    for name, days in (("Net 30", 30), ("COD", 0), ("Net 7", 7), ("Net 14", 14)):
+        reply = api.post(
+            "/v1/lookups/payment-terms",
+            {"name": name, "due_days": days, "due_basis": "invoice_date"},
+        )
+        assert reply.status == 201, reply.json
+    listed = api.get("/v1/lookups/payment-terms").json["items"]
+    assert [t["name"] for t in listed] == ["COD", "Net 7", "Net 14", "Net 30"]
+    net7 = listed[1]
+    assert api.patch(f"/v1/lookups/payment-terms/{net7['id']}", {"due_days": 60}).status == 200
+    listed = api.get("/v1/lookups/payment-terms?sort=due_days").json["items"]
+    assert [t["name"] for t in listed] == ["COD", "Net 14", "Net 30", "Net 7"]
+
+
+def test_lookups_sort_ignoring_accents(api):
+    for name in ("Zinc", "Élite", "Basic"):
+        assert api.post("/v1/lookups/customer-types", {"name": name}).status == 201
+    listed = api.get("/v1/lookups/customer-types").json["items"]
+    assert [t["name"] for t in listed] == ["Basic", "Élite", "Zinc"]
