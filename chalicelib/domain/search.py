@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .names import drop_default_ignorables
@@ -167,12 +168,14 @@ def _is_street_number(word: str) -> bool:
     return bool(re.fullmatch(r"\d{1,4}[a-z]?", word))
 
 
-def phone_terms(e164: str) -> tuple[str, set[str]]:
+@lru_cache(maxsize=4096)
+def phone_terms(e164: str) -> tuple[str, frozenset[str]]:
     """(the entry, every matched form) of a stored E.164 phone.
 
     The national significant number ("+61391234567" → "391234567") is matched; a
     landline's entry is its local number without the area code ("91234567"), matched
     too, because office staff often type it alone; a mobile's entry is the national number.
+    Cached: storing a record over its previous version reads both versions' phones.
     """
     import phonenumbers
 
@@ -180,12 +183,12 @@ def phone_terms(e164: str) -> tuple[str, set[str]]:
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
-        return digits, {digits}  # a stored phone we cannot re-read still matches its digits
+        return digits, frozenset({digits})  # a stored phone we cannot re-read matches its digits
     national = phonenumbers.national_significant_number(number)
     area = phonenumbers.length_of_geographical_area_code(number)
     if area:
-        return national[area:], {national, national[area:]}
-    return national, {national}
+        return national[area:], frozenset({national, national[area:]})
+    return national, frozenset({national})
 
 
 # ---------------------------------------------------------------- how a query is read

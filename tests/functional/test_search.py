@@ -163,3 +163,40 @@ def test_lookups_sort_ignoring_accents(api):
         assert api.post("/v1/lookups/customer-types", {"name": name}).status == 201
     listed = api.get("/v1/lookups/customer-types").json["items"]
     assert [t["name"] for t in listed] == ["Basic", "Élite", "Zinc"]
+
+
+def test_reindexing_finds_and_sorts_customers_stored_in_the_old_format(api):
+    """Customers stored before the sharded entries: old token items, unfolded sort keys."""
+    from chalicelib.store.base import TableModel, bind
+    from chalicelib.store.customers import CustomerItem, customer_pk
+    from chalicelib.store.search_entries import SearchEntryItem
+    from chalicelib.store.search_reindex import reindex_search
+
+    angel = create(api, name="Ángel Ávila", site_address={"suburb": "Ultimo"})
+    create(api, name="Bob Builder")
+    bind()
+    # test set-up only: the entries the writes left behind
+    entries = [e for e in SearchEntryItem.scan() if e.entity == "search_entry"]
+    with TableModel.batch_write() as batch:
+        for entry in entries:
+            batch.delete(entry)
+        old = SearchEntryItem(
+            f"{api.tenant}#SEARCH#a", f"avila#{angel['id']}", entity="search_token"
+        )
+        old.customer_id, old.match = angel["id"], {"avila"}
+        batch.save(old)
+    item = CustomerItem.get(customer_pk(api.tenant, angel["id"]), "CUSTOMER")
+    item.update(actions=[CustomerItem.gsi1sk.set(f"ángel ávila#{angel['id']}")])
+    assert names(api, "ultimo") == []
+    assert [c["name"] for c in api.get("/v1/customers").json["items"]][-1] == "Ángel Ávila"
+
+    done = reindex_search(api.tenant)
+
+    assert done["old tokens deleted"] == 1 and done["customers re-keyed"] == 1
+    assert names(api, "ultimo") == names(api, "angel") == ["Ángel Ávila"]
+    assert [c["name"] for c in api.get("/v1/customers").json["items"]] == [
+        "Ángel Ávila",
+        "Bob Builder",
+    ]
+    assert reindex_search(api.tenant)["customers re-keyed"] == 0
+    assert api.get(f"/v1/customers/{angel['id']}").json["version"] == angel["version"]
