@@ -1,4 +1,4 @@
-"""Customers in the table: item, unique claims, search tokens, numbering, listing and search."""
+"""Customers in the table: item, unique claims and search entries, numbering, listing."""
 
 from __future__ import annotations
 
