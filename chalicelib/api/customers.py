@@ -17,9 +17,16 @@ customers = deferred("chalicelib.services.customers")
 equipment = deferred("chalicelib.services.equipment")
 STATUS = QueryParam("status", "active (default) or archived.", enum=("active", "archived"))
 FILTERS = ("assigned_user_id", "customer_type_id", "lead_source_id", "billing_customer_id")
+SORT = QueryParam("sort", "name (the only order; others are refused with 422).", enum=("name",))
 LIST_QUERY = (
-    QueryParam("q", "Prefix search over name, company, person, email, phone and number."),
+    QueryParam(
+        "q",
+        "Prefix search over name, company, person, email, phone, customer number (C000002, "
+        "C2 or 000002), site address (street, suburb, postcode), billing account number and "
+        "contacts' names; accents and case ignored. Results in name order.",
+    ),
     STATUS,
+    SORT,
     *(QueryParam(name, f"Only customers with this {name}.") for name in FILTERS),
 )
 
@@ -41,6 +48,7 @@ def _status(call: Call) -> str:
     errors=(422,),
 )
 def list_customers(call: Call):
+    call.sort(SORT.enum)
     limit, cursor = call.page()
     filters = {name: call.query(name) for name in FILTERS}
     items, nxt = customers.find_customers(

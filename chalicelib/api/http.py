@@ -148,6 +148,14 @@ class Call:
             return False
         raise ValidationFailed([FieldError(name, "must be true or false")])
 
+    def sort(self, supported: tuple[str, ...]) -> str | None:
+        """``sort`` of a list: None when absent (the list's own order), one of ``supported``,
+        else ValidationFailed (422): an order the list cannot give is refused, not ignored."""
+        value = self.query("sort")
+        if value is not None and value not in supported:
+            raise ValidationFailed([FieldError("sort", f"must be {' or '.join(supported)}")])
+        return value
+
     def page(self) -> tuple[int, str | None]:
         """``limit`` and ``cursor`` of a list: limit that is not a whole number (``abc``,
         ``²``, ``1.5``) → BadRequest (400); a whole number outside 1–MAX_LIMIT →

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.api.http import Call, Endpoints, QueryParam, page, record
-from chalicelib.domain.lookups import LOOKUP_KINDS
+from chalicelib.domain.lookups import LIST_ORDERS, LOOKUP_KINDS
 from chalicelib.lazy import deferred, schemas
 
 api = Endpoints(__name__, "platform")
@@ -14,6 +14,9 @@ settings = deferred("chalicelib.services.settings")
 users = deferred("chalicelib.services.users")
 ACTIVE = QueryParam("active", "Only active (true) or archived (false) items.", "boolean")
 KIND_ENUM = tuple(LOOKUP_KINDS)
+LOOKUP_SORT = QueryParam(
+    "sort", "due_days for payment terms, name for the other kinds (others: 422).", enum=LIST_ORDERS
+)
 
 
 @api.route("/health", "GET", summary="Liveness check", response=s.Health, public=True)
@@ -34,16 +37,21 @@ def openapi(call: Call):
 @api.route(
     "/lookups/{kind}",
     "GET",
-    summary="List a lookup list by name",
+    summary="List a lookup list: payment terms by due days, the others by name",
     response=s.LookupPage,
-    query=(ACTIVE,),
+    query=(ACTIVE, LOOKUP_SORT),
     paged=True,
-    errors=(404,),
+    errors=(404, 422),
 )
 def list_lookups(call: Call, kind: str):
     limit, cursor = call.page()
     items, nxt = lookups.list_lookups(
-        call.tenant_id, kind, limit=limit, cursor=cursor, active=call.query_bool("active")
+        call.tenant_id,
+        kind,
+        limit=limit,
+        cursor=cursor,
+        active=call.query_bool("active"),
+        sort=call.sort(LOOKUP_SORT.enum),
     )
     return page([i.to_dict() for i in items], nxt)
 

@@ -10,7 +10,7 @@ from .addresses import normalize_address
 from .custom_fields import CustomFieldDefinition, validate_custom_values
 from .errors import Conflict, FieldError, ValidationFailed
 from .names import derive_customer_name
-from .search import search_tokens
+from .search import format_customer_number  # noqa: F401  (re-exported: imported from here)
 from .tenant_settings import TenantSettings
 from .values import (
     InvalidValue,
@@ -359,24 +359,6 @@ def refuse_archiving_a_billing_customer(
 def archives(record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> bool:
     """Whether writing ``record`` over ``previous`` archives an active customer."""
     return record.get("status") == "archived" and (previous or {}).get("status") != "archived"
-
-
-def customer_search_tokens(record: Mapping[str, Any]) -> set[str]:
-    """The tokens a customer record is found by in ``GET /v1/customers?q=``."""
-    return search_tokens(
-        name=record.get("name"),
-        company_name=record.get("company_name"),
-        first_name=record.get("first_name"),
-        last_name=record.get("last_name"),
-        email=record.get("email"),
-        phones=[p for p in (record.get("phone_e164"), record.get("mobile_e164")) if p],
-        customer_number=record.get("customer_number"),
-    )
-
-
-def format_customer_number(sequence: int) -> str:
-    """The generated number of the ``sequence``-th customer: C000001, …, C999999, C1000000."""
-    return f"C{sequence:06d}"
 
 
 # ---------------------------------------------------------------- contacts

@@ -13,6 +13,9 @@ class LookupKind:
     label: str
     admin_only: bool = False
     extra_fields: tuple[str, ...] = ()
+    # What a list of the kind is ordered by: payment terms by due days (7, 14, 30 days),
+    # as a dropdown shows them; the others by name, accents ignored.
+    order: str = "name"
 
 
 LOOKUP_KINDS: dict[str, LookupKind] = {
@@ -22,7 +25,7 @@ LOOKUP_KINDS: dict[str, LookupKind] = {
         LookupKind("lead-sources", "lead source"),
         LookupKind("contact-roles", "contact role"),
         LookupKind("equipment-types", "equipment type"),
-        LookupKind("payment-terms", "payment term", True, ("due_days", "due_basis")),
+        LookupKind("payment-terms", "payment term", True, ("due_days", "due_basis"), "due_days"),
         LookupKind("price-levels", "price level", True, ("adjustment_percent",)),
     )
 }
@@ -30,6 +33,7 @@ LOOKUP_KINDS: dict[str, LookupKind] = {
 ADMIN_ONLY_KINDS = tuple(name for name, kind in LOOKUP_KINDS.items() if kind.admin_only)
 # The "+Add New" kinds any user may add to (and an import creates when a file names a new one).
 OPEN_KINDS = tuple(name for name, kind in LOOKUP_KINDS.items() if not kind.admin_only)
+LIST_ORDERS = ("name", "due_days")
 ALL_EXTRA_FIELDS = ("due_days", "due_basis", "adjustment_percent")
 DUE_BASES = ("invoice_date", "end_of_month")
 

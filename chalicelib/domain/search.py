@@ -1,111 +1,297 @@
-"""The tokens a customer is indexed under and a search query is split into, for prefix search."""
+"""What a customer is found by in ``GET /v1/customers?q=``, and how a query is read.
+
+A customer's **terms** are two sets of folded words (case and accents ignored):
+``match``, every word a query word may be the prefix of, and ``indexed``, the few of them
+that get an entry of their own in the search index. A word needs no entry when the
+name index already finds it (a prefix of the customer's sort key: the name's leading
+words) or when another entry starts with it (a query for "smith" finds the entry
+"smith@acme.com" by prefix). Variants are not stored: the query is normalised instead
+(phone forms, customer number forms), so one phone is one entry and a customer number
+none (it is looked up through its uniqueness claim).
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from .names import drop_default_ignorables
 
 MAX_TOKEN_LENGTH = 40
-MAX_QUERY_TOKENS = 8
+MAX_QUERY_WORDS = 8
 _WORD = re.compile(r"[^\W_]+")
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
+_CUSTOMER_NUMBER = re.compile(r"^c(\d+)$")
+_SPACES = re.compile(r"\s+")
+# Words too common to lead a search; still matched when a query gives another word.
+STOP_WORDS = frozenset(
+    {"the", "and", "of", "co", "pty", "ltd", "limited", "inc", "llc", "plc", "trust", "for"}
+)
+# Street types and unit words of an address line: matched, never an entry of their own.
+ADDRESS_WORDS = frozenset(
+    {
+        *("st", "street", "rd", "road", "ave", "av", "avenue", "dr", "drive", "ct", "court"),
+        *("pl", "place", "cres", "crescent", "cr", "hwy", "highway", "ln", "lane", "tce"),
+        *("terrace", "pde", "parade", "bvd", "blvd", "boulevard", "way", "cl", "close"),
+        *("cct", "circuit", "sq", "square", "gr", "grove", "esp", "esplanade", "unit", "shop"),
+        *("level", "lvl", "suite", "po", "box"),
+    }
+)
 
 
-def search_tokens(
-    *,
-    name: str | None,
-    company_name: str | None = None,
-    first_name: str | None = None,
-    last_name: str | None = None,
-    email: str | None = None,
-    phones: Iterable[str] = (),
-    customer_number: str | None = None,
-) -> set[str]:
-    """Every token a customer can be found by (each at most 40 characters).
+@dataclass(frozen=True)
+class SearchTerms:
+    """The words a record is found by: ``indexed`` ⊆ ``match``, each at most 40 characters."""
 
-    Names give their words, folded (case and accents: "José" → "jose"), and each
-    punctuated word joined ("O'Brien" → "o", "brien", "obrien"). An email gives
-    itself, its local part and the local part's words. A phone (E.164) gives its
-    digits with and without the national trunk prefix ("+61412345678" → "61412345678",
-    "0412345678"). A customer number gives itself and its digits ("C000123" →
-    "c000123", "000123", "123").
-    """
-    tokens: set[str] = set()
-    for text in (name, company_name, first_name, last_name):
-        if text:
-            tokens |= _name_tokens(text)
-    if email:
-        address = _fold(email.strip())
-        local = address.partition("@")[0]
-        tokens |= {address, local, *_WORD.findall(local)}
-    for phone in phones:
-        tokens |= _phone_tokens(phone)
-    if customer_number:
-        number = _fold(customer_number.strip())
-        digits = "".join(re.findall(r"\d", number))
-        tokens |= {number, digits, digits.lstrip("0")}
-    return {token[:MAX_TOKEN_LENGTH] for token in tokens if token}
+    indexed: frozenset[str]
+    match: frozenset[str]
 
 
-def query_tokens(q: str) -> list[str]:
-    """The tokens of a user's query, longest first (the most selective one leads).
+@dataclass(frozen=True)
+class QueryOption:
+    """One reading of a query. A customer matches it when every one of ``words`` is the prefix
+    of one of its match words; candidates are found under ``leads`` (prefixes of index entries
+    and of sort keys) or, for ``number``, by the customer number's claim."""
 
-    A customer matches when every query token is the prefix of one of its tokens, so
-    "smi" finds "John Smith" and "Smithfield Plumbing". A query with an "@" is one
-    email token; one made only of digits and phone punctuation is one digit token
-    ("0412 345 678" → "0412345678"). At most eight tokens are kept.
-    """
-    text = (q or "").strip()
-    if not text:
-        return []
-    if "@" in text:
-        found = [re.sub(r"\s+", "", _fold(text))]
-    elif _PHONE_LIKE.match(text) and sum(c.isdigit() for c in text) >= 3:
-        found = ["".join(c for c in text if c.isdigit())]
-    else:
-        found = _WORD.findall(_fold(text))
-    unique = list(dict.fromkeys(token[:MAX_TOKEN_LENGTH] for token in found if token))
-    return sorted(unique, key=len, reverse=True)[:MAX_QUERY_TOKENS]
+    words: tuple[str, ...]
+    leads: tuple[str, ...]
+    number: str | None = None
 
 
-def matches_query(tokens: Iterable[str], query: list[str]) -> bool:
-    """True when every query token is a prefix of one of the customer's tokens."""
-    tokens = list(tokens)
-    return all(any(token.startswith(part) for token in tokens) for part in query)
-
-
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """``text`` as search and sorting compare it: NFKC, case-folded, accents and invisible
+    characters dropped ("Ángel" → "angel")."""
     decomposed = unicodedata.normalize("NFKD", drop_default_ignorables(text))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFKC", bare.casefold())
 
 
-def _name_tokens(text: str) -> set[str]:
-    tokens: set[str] = set()
-    for chunk in _fold(text).split():
-        words = _WORD.findall(chunk)
-        tokens.update(words)
-        if len(words) > 1:
-            tokens.add("".join(words))
-    return tokens
+def sort_key(name: str) -> str:
+    """The key lists and search results are sorted by: the folded name, spaces collapsed, so
+    "Ángel Ávila" sorts among the A's. It is also the prefix the name index is searched by."""
+    return _SPACES.sub(" ", fold(name)).strip()
 
 
-def _phone_tokens(e164: str) -> set[str]:
-    digits = "".join(c for c in e164 if c.isdigit())
+def format_customer_number(sequence: int) -> str:
+    """The generated number of the ``sequence``-th customer: C000001, …, C999999, C1000000."""
+    return f"C{sequence:06d}"
+
+
+# ---------------------------------------------------------------- what a record is found by
+
+
+def customer_search_terms(record: Mapping[str, Any]) -> SearchTerms:
+    """The terms of a customer record (API shape; phones read from ``*_e164``).
+
+    Found by: the words of its name, company name and person's names (a punctuated word
+    also joined: "O'Brien" → "o", "brien", "obrien"); its email whole and the local part's
+    words; each phone's national number (a landline's entry is its local number without
+    area code, and both forms match); its customer number (match only: the claim finds it);
+    its site address' street, suburb and postcode (street numbers and street types match
+    only); its billing account number.
+    """
+    match: set[str] = set()
+    leadable: set[str] = set()
+    for field in ("name", "company_name", "first_name", "last_name"):
+        words = _name_words(record.get(field))
+        match |= words
+        leadable |= words - STOP_WORDS
+    email = record.get("email")
+    if email:
+        address = fold(email.strip())
+        local = address.partition("@")[0]
+        words = {address, local, *_WORD.findall(local)}
+        match |= words
+        leadable |= words
+    for phone in (record.get("phone_e164"), record.get("mobile_e164")):
+        if phone:
+            entry, forms = phone_terms(phone)
+            match |= forms
+            leadable.add(entry)
+    number = record.get("customer_number")
+    if number:
+        match.add(fold(number.strip()))
+    address = record.get("site_address") or {}
+    for field in ("line1", "line2"):
+        words = _name_words(address.get(field))
+        match |= words
+        leadable |= {w for w in words if w not in ADDRESS_WORDS and not _is_street_number(w)}
+    for field in ("suburb", "postcode"):
+        words = _name_words(address.get(field))
+        match |= words
+        leadable |= words
+    account = (record.get("billing") or {}).get("account_number")
+    if account:
+        words = _name_words(account) | {"".join(_WORD.findall(fold(account)))}
+        match |= words
+        leadable |= words
+    name = sort_key(record.get("name") or "")
+    return _terms(leadable, match, covered=name)
+
+
+def contact_search_terms(contact: Mapping[str, Any]) -> SearchTerms:
+    """The terms of a contact: its first and last names. Its entries point to its customer."""
+    words: set[str] = set()
+    for field in ("first_name", "last_name"):
+        words |= _name_words(contact.get(field))
+    return _terms(words, words)
+
+
+def _terms(leadable: set[str], match: set[str], covered: str = "") -> SearchTerms:
+    cut = {w[:MAX_TOKEN_LENGTH] for w in leadable if w}
+    # An entry is redundant when a longer entry (or the sort key) starts with it.
+    ordered = sorted(cut, key=len, reverse=True)
+    kept: list[str] = []
+    for word in ordered:
+        if covered.startswith(word) or any(other.startswith(word) for other in kept):
+            continue
+        kept.append(word)
+    return SearchTerms(frozenset(kept), frozenset(w[:MAX_TOKEN_LENGTH] for w in match if w))
+
+
+def _name_words(text: str | None) -> set[str]:
+    words: set[str] = set()
+    for chunk in fold(text or "").split():
+        parts = _WORD.findall(chunk)
+        words.update(parts)
+        if len(parts) > 1:
+            words.add("".join(parts))
+    return words
+
+
+def _is_street_number(word: str) -> bool:
+    # "12", "12a", "3b": a house number narrows nothing on its own.
+    return bool(re.fullmatch(r"\d{1,4}[a-z]?", word))
+
+
+@lru_cache(maxsize=4096)
+def phone_terms(e164: str) -> tuple[str, frozenset[str]]:
+    """(the entry, every matched form) of a stored E.164 phone.
+
+    The national significant number ("+61391234567" → "391234567") is matched; a
+    landline's entry is its local number without the area code ("91234567"), matched
+    too, because office staff often type it alone; a mobile's entry is the national number.
+    Cached: storing a record over its previous version reads both versions' phones.
+    """
     import phonenumbers
 
+    digits = "".join(c for c in e164 if c.isdigit())
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
-        return {digits}  # a stored phone we cannot re-read still indexes its digits
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    significant = phonenumbers.national_significant_number(number)
-    tokens = {digits, "".join(c for c in national if c.isdigit()), significant}
-    # Office staff type a landline without its area code ("9123 4567" for 02 9123 4567).
+        return digits, frozenset({digits})  # a stored phone we cannot re-read matches its digits
+    national = phonenumbers.national_significant_number(number)
     area = phonenumbers.length_of_geographical_area_code(number)
     if area:
-        tokens.add(significant[area:])
-    return tokens
+        return national[area:], frozenset({national, national[area:]})
+    return national, frozenset({national})
+
+
+# ---------------------------------------------------------------- how a query is read
+
+
+def parse_query(q: str | None, country: str = "AU") -> list[QueryOption]:
+    """The readings of a user's query (empty for a blank one); a customer matching any is found.
+
+    Words are folded like terms. An "@" makes the query one email word. A customer number
+    is read as "C000002", "C2" or "000002" (six digits with leading zeros), never from a bare
+    "2". Words lead by length, the two longest (a contact's name may go with its customer's).
+    Digits with phone punctuation are read as typed and as a national number: the
+    trunk prefix ("0412…" → "412…") or the country code ("+61 412…", "61412…") dropped,
+    with ``country`` (ISO alpha-2) deciding which.
+    """
+    text = (q or "").strip()
+    if not text:
+        return []
+    if "@" in text:
+        word = _SPACES.sub("", fold(text))[:MAX_TOKEN_LENGTH]
+        return [QueryOption((word,), (word,))]
+    digits = "".join(c for c in text if c.isdigit())
+    if _PHONE_LIKE.match(text) and len(digits) >= 3:
+        return _digit_options(text, digits, country)
+    words = [_query_word(w) for w in _WORD.findall(fold(text))]
+    unique = tuple(dict.fromkeys(w[:MAX_TOKEN_LENGTH] for w in words if w))[:MAX_QUERY_WORDS]
+    if not unique:
+        return []
+    numbers = [w for w in unique if _CUSTOMER_NUMBER.match(w)]
+    leads = [w for w in unique if w not in numbers]
+    if not leads:
+        return [QueryOption(unique, (), numbers[0].upper())]
+    preferred = [w for w in leads if w not in STOP_WORDS] or leads
+    # The two longest words lead: one may be a contact's name, the other its customer's.
+    return [QueryOption(unique, tuple(sorted(preferred, key=len, reverse=True)[:2]))]
+
+
+def _query_word(word: str) -> str:
+    found = _CUSTOMER_NUMBER.match(word)
+    return fold(format_customer_number(int(found.group(1)))) if found else word
+
+
+def _digit_options(text: str, digits: str, country: str) -> list[QueryOption]:
+    options = [QueryOption((digits,), (digits,))]
+    if len(digits) == 6 and digits.startswith("0"):
+        number = format_customer_number(int(digits))
+        options.append(QueryOption((fold(number),), (), number))
+    for calling_code, national in _national_forms(text, digits, country):
+        if national and national != digits:
+            leads = (national, *_local_number(calling_code, national))
+            options.append(QueryOption((national,), tuple(dict.fromkeys(leads))))
+    return options
+
+
+def _national_forms(text: str, digits: str, country: str) -> list[tuple[int, str]]:
+    """(calling code, national number prefix) readings of digits typed as a phone."""
+    import phonenumbers
+
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(country.upper())
+    international = text.lstrip().startswith("+") or digits.startswith("00")
+    if international:
+        rest = (
+            digits[2:] if digits.startswith("00") and not text.lstrip().startswith("+") else digits
+        )
+        for size in (1, 2, 3):
+            code = int(rest[:size] or 0)
+            if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                return [(code, rest[size:])]
+        return []
+    if metadata is None:
+        return []
+    forms = []
+    trunk = metadata.national_prefix or ""
+    if trunk and digits.startswith(trunk):
+        forms.append((metadata.country_code, digits[len(trunk) :]))
+    code = str(metadata.country_code)
+    if digits.startswith(code) and len(digits) >= len(code) + 8:
+        forms.append((metadata.country_code, digits[len(code) :]))
+    return forms
+
+
+def _local_number(calling_code: int, national: str) -> tuple[str, ...]:
+    """The local part of a (possibly partial) landline number: the form its entry has.
+
+    The area code's length comes from the number padded to a full one with zeros.
+    """
+    import phonenumbers
+
+    region = phonenumbers.region_code_for_country_code(calling_code)
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.FIXED_LINE)
+    width = len(phonenumbers.national_significant_number(example)) if example else len(national)
+    padded = national.ljust(width, "0")
+    try:
+        number = phonenumbers.parse(f"+{calling_code}{padded}", None)
+    except phonenumbers.NumberParseException:
+        return ()
+    if not phonenumbers.is_valid_number(number):
+        return ()
+    area = phonenumbers.length_of_geographical_area_code(number)
+    return (national[area:],) if area and len(national) > area else ()
+
+
+def matches(match: Iterable[str], words: Iterable[str]) -> bool:
+    """True when every query word is the prefix of one of ``match``."""
+    match = list(match)
+    return all(any(token.startswith(word) for token in match) for word in words)

@@ -51,10 +51,14 @@ def find_customers(
     cursor: str | None,
     **filters: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of customers: prefix search when ``q`` is given, else the list sorted by name."""
+    """A page of customers sorted by name: those matching ``q`` when given (prefix search, phones
+    read in the tenant's default country), else all of them."""
     page = dict(status=status, limit=limit, cursor=cursor, **filters)
     if q:
-        return store.search_customers(tenant_id, q, **page)
+        from chalicelib.store.customer_search import search_customers
+
+        country = settings_of(tenant_id).default_country
+        return search_customers(tenant_id, q, country=country, **page)
     return store.list_customers(tenant_id, **page)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.errors import refuse_nulls
+from chalicelib.domain.errors import FieldError, ValidationFailed, refuse_nulls
 from chalicelib.domain.lookups import check_extra_fields, lookup_kind, writable_kind
 from chalicelib.store import lookups as store
 from chalicelib.store.lookups import LookupItem
@@ -10,10 +10,19 @@ from chalicelib.store.records import version_matches
 
 
 def list_lookups(
-    tenant_id: str, kind: str, *, limit: int, cursor: str | None, active: bool | None
+    tenant_id: str,
+    kind: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    active: bool | None,
+    sort: str | None = None,
 ) -> tuple[list[LookupItem], str | None]:
-    """A page of a kind's items by name; NotFound for an unknown kind."""
+    """A page of a kind's items in the kind's order (payment terms by due days, the others
+    by name); NotFound for an unknown kind, ValidationFailed for another ``sort``."""
     target = lookup_kind(kind)
+    if sort is not None and sort != target.order:
+        raise ValidationFailed([FieldError("sort", f"{target.label}s list by {target.order}")])
     return store.list_lookups(tenant_id, target, limit=limit, cursor=cursor, active=active)
 
 

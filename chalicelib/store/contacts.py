@@ -14,6 +14,7 @@ from chalicelib.store.base import bind, new_id, now_iso
 from chalicelib.store.children import CustomerChildItem, get_child, list_children
 from chalicelib.store.customers import CustomerItem, customer_pk
 from chalicelib.store.records import Op, stale, transact
+from chalicelib.store.search_entries import contact_entry_ops
 
 _STORED = (*CONTACT_FIELDS, "phone_e164", "mobile_e164")
 
@@ -71,6 +72,10 @@ def _set_default(item: ContactItem, value: bool, by: str | None) -> Op:
     return Op("save", item, ContactItem.version == current, stale("default contact"))
 
 
+def _tenant_of(item: ContactItem) -> str:
+    return item.pk.removesuffix(f"#CUSTOMER#{item.customer_id}")
+
+
 def _parent_check(parent: CustomerItem) -> Op:
     return Op(
         "check", parent, CustomerItem.pk.exists(), lambda: NotFound("No customer with that id.")
@@ -115,6 +120,7 @@ def insert_contact(
     )
     item.is_default = bool(prepared.get("is_default"))
     ops = [Op("save", item, ContactItem.pk.does_not_exist()), _parent_check(parent)]
+    ops += contact_entry_ops(tenant_id, item.to_record(), None)
     transact(ops + [_set_default(old, False, by) for old in demote])
     return item.to_record()
 
@@ -127,12 +133,13 @@ def save_contact(
     Each write is conditional on the version read, so a concurrent change is a
     PreconditionFailed rather than a lost update.
     """
-    current = item.version
+    current, before = item.version, item.to_record()
     for name in _STORED:
         setattr(item, name, prepared.get(name))
     item.is_default = bool(prepared.get("is_default"))
     item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
     ops = [Op("save", item, ContactItem.version == current, stale("contact"))]
+    ops += contact_entry_ops(_tenant_of(item), item.to_record(), before)
     transact(ops + [_set_default(old, False, by) for old in demote])
     return item.to_record()
 
@@ -140,6 +147,7 @@ def save_contact(
 def remove_contact(item: ContactItem, *, promote: ContactItem | None = None) -> None:
     """Delete the stored ``item`` and make ``promote`` the default, all or nothing."""
     ops = [Op("delete", item, ContactItem.version == item.version, stale("contact"))]
+    ops += contact_entry_ops(_tenant_of(item), None, item.to_record())
     if promote is not None:
         current = promote.version
         promote.is_default, promote.version = True, current + 1

@@ -1,8 +1,8 @@
-"""Customers in the table: item, unique claims, search tokens, numbering, listing and search."""
+"""Customers in the table: item, unique claims and search entries, numbering, listing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
@@ -10,25 +10,18 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
-    UnicodeSetAttribute,
 )
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.domain.customers import (
-    customer_search_tokens,
-    find_billing_loop,
-    format_customer_number,
-)
+from chalicelib.domain.customers import find_billing_loop, format_customer_number
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.records import BOOKKEEPING_FIELDS
-from chalicelib.domain.search import matches_query, query_tokens
+from chalicelib.domain.search import sort_key
 from chalicelib.domain.values import name_key
 from chalicelib.store.base import (
     TableModel,
     VersionedModel,
     bind,
-    decode_cursor,
-    encode_cursor,
     now_iso,
     query_page,
 )
@@ -39,6 +32,7 @@ from chalicelib.store.records import (
     stale,
     transact,
 )
+from chalicelib.store.search_entries import customer_entry_ops
 
 CUSTOMER_SK = "CUSTOMER"
 NAME_SCOPE, NUMBER_SCOPE, IMPORT_ID_SCOPE = "customer-name", "customer-number", "customer-import-id"
@@ -70,7 +64,6 @@ FILTER_INDEXES = {
     "customer_type_id": ("gsi3", "TYPE"),
     "lead_source_id": ("gsi4", "SOURCE"),
 }
-MAX_SEARCH_READ = 1000  # token items read per search page at most, however few match
 
 
 class CustomerItem(VersionedModel):
@@ -117,22 +110,6 @@ class CustomerItem(VersionedModel):
             record[name] = getattr(self, name)
         record["version"] = int(record["version"])
         return _plain(record)
-
-
-class SearchTokenItem(TableModel):
-    """One token of a customer: pk ``<tenant>#SEARCH#<first char>``, sk ``<token>#<customer id>``.
-
-    It carries every token of its customer and the list filters, so a search filters
-    on the token items alone and reads only the customers it returns.
-    """
-
-    customer_id = UnicodeAttribute()
-    tokens = UnicodeSetAttribute()
-    status = UnicodeAttribute()
-    assigned_user_id = UnicodeAttribute(null=True)
-    customer_type_id = UnicodeAttribute(null=True)
-    lead_source_id = UnicodeAttribute(null=True)
-    billing_customer_id = UnicodeAttribute(null=True)
 
 
 class CounterItem(TableModel):
@@ -182,7 +159,8 @@ def customer_item(tenant_id: str, record: dict[str, Any]) -> CustomerItem:
     for name in _MAPS:
         if record.get(name) is not None:
             setattr(item, name, _plain(record[name]))
-    sort = f"{name_key(record['name'])}#{record['id']}"
+    # Sorted by the folded name, so "Ángel" lists among the A's; a name prefix query reads it too.
+    sort = f"{sort_key(record['name'])}#{record['id']}"
     status = record.get("status") or "active"
     item.gsi1pk, item.gsi1sk = _list_pk(tenant_id, status), sort
     for field, (index, facet) in FILTER_INDEXES.items():
@@ -190,28 +168,6 @@ def customer_item(tenant_id: str, record: dict[str, Any]) -> CustomerItem:
         if value:
             setattr(item, f"{index}pk", _list_pk(tenant_id, status, facet, value))
             setattr(item, f"{index}sk", sort)
-    return item
-
-
-def _facets(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "status": record.get("status") or "active",
-        "assigned_user_id": record.get("assigned_user_id"),
-        "customer_type_id": record.get("customer_type_id"),
-        "lead_source_id": record.get("lead_source_id"),
-        "billing_customer_id": (record.get("billing") or {}).get("billing_customer_id"),
-    }
-
-
-def _token_item(tenant_id: str, customer_id: str, token: str, tokens=(), facets=None):
-    item = SearchTokenItem(
-        f"{tenant_id}#SEARCH#{token[0]}", f"{token}#{customer_id}", entity="search_token"
-    )
-    item.customer_id = customer_id
-    if tokens:
-        item.tokens = set(tokens)
-        for key, value in (facets or {}).items():
-            setattr(item, key, value)
     return item
 
 
@@ -231,11 +187,11 @@ class NumberTaken(Conflict):
 def customer_ops(
     tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None = None
 ) -> list[Op]:
-    """Every write that stores ``record`` over ``previous``: the item, claims and search tokens.
+    """Every write that stores ``record`` over ``previous``: the item, claims and search entries.
 
     The customer is saved on condition it is new (or still at ``previous``'s version);
-    claims move from the old to the new name, number and import id; token items are
-    rewritten only when the tokens or the filters they carry changed.
+    claims move from the old to the new name, number and import id; search entries
+    (``search_entries.customer_entry_ops``) are rewritten only when what they carry changed.
     """
     item = customer_item(tenant_id, record)
     if previous is None:
@@ -255,15 +211,7 @@ def customer_ops(
             tenant_id, scope, record["id"], old.get(field), record.get(field), conflict
         )
 
-    tokens = customer_search_tokens(record)
-    old_tokens = customer_search_tokens(old) if previous else set()
-    if tokens != old_tokens or previous is None or _facets(record) != _facets(old):
-        facets = _facets(record)
-        ops += [
-            Op("save", _token_item(tenant_id, record["id"], t, tokens, facets))
-            for t in sorted(tokens)
-        ]
-        ops += [Op("delete", _token_item(tenant_id, record["id"], t)) for t in old_tokens - tokens]
+    ops += customer_entry_ops(tenant_id, record, previous)
     return ops
 
 
@@ -506,62 +454,6 @@ def list_customers(
         partition=(attr, pk),
     )
     return [item.to_record() for item in items], nxt
-
-
-def search_customers(
-    tenant_id: str,
-    q: str,
-    *,
-    status: str = "active",
-    limit: int,
-    cursor: str | None,
-    **filters: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Customers matching every token of ``q`` as a prefix, in token order, one page.
-
-    Queries the token partition of the longest query token with begins_with, checks
-    the other tokens and the filters on the token items, then BatchGets the page.
-    A customer is taken only at its first token matching the leading one, so it shows
-    once however many of its tokens match.
-    """
-    query = query_tokens(q)
-    if not query:
-        return list_customers(tenant_id, status=status, limit=limit, cursor=cursor, **filters)
-    bind()
-    lead = query[0]
-    pk = f"{tenant_id}#SEARCH#{lead[0]}"
-    start = decode_cursor(cursor, partition=("pk", pk))
-    wanted = {"status": status, **{k: v for k, v in filters.items() if v}}
-    results = SearchTokenItem.query(
-        pk,
-        SearchTokenItem.sk.startswith(lead),
-        last_evaluated_key=start,
-        page_size=min(max(limit * 2, 25), 200),
-    )
-    ids: list[str] = []
-    read = 0
-    for hit in results:
-        read += 1
-        token = hit.sk.rsplit("#", 1)[0]
-        first = min(t for t in hit.tokens if t.startswith(lead))
-        if (
-            token == first
-            and all(getattr(hit, k) == v for k, v in wanted.items())
-            and matches_query(hit.tokens, query)
-        ):
-            ids.append(hit.customer_id)
-        if len(ids) >= limit or read >= MAX_SEARCH_READ:
-            break
-    more = len(ids) >= limit or read >= MAX_SEARCH_READ
-    next_cursor = encode_cursor(results.last_evaluated_key) if more else None
-    return _batch_get(tenant_id, ids), next_cursor
-
-
-def _batch_get(tenant_id: str, ids: Iterable[str]) -> list[dict[str, Any]]:
-    ids = list(ids)
-    keys = [(customer_pk(tenant_id, i), CUSTOMER_SK) for i in ids]
-    found = {item.id: item.to_record() for item in CustomerItem.batch_get(keys)}
-    return [found[i] for i in ids if i in found]
 
 
 def list_sites(

@@ -1,8 +1,8 @@
 """The importer's view of the customer store: bulk loads, and records turned into batch writes.
 
 The items are the ones the API writes (customers.customer_ops, the contact and equipment
-models, the same uniqueness claims) without transaction conditions: the importer has already
-checked uniqueness in memory against the loaded index.
+models, the same uniqueness claims and search entries) without transaction conditions: the
+importer has already checked uniqueness in memory against the loaded index.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from chalicelib.store.customers import (
 from chalicelib.store.equipment import PREFIX as EQUIPMENT_PREFIX
 from chalicelib.store.equipment import EquipmentItem, number_scope
 from chalicelib.store.records import Op, claim_ops
+from chalicelib.store.search_entries import contact_entry_ops
 
 Record = dict[str, Any]
 
@@ -117,7 +118,8 @@ class ImportRecordWriter:
             record["id"],
             **{k: v for k, v in values.items() if k != "customer_id"},
         )
-        return [{"PutRequest": {"Item": item.serialize()}}]
+        entries = contact_entry_ops(tenant_id, stamped, previous)
+        return [{"PutRequest": {"Item": item.serialize()}}] + [_write_of(op) for op in entries]
 
     def equipment_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)

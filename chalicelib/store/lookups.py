@@ -7,8 +7,8 @@ from typing import Any
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.lookups import LookupKind
-from chalicelib.domain.values import name_key
+from chalicelib.domain.lookups import LOOKUP_KINDS, LookupKind
+from chalicelib.domain.search import sort_key
 from chalicelib.store import reference_cache
 from chalicelib.store.base import VersionedModel, bind, new_id, now_iso, query_page
 from chalicelib.store.records import Op, claim_ops, get_or_404, stale, transact
@@ -49,8 +49,13 @@ def _duplicate(kind: LookupKind, name: str):
 
 
 def _index_keys(item: LookupItem) -> None:
+    """gsi1 lists a kind in its order: by due days (zero-padded, none last) then name for
+    payment terms, by the accent-folded name for the others."""
     item.gsi1pk = item.pk
-    item.gsi1sk = f"{name_key(item.name)}#{item.id}"
+    item.gsi1sk = f"{sort_key(item.name)}#{item.id}"
+    if LOOKUP_KINDS[item.kind].order == "due_days":
+        due = 999_999 if item.due_days is None else max(0, int(item.due_days))
+        item.gsi1sk = f"{due:06d}#{item.gsi1sk}"
 
 
 def create_lookup(tenant_id: str, kind: LookupKind, values: dict, by: str | None) -> LookupItem:

@@ -11,7 +11,7 @@ from chalicelib.domain.names import (
     derive_customer_name,
     drop_default_ignorables,
 )
-from chalicelib.domain.search import query_tokens, search_tokens
+from chalicelib.domain.search import customer_search_terms, parse_query
 from chalicelib.domain.values import clean_text, name_key, normalize_email
 
 INVISIBLE = [
@@ -36,7 +36,7 @@ def test_an_invisible_character_does_not_make_a_second_name(mark):
     assert name_key(f"Z{mark}ed Pty") == name_key("Zed Pty") == "zed pty"
     assert clean_text(f"Z{mark}ed Pty{mark}") == "Zed Pty"
     assert derive_customer_name(None, f"{mark}Zed{mark} Pty") == "Zed Pty"
-    assert query_tokens(f"z{mark}ed") == query_tokens("zed")
+    assert parse_query(f"z{mark}ed") == parse_query("zed")
 
 
 def test_a_name_of_invisible_characters_only_is_blank():
@@ -63,9 +63,9 @@ def test_every_default_ignorable_is_format_unassigned_filler_or_selector():
             assert unicodedata.category(chr(code)) in allowed, hex(code)
 
 
-def test_search_tokens_of_a_name_with_an_invisible_joiner_match_the_plain_query():
-    tokens = search_tokens(name="Z\u200bed Plumbing")
-    assert "zed" in tokens
+def test_search_terms_of_a_name_with_an_invisible_joiner_match_the_plain_query():
+    terms = customer_search_terms({"name": "Z\u200bed Plumbing"})
+    assert "zed" in terms.match
 
 
 def test_emails_lose_invisible_characters():

@@ -1,88 +1,157 @@
-"""Behaviour of search tokens: what a customer is found by and how a query is read."""
+"""Behaviour of search terms and queries: what a customer is found by and how a query is read."""
 
 from __future__ import annotations
 
-from chalicelib.domain.search import matches_query, query_tokens, search_tokens
+from chalicelib.domain.search import (
+    contact_search_terms,
+    customer_search_terms,
+    matches,
+    parse_query,
+    sort_key,
+)
 
 
-def customer_tokens(**fields):
-    return search_tokens(**({"name": "John Smith"} | fields))
+def terms(**fields):
+    return customer_search_terms({"name": "John Smith"} | fields)
 
 
-def finds(query, tokens):
-    return matches_query(tokens, query_tokens(query))
+def finds(query, found_terms, country="AU"):
+    """Whether some reading of ``query`` has a lead the terms can be found under and all its
+    words match: a lead is found when an entry, or the name's sort key, starts with it."""
+    for option in parse_query(query, country):
+        reachable = any(
+            any(entry.startswith(lead) for entry in found_terms.indexed) for lead in option.leads
+        )
+        if (reachable or option.number) and matches(found_terms.match, option.words):
+            return True
+    return False
 
 
-def test_name_words_are_lower_cased_tokens():
-    assert {"john", "smith"} <= customer_tokens()
+def finds_by_name_or_entry(query, record):
+    found = customer_search_terms(record)
+    name = sort_key(record["name"])
+    return finds(query, found) or any(
+        any(name.startswith(lead) for lead in option.leads) and matches(found.match, option.words)
+        for option in parse_query(query)
+    )
 
 
-def test_a_prefix_finds_both_a_person_and_a_company():
-    john = customer_tokens()
-    plumbing = search_tokens(name="Smithfield Plumbing")
-    assert finds("smi", john) and finds("smi", plumbing)
-    assert not finds("smo", john)
+def test_name_words_are_folded_match_words():
+    assert {"john", "smith"} <= terms().match
+
+
+def test_the_leading_name_word_needs_no_entry_the_name_index_finds_it():
+    found = terms()
+    assert "john" not in found.indexed and "smith" in found.indexed
+    assert finds_by_name_or_entry("joh", {"name": "John Smith"})
+
+
+def test_a_word_another_entry_starts_with_needs_no_entry_of_its_own():
+    found = terms(email="smith@acme.com")
+    assert found.indexed == {"smith@acme.com"}
+    assert finds("smi", found)
 
 
 def test_every_query_word_must_match():
-    tokens = customer_tokens(company_name="Acme Plumbing")
-    assert finds("john acme", tokens)
-    assert not finds("john jones", tokens)
+    found = terms(company_name="Acme Plumbing")
+    assert finds("smith acme", found)
+    assert not finds("smith jones", found)
 
 
 def test_accents_and_case_are_ignored_both_ways():
-    tokens = search_tokens(name="José Müller")
-    assert {"jose", "muller"} <= tokens
-    assert finds("MÜLL", tokens) and finds("jos", tokens)
+    record = {"name": "Ángel Ávila"}
+    assert {"angel", "avila"} <= customer_search_terms(record).match
+    assert finds_by_name_or_entry("angel", record)
+    assert finds_by_name_or_entry("ÁVIL", record)
+    assert sort_key("Ángel Ávila") == "angel avila"
 
 
 def test_punctuated_names_are_found_with_or_without_their_punctuation():
-    tokens = search_tokens(name="Mary O'Brien")
-    assert {"o", "brien", "obrien"} <= tokens
-    assert finds("obri", tokens) and finds("o'brien", tokens)
+    found = terms(name="Mary O'Brien")
+    assert {"o", "brien", "obrien"} <= found.match
+    assert finds("obri", found) and finds("o'brien", found)
 
 
-def test_company_and_person_names_are_indexed_too():
-    tokens = search_tokens(
-        name="Harbour View Strata", company_name="HVS Pty Ltd", first_name="Ann", last_name="Lee"
-    )
-    assert {"harbour", "hvs", "ann", "lee"} <= tokens
+def test_company_suffixes_are_matched_but_never_an_entry():
+    found = terms(company_name="Acme Pty Ltd")
+    assert {"pty", "ltd"} <= found.match
+    assert not {"pty", "ltd"} & found.indexed
+    assert parse_query("acme pty ltd")[0].leads == ("acme",)
 
 
 def test_email_is_found_whole_and_by_its_local_part():
-    tokens = customer_tokens(email="John.Smith@Acme.com.au")
-    assert {"john.smith@acme.com.au", "john.smith"} <= tokens
-    assert finds("john.smith@acme", tokens)
-    assert not finds("jane@acme", tokens)
+    found = terms(email="John.Smith@Acme.com.au")
+    assert finds("john.smith@acme", found) and finds("john.smith", found)
+    assert not finds("jane@acme", found)
 
 
-def test_phone_is_found_by_international_and_national_digits():
-    tokens = customer_tokens(phones=["+61412345678"])
-    assert {"61412345678", "0412345678"} <= tokens
-    assert finds("0412 345", tokens)
-    assert finds("+61 412 345 678", tokens)
+def test_a_mobile_is_one_entry_found_by_national_and_international_forms():
+    found = terms(mobile_e164="+61412345678")
+    assert "412345678" in found.indexed
+    for query in ("0412 345 678", "0412 345", "+61 412 345 678", "61412345678", "412345678"):
+        assert finds(query, found), query
+    assert not finds("0413", found)
 
 
-def test_customer_number_is_found_with_or_without_prefix_and_zeros():
-    tokens = customer_tokens(customer_number="C000123")
-    assert {"c000123", "000123", "123"} <= tokens
-    assert finds("C000123", tokens) and finds("123", tokens)
+def test_a_landline_is_one_entry_found_with_or_without_its_area_code():
+    found = terms(phone_e164="+61291234567")
+    assert "91234567" in found.indexed and "291234567" not in found.indexed
+    for query in ("02 9123 4567", "9123 4567", "+61 2 9123 4567", "0291"):
+        assert finds(query, found), query
 
 
-def test_tokens_are_at_most_forty_characters():
-    tokens = customer_tokens(email=("a" * 50) + "@example.com")
-    assert max(map(len, tokens)) == 40
-    assert finds(("a" * 45) + "@example.com", tokens)
+def test_a_landline_in_another_area_is_not_found_by_the_wrong_area_code():
+    assert not finds("03 9123 4567", terms(phone_e164="+61291234567"))
 
 
-def test_query_tokens_come_longest_first_without_repeats():
-    assert query_tokens("  Jo  SMITHFIELD jo plumbing ") == ["smithfield", "plumbing", "jo"]
+def test_customer_number_reads_as_c000002_c2_or_000002_but_not_a_bare_2():
+    found = terms(customer_number="C000002")
+    assert "c000002" in found.match and not any("c000002" in e for e in found.indexed)
+    for query in ("C000002", "c2", "000002"):
+        assert [o.number for o in parse_query(query) if o.number] == ["C000002"], query
+        assert finds(query, found), query
+    assert not finds("2", found)
+    assert all(o.number is None for o in parse_query("2"))
 
 
-def test_empty_query_has_no_tokens():
-    assert query_tokens("   ") == []
+def test_a_customer_number_with_another_word_is_matched_on_the_entries_of_that_word():
+    option = parse_query("c2 smith")[0]
+    assert option.leads == ("smith",) and "c000002" in option.words
+    assert finds("c2 smith", terms(customer_number="C000002"))
 
 
-def test_a_landline_is_found_by_its_local_number_without_area_code():
-    tokens = search_tokens(name="Harbourside", phones=["+61291234567"])
-    assert {"61291234567", "0291234567", "291234567", "91234567"} <= tokens
+def test_site_address_street_suburb_and_postcode_are_found():
+    found = terms(
+        site_address={"line1": "12 Harbour St", "suburb": "Surry Hills", "postcode": "2010"}
+    )
+    assert {"harbour", "surry", "hills", "2010"} <= found.indexed
+    assert not {"12", "st"} & found.indexed
+    assert finds("harbour", found) and finds("12 harbour st", found)
+    assert finds("surry hills", found) and finds("2010", found)
+
+
+def test_billing_account_number_is_found_with_or_without_punctuation():
+    found = terms(billing={"account_number": "AC-7781"})
+    assert finds("ac-7781", found) and finds("ac7781", found)
+
+
+def test_contacts_are_found_by_first_and_last_name():
+    found = contact_search_terms({"first_name": "Pat", "last_name": "Núñez"})
+    assert found.indexed == {"pat", "nunez"}
+    assert finds("nunez", found)
+
+
+def test_terms_are_at_most_forty_characters():
+    found = terms(email=("a" * 50) + "@example.com")
+    assert max(map(len, found.match)) == 40
+    assert finds(("a" * 45) + "@example.com", found)
+
+
+def test_the_longest_word_leads_a_query_without_repeats():
+    option = parse_query("  Jo  SMITHFIELD jo plumbing ")[0]
+    assert option.leads == ("smithfield", "plumbing")
+    assert option.words == ("jo", "smithfield", "plumbing")
+
+
+def test_empty_query_has_no_readings():
+    assert parse_query("   ") == []

@@ -1,0 +1,210 @@
+"""``GET /v1/customers?q=``: candidates from the search entries, the name index and the number
+claims, checked against every query word and filter, returned in name order.
+
+A query reads at most MAX_CANDIDATES entries (over all shards) and as many names per lead
+word; the candidates are sorted by the customers' sort keys and paged with a cursor holding
+the last key returned. A query broader than that (thousands of customers match "a") walks
+the name index in order instead, checking each customer's own words (contacts are not
+read on that path), at most MAX_WALK customers per page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.domain.errors import BadRequest
+from chalicelib.domain.search import (
+    QueryOption,
+    customer_search_terms,
+    fold,
+    matches,
+    parse_query,
+    sort_key,
+)
+from chalicelib.store.base import bind
+from chalicelib.store.customers import (
+    CUSTOMER_SK,
+    NUMBER_SCOPE,
+    CustomerItem,
+    _list_pk,
+    customer_pk,
+    list_customers,
+)
+from chalicelib.store.records import UniqueClaim, claim_key
+from chalicelib.store.search_entries import SearchEntryItem, entry_facets, search_partitions
+
+MAX_CANDIDATES = 500
+MAX_WALK = 1000
+Record = dict[str, Any]
+
+
+class _TooBroad(Exception):
+    """More candidates than a page may read: the name index is walked instead."""
+
+
+def search_customers(
+    tenant_id: str,
+    q: str,
+    *,
+    status: str = "active",
+    limit: int,
+    cursor: str | None,
+    country: str = "AU",
+    **filters: str | None,
+) -> tuple[list[Record], str | None]:
+    """One page of the customers matching ``q`` (see ``domain.search.parse_query``), by name.
+
+    ``country`` (ISO alpha-2) reads national phone numbers. Filters as ``list_customers``.
+    A cursor from another list (or forged) is BadRequest.
+    """
+    options = parse_query(q, country)
+    if not options:
+        return list_customers(tenant_id, status=status, limit=limit, cursor=cursor, **filters)
+    bind()
+    after = _decode(cursor)
+    wanted = {"status": status, **{k: v for k, v in filters.items() if v}}
+    try:
+        found, records = _candidates(tenant_id, options, wanted)
+    except _TooBroad:
+        return _walk_names(tenant_id, options, wanted, limit=limit, after=after)
+    ordered = sorted(key for key in found if after is None or key > after)
+    page = ordered[:limit]
+    ids = [found[key] for key in page]
+    missing = [i for i in ids if i not in records]
+    records |= _batch_get(tenant_id, missing)
+    nxt = _encode(page[-1]) if len(ordered) > limit else None
+    return [records[i] for i in ids if i in records], nxt
+
+
+def _candidates(
+    tenant_id: str, options: list[QueryOption], wanted: dict[str, str]
+) -> tuple[dict[str, str], dict[str, Record]]:
+    """({"<sort>#<id>": id} of every match, the records already read on the way)."""
+    found: dict[str, str] = {}
+    records: dict[str, Record] = {}
+    to_check: list[tuple[str, frozenset[str], QueryOption]] = []  # (customer, extra words, …)
+    for option in options:
+        for lead in option.leads:
+            for entry in _entries(tenant_id, lead):
+                if entry.contact_id is not None:
+                    to_check.append((entry.customer_id, frozenset(entry.match), option))
+                elif all(getattr(entry, k) == v for k, v in wanted.items()) and matches(
+                    entry.match, option.words
+                ):
+                    found[f"{entry.sort}#{entry.customer_id}"] = entry.customer_id
+            for record in _names(tenant_id, wanted["status"], lead):
+                records[record["id"]] = record
+                if _record_matches(record, option, wanted):
+                    found[_key(record)] = record["id"]
+        if option.number:
+            owner = _number_owner(tenant_id, option.number)
+            if owner:
+                to_check.append((owner, frozenset(), option))
+    records |= _batch_get(tenant_id, {c for c, _, _ in to_check} - records.keys())
+    for customer_id, extra, option in to_check:
+        record = records.get(customer_id)
+        if record is not None and _record_matches(record, option, wanted, extra):
+            found[_key(record)] = customer_id
+    return found, records
+
+
+def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
+    """Entries starting with ``lead`` in every shard; _TooBroad past MAX_CANDIDATES."""
+    found: list[SearchEntryItem] = []
+    for pk in search_partitions(tenant_id, lead):
+        left = MAX_CANDIDATES + 1 - len(found)
+        found += SearchEntryItem.query(pk, SearchEntryItem.sk.startswith(lead), limit=left)
+        if len(found) > MAX_CANDIDATES:
+            raise _TooBroad
+    return found
+
+
+def _names(tenant_id: str, status: str, lead: str) -> list[Record]:
+    """Customers whose sort key (folded name) starts with ``lead``: the name index."""
+    query = CustomerItem.gsi1.query(
+        _list_pk(tenant_id, status),
+        CustomerItem.gsi1sk.startswith(fold(lead)),
+        limit=MAX_CANDIDATES + 1,
+    )
+    found = [item.to_record() for item in query]
+    if len(found) > MAX_CANDIDATES:
+        raise _TooBroad
+    return found
+
+
+def _number_owner(tenant_id: str, number: str) -> str | None:
+    """The customer holding ``number`` (e.g. "C000002"), from its uniqueness claim."""
+    try:
+        claim = UniqueClaim.get(claim_key(tenant_id, NUMBER_SCOPE, number), "UNIQUE")
+    except UniqueClaim.DoesNotExist:
+        return None
+    return claim.owner_id
+
+
+def _record_matches(
+    record: Record, option: QueryOption, wanted: dict[str, str], extra: Iterable[str] = ()
+) -> bool:
+    facets = entry_facets(record)
+    if any(facets.get(k) != v for k, v in wanted.items()):
+        return False
+    return matches(customer_search_terms(record).match | set(extra), option.words)
+
+
+def _walk_names(
+    tenant_id: str,
+    options: list[QueryOption],
+    wanted: dict[str, str],
+    *,
+    limit: int,
+    after: str | None,
+) -> tuple[list[Record], str | None]:
+    """A broad query's page: the name index from ``after`` on, each customer checked."""
+    condition = CustomerItem.gsi1sk > after if after else None
+    query = CustomerItem.gsi1.query(
+        _list_pk(tenant_id, wanted["status"]), condition, page_size=min(limit * 4, 200)
+    )
+    page: list[Record] = []
+    last = None
+    for read, item in enumerate(query, start=1):
+        record = item.to_record()
+        last = item.gsi1sk
+        if any(_record_matches(record, option, wanted) for option in options):
+            page.append(record)
+        if len(page) == limit or read == MAX_WALK:
+            return page, _encode(last)
+    return page, None
+
+
+def _key(record: Record) -> str:
+    return f"{sort_key(record['name'])}#{record['id']}"
+
+
+def _batch_get(tenant_id: str, ids: Iterable[str]) -> dict[str, Record]:
+    keys = [(customer_pk(tenant_id, i), CUSTOMER_SK) for i in sorted(set(ids))]
+    if not keys:
+        return {}
+    return {item.id: item.to_record() for item in CustomerItem.batch_get(keys)}
+
+
+def _encode(after: str) -> str:
+    raw = json.dumps({"after": after}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequest("The cursor is not valid; start again without it.") from exc
+    if not (
+        isinstance(value, dict) and set(value) == {"after"} and isinstance(value["after"], str)
+    ):
+        raise BadRequest("The cursor is not valid for this search; start again without it.")
+    return value["after"]

@@ -1,0 +1,95 @@
+"""Re-indexes one tenant's search and list order after their format changed: entries, sort keys.
+
+Run once per tenant after deploying the sharded search entries (docs/access-patterns.md,
+"Existing data"): ``python -m chalicelib.store.search_reindex <tenant id> [...]`` with the
+stage's TABLE_NAME (and credentials) in the environment. It is idempotent and safe beside
+live traffic: entries are rewritten from the stored records (a concurrent save writes the
+same entries), index keys are updated on condition the record's version is unchanged (a
+concurrent save already wrote the new keys), and only the old format's items are deleted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.domain.lookups import LOOKUP_KINDS
+from chalicelib.store.base import TableModel, bind
+from chalicelib.store.children import iter_collection
+from chalicelib.store.contacts import ContactItem
+from chalicelib.store.customers import FILTER_INDEXES, CustomerItem, _list_pk, customer_item
+from chalicelib.store.lookups import LookupItem, _index_keys, all_lookups
+from chalicelib.store.records import conditional_failed
+from chalicelib.store.search_entries import contact_entry_ops, customer_entry_ops
+
+OLD_TOKEN_ENTITY = "search_token"  # one item per token in <tenant>#SEARCH#<first character>
+
+
+def reindex_search(tenant_id: str) -> Counter:
+    """Rewrite every customer's and contact's search entries and the customers' and lookups'
+    sort keys, then delete the tenant's old-format token items. Returns what it did."""
+    bind()
+    done: Counter = Counter()
+    first_characters = set("0123456789abcdefghijklmnopqrstuvwxyz")
+    with TableModel.batch_write() as batch:
+        for status in ("active", "archived"):
+            for item in CustomerItem.gsi1.query(_list_pk(tenant_id, status)):
+                record = item.to_record()
+                for op in customer_entry_ops(tenant_id, record, None):
+                    batch.save(op.model)
+                    first_characters.update(w[0] for w in op.model.match)
+                    done["customer entries"] += 1
+                done["customers re-keyed"] += _rekey_customer(tenant_id, item, record)
+        for contact in iter_collection(ContactItem, tenant_id):
+            for op in contact_entry_ops(tenant_id, contact, None):
+                batch.save(op.model)
+                done["contact entries"] += 1
+        for pk in sorted(f"{tenant_id}#SEARCH#{c}" for c in first_characters):
+            for old in TableModel.query(pk):
+                if old.entity == OLD_TOKEN_ENTITY:
+                    batch.delete(old)
+                    done["old tokens deleted"] += 1
+    for kind in LOOKUP_KINDS:
+        for lookup in all_lookups(tenant_id, kind):
+            done["lookups re-keyed"] += _rekey_lookup(lookup)
+    return done
+
+
+def _rekey_customer(tenant_id: str, item: CustomerItem, record: dict) -> int:
+    fresh = customer_item(tenant_id, record)
+    names = ["gsi1sk", *(f"{index}sk" for index, _ in FILTER_INDEXES.values())]
+    actions = [
+        getattr(CustomerItem, name).set(getattr(fresh, name))
+        for name in names
+        if getattr(fresh, name) is not None and getattr(fresh, name) != getattr(item, name)
+    ]
+    return _update(item, actions, CustomerItem.version == item.version)
+
+
+def _rekey_lookup(lookup: LookupItem) -> int:
+    before = lookup.gsi1sk
+    _index_keys(lookup)
+    if lookup.gsi1sk == before:
+        return 0
+    return _update(
+        lookup, [LookupItem.gsi1sk.set(lookup.gsi1sk)], LookupItem.version == lookup.version
+    )
+
+
+def _update(item, actions, condition) -> int:
+    if not actions:
+        return 0
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if conditional_failed(exc):
+            return 0  # changed meanwhile: that save wrote the new keys itself
+        raise
+    return 1
+
+
+if __name__ == "__main__":
+    for tenant in sys.argv[1:]:
+        print(tenant, dict(reindex_search(tenant)))

@@ -1,0 +1,78 @@
+"""Search entries as items (no AWS): one function for the API and the importer, sharded keys."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from chalicelib.store.import_writes import ImportRecordWriter
+from chalicelib.store.search_entries import (
+    SEARCH_SHARDS,
+    contact_entry_ops,
+    customer_entry_ops,
+    shard_of,
+)
+
+RECORD = {
+    "id": "c1",
+    "name": "Harbour Plumbing",
+    "email": "office@harbour.example",
+    "phone_e164": "+61291234567",
+    "customer_number": "C000007",
+    "site_address": {"line1": "4 Quay St", "suburb": "Haymarket", "postcode": "2000"},
+    "status": "active",
+}
+
+
+def keys(ops):
+    return sorted((op.action, op.model.pk, op.model.sk) for op in ops)
+
+
+def test_the_api_and_the_importer_write_the_same_search_entries():
+    writes = ImportRecordWriter(client=object()).customer_writes(
+        "t1", RECORD, None, now="2026-01-01T00:00:00.000Z", by=None
+    )
+    imported = sorted(
+        ("save", w["PutRequest"]["Item"]["pk"]["S"], w["PutRequest"]["Item"]["sk"]["S"])
+        for w in writes
+        if "#SEARCH#" in w["PutRequest"]["Item"]["pk"]["S"]
+    )
+    assert imported == keys(customer_entry_ops("t1", RECORD, None))
+
+
+def test_a_customers_entries_share_its_shard_and_carry_what_a_search_checks():
+    ops = customer_entry_ops("t1", RECORD, None)
+    shard = shard_of("c1")
+    assert {op.model.pk.rsplit("#", 1)[1] for op in ops} == {str(shard)}
+    words = sorted(op.model.sk.split("#")[0] for op in ops)
+    assert words == ["2000", "91234567", "haymarket", "office@harbour.example", "plumbing", "quay"]
+    entry = ops[0].model
+    assert entry.sort == "harbour plumbing" and entry.status == "active"
+    assert {"c000007", "291234567", "4", "st", "harbour"} <= entry.match
+
+
+def test_an_unchanged_customer_rewrites_nothing_and_a_rename_deletes_the_word_that_went():
+    assert customer_entry_ops("t1", RECORD, RECORD) == []
+    renamed = {**RECORD, "name": "Harbour Gasfitting"}
+    ops = customer_entry_ops("t1", renamed, RECORD)
+    assert ("delete", "plumbing") in {(op.action, op.model.sk.split("#")[0]) for op in ops}
+    assert all(op.model.sort == "harbour gasfitting" for op in ops if op.action == "save")
+
+
+def test_an_archived_customers_entries_are_rewritten_with_its_status():
+    ops = customer_entry_ops("t1", {**RECORD, "status": "archived"}, RECORD)
+    assert ops and all(op.model.status == "archived" for op in ops)
+
+
+def test_a_contacts_entries_point_to_its_customer_and_go_with_it():
+    contact = {"id": "k1", "customer_id": "c1", "first_name": "Pat", "last_name": "Lee"}
+    made = contact_entry_ops("t1", contact, None)
+    assert [op.model.sk for op in made] == ["lee#c1#k1", "pat#c1#k1"]
+    assert all(op.model.customer_id == "c1" for op in made)
+    gone = contact_entry_ops("t1", None, contact)
+    assert keys(gone) == [("delete", op.model.pk, op.model.sk) for op in made]
+
+
+def test_shards_spread_customers_evenly():
+    counts = Counter(shard_of(f"customer-{n}") for n in range(8000))
+    assert set(counts) == set(range(SEARCH_SHARDS))
+    assert max(counts.values()) < 1.15 * 8000 / SEARCH_SHARDS
