@@ -1,20 +1,28 @@
-"""Measures a template import end to end on the local stack, against a bare read of the same file.
+"""Measures a template import against bare reads of the same file: planning, items, writes.
 
-Usage: python bench/import_bench.py [--customers N] [--reimport] [--export]
-(default 100,000 customers; sites, contacts and equipment add N/2 rows each: 250,000 rows).
+Usage: python bench/import_bench.py [--customers N] [--stack [--reimport] [--export]]
+(default 10,000 customers; sites, contacts and equipment add N/2 rows each: 25,000 rows).
 
-Generates the file and times a bare openpyxl read_only pass over it; then starts moto, the API
-and the queue pump as processes (devstack.run.LocalStack), imports the file over HTTP (API,
-presigned POST, S3 notification, SQS, pump, worker) and polls it to its end, sampling the
-pump's resident memory with psutil meanwhile. The pump logs each message it handles with the
-DynamoDB requests the worker made; the bench sums the lines of the import's messages (a large
-import continues in follow-on messages). Prints figures; never passes or fails on time.
+Generates the file; reads it bare with openpyxl (read_only, values) and with python-calamine,
+each in a fresh interpreter so each peak RSS is its own; then runs the import as the worker
+does, in this process against moto in process: the upload, the worker's dispatch of the S3
+message and of its follow-ons from the queue, to the import's end. Wrapping the worker's seams
+(never changing them) gives planning's time by stage (read, safety checks, build items, spool,
+and the rest: match, link, validate, results), the items and write units per row kind, the
+largest partition key's share of the items, the process's peak RSS while planning, and the
+end-to-end rate with the write concurrency used. Ratios are taken within one run.
+
+``--stack`` instead imports over the local stack (moto server, API, pump as processes,
+devstack.run.LocalStack) over HTTP and polls it to its end, sampling the pump's RSS.
+Prints figures; never passes or fails on time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -307,23 +315,363 @@ def export_over_stack(stack, session: requests.Session) -> None:
         f"{written / elapsed:,.0f} rows/s; pump peak RSS {rss.peak / 2**20:,.0f} MiB")  # fmt: skip
 
 
-def main() -> None:
-    from devstack.run import LocalStack, free_port
+# -- bare reads (each in a child process, so its peak RSS is its own) ------------------------
 
+
+def bare_calamine(path: str) -> tuple[int, float]:
+    """Rows and seconds of a plain python-calamine pass over every sheet."""
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    book = CalamineWorkbook.from_path(path)
+    rows = 0
+    for name in book.sheet_names:
+        for _ in book.get_sheet_by_name(name).iter_rows():
+            rows += 1
+    book.close()
+    return rows - len(book.sheet_names), time.perf_counter() - started
+
+
+BARE_READERS = {"openpyxl": bare_read, "calamine": bare_calamine}
+
+
+def bare_in_child(reader: str, path: str) -> dict:
+    """One bare read in a fresh interpreter: rows, seconds and that process's peak RSS."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--bare", reader, path],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def _bare_main(reader: str, path: str) -> None:
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rows, seconds = BARE_READERS[reader](path)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss": peak, "baseline": baseline}))
+
+
+# -- the worker in process, against moto in process ------------------------------------------
+
+
+class Stages:
+    """Seconds spent per stage of planning, gathered by wrapping the worker's seams."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter = Counter()
+
+    def add(self, stage: str, started: float) -> None:
+        self.seconds[stage] += time.perf_counter() - started
+
+    def timed(self, stage: str, function):
+        def run(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.add(stage, started)
+
+        return run
+
+    def timed_iter(self, stage: str, iterator):
+        iterator = iter(iterator)
+        while True:
+            started = time.perf_counter()
+            try:
+                value = next(iterator)
+            except StopIteration:
+                self.add(stage, started)
+                return
+            self.add(stage, started)
+            yield value
+
+
+class CountingWriter:
+    """The worker's record writer, its item building timed and its items counted per kind."""
+
+    def __init__(self, writer, stages: Stages) -> None:
+        self._writer, self._stages = writer, stages
+        self.items: Counter = Counter()  # row kind → items
+        self.rows: Counter = Counter()  # row kind → rows written
+        self.units: Counter = Counter()  # row kind → write units
+        self.partitions: Counter = Counter()  # pk → items
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._writer, name)
+        if not name.endswith("_writes"):
+            return attribute
+
+        def build(tenant_id, record, previous, **kwargs):
+            started = time.perf_counter()
+            writes = attribute(tenant_id, record, previous, **kwargs)
+            self._stages.add("build items", started)
+            kind = name.removesuffix("_writes")
+            if kind == "customer" and (record.get("billing") or {}).get("billing_customer_id"):
+                kind = "site"
+            self.rows[kind] += 1
+            for request in writes:
+                item = (request.get("PutRequest") or {}).get("Item")
+                if item is None:
+                    continue
+                self.items[kind] += 1
+                self.units[kind] += -(-item_bytes(item) // 1024)
+                self.partitions[item["pk"]["S"]] += 1
+            return writes
+
+        return build
+
+
+def item_bytes(item: dict) -> int:
+    """An item's size as DynamoDB bills it: names plus values (numbers about 1 byte a 2 digits)."""
+    return sum(len(name.encode()) + _value_bytes(value) for name, value in item.items())
+
+
+def _value_bytes(value: dict) -> int:
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return len(inner.lstrip("-").replace(".", "")) // 2 + 1
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_bytes(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(_value_bytes(v) + 1 for v in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(str(v).encode()) for v in inner)
+    return len(str(inner))
+
+
+@dataclass
+class InProcess:
+    """One import run by the worker in this process, as the bench measured it."""
+
+    status: str
+    rows: int
+    planning_seconds: float
+    seconds: float
+    invocations: int
+    stages: Counter
+    writer: CountingWriter
+    planning_peak_rss: int
+    baseline_rss: int
+    concurrency: int
+
+
+def _instrument(monkeypatch_targets: list, stages: Stages) -> None:
+    """Wrap the worker's seams so each stage's time is counted (module attributes, restored by
+    the caller from ``monkeypatch_targets``)."""
+    import gzip
+    import types
+
+    from chalicelib.imports import worker
+    from chalicelib.imports.read import analyse
+    from chalicelib.imports.write import checkpoints
+    from chalicelib.xlsx import safety
+
+    def swap(module, name, value):
+        monkeypatch_targets.append((module, name, getattr(module, name)))
+        setattr(module, name, value)
+
+    original_guarded = analyse.guarded
+
+    def guarded(source):
+        source = original_guarded(source)
+        read = source.read
+        return type(source)(
+            source.layouts, lambda targets: stages.timed_iter("read", read(targets))
+        )
+
+    swap(analyse, "guarded", guarded)
+    swap(safety, "check_xlsx", stages.timed("safety checks", safety.check_xlsx))
+    swap(worker, "_analyse_and_plan", stages.timed("planning", worker._analyse_and_plan))
+
+    class TimedFile:
+        def __init__(self, handle):
+            self._handle = handle
+
+        def write(self, text):
+            started = time.perf_counter()
+            try:
+                return self._handle.write(text)
+            finally:
+                stages.add("spool", started)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            started = time.perf_counter()
+            self._handle.close()
+            stages.add("spool", started)
+
+    swap(
+        checkpoints,
+        "json",
+        types.SimpleNamespace(dumps=stages.timed("spool", json.dumps), loads=json.loads),
+    )
+    swap(
+        checkpoints,
+        "gzip",
+        types.SimpleNamespace(
+            open=lambda path, mode="rb": (
+                TimedFile(gzip.open(path, mode))  # noqa: SIM115 (closed by TimedFile)
+                if "w" in mode
+                else gzip.open(path, mode)  # noqa: SIM115 (the caller's with closes it)
+            )
+        ),
+    )
+
+
+class _Context:
+    """A Lambda context with the full 15 minutes on every invocation."""
+
+    def get_remaining_time_in_millis(self) -> float:
+        return 900_000
+
+
+def import_in_process(path: str, rows: int, limits: dict[str, str]) -> InProcess:
+    """moto in process with the stack's resources; the file uploaded and run by the worker,
+    follow-on messages taken from the queue, until the import ends."""
+    from dataclasses import replace
+
+    from moto import mock_aws
+
+    from devstack import moto_patch
+
+    moto_patch.apply()
+    env = {
+        "STAGE": "bench", "TABLE_NAME": "sitebook-bench", "BUCKET_NAME": "sitebook-bench",
+        "AWS_REGION": "ap-southeast-2", "AWS_DEFAULT_REGION": "ap-southeast-2",
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", **limits,
+    }  # fmt: skip
+    os.environ.update(env)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    with mock_aws():
+        from chalicelib import aws as clients
+        from chalicelib.imports.wiring import default_ports
+        from chalicelib.imports.worker import dispatch
+        from chalicelib.messages import messages_of
+        from chalicelib.settings import reset_settings
+        from chalicelib.store import imports as records
+        from chalicelib.store.base import unbind
+        from devstack.resources import StackNames, create_stack
+
+        reset_settings()
+        clients.reset_clients()
+        unbind()
+        names = StackNames.for_stage("bench")
+        stack = create_stack(
+            names,
+            dynamodb=clients.client("dynamodb"),
+            s3=clients.client("s3"),
+            sqs=clients.client("sqs"),
+        )
+        os.environ["IMPORT_QUEUE_URL"] = stack.queue_url
+        reset_settings()
+        clients.reset_clients()
+        unbind()
+        stages = Stages()
+        ports = default_ports()
+        writer = CountingWriter(ports.writer, stages)
+        ports = replace(ports, writer=writer)
+        item, _ = records.create_import(
+            "bench", source="template", file_name="bench.xlsx", dry_run=False, by=None,
+            s3_key="uploads/bench/bench-import/bench.xlsx", import_id="bench-import",
+        )  # fmt: skip
+        clients.client("s3").upload_file(path, names.bucket, item.s3_key)
+        restore: list = []
+        _instrument(restore, stages)
+        from chalicelib.messages import UploadArrived
+
+        concurrency = int(getattr(ports.settings, "import_write_concurrency", 1) or 1)
+        baseline = psutil.Process().memory_info().rss
+        invocations = 0
+        try:
+            started = time.perf_counter()
+            with PeakRss(os.getpid()) as peak:
+                message = UploadArrived("bench", item.id, item.s3_key, os.path.getsize(path), None)
+                dispatch(message, ports, owner="bench-1", context=_Context())
+                planning_peak = peak.peak
+            invocations += 1
+            sqs = clients.client("sqs")
+            while True:
+                item.refresh(consistent_read=True)
+                if item.status in FINISHED:
+                    break
+                got = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=1)
+                for received in got.get("Messages", []):
+                    for follow_on in messages_of(received["Body"]):
+                        dispatch(follow_on, ports, owner="bench-1", context=_Context())
+                        invocations += 1
+                    sqs.delete_message(
+                        QueueUrl=stack.queue_url, ReceiptHandle=received["ReceiptHandle"]
+                    )
+                if not got.get("Messages"):
+                    raise RuntimeError(f"the import is {item.status} and no message waits")
+            seconds = time.perf_counter() - started
+        finally:
+            for module, name, value in reversed(restore):
+                setattr(module, name, value)
+        return InProcess(
+            item.status, item.rows_total or rows, stages.seconds["planning"], seconds,
+            invocations, stages.seconds, writer, planning_peak, baseline, concurrency,
+        )  # fmt: skip
+
+
+def print_in_process(run: InProcess, bare_rate: float) -> None:
+    rows, stages = run.rows, run.stages
+    plan_rate = rows / run.planning_seconds
+    say(f"planning as the worker runs it (download, checks, read, match, link, validate, build "
+        f"items, spool, results): {run.planning_seconds:,.1f} s = {plan_rate:,.0f} rows/s; "
+        f"{bare_rate / plan_rate:.2f}x the bare openpyxl read's time")  # fmt: skip
+    known = ("read", "build items", "spool", "safety checks")
+    rest = stages["planning"] - sum(stages[name] for name in known)
+    per_row = {name: stages[name] / rows * 1e6 for name in known}
+    per_row["match, link, validate, results"] = rest / rows * 1e6
+    say("  µs per row by stage: " + ", ".join(f"{name} {us:,.0f}" for name, us in per_row.items())
+        + f" (total {stages['planning'] / rows * 1e6:,.0f})")  # fmt: skip
+    writer = run.writer
+    items = sum(writer.items.values())
+    say(f"  items written: {items:,}; per row kind: " + ", ".join(
+        f"{kind} {writer.items[kind] / writer.rows[kind]:.2f} items, "
+        f"{writer.units[kind] / writer.rows[kind]:.2f} write units"
+        for kind in ("customer", "site", "contact", "equipment") if writer.rows[kind]
+    ))  # fmt: skip
+    pk, largest = writer.partitions.most_common(1)[0]
+    say(f"  largest partition key {pk!r}: {largest:,} items = {largest / items:.1%} of all")
+    grown = (run.planning_peak_rss - run.baseline_rss) / 2**20
+    say(f"  worker process RSS: {run.baseline_rss / 2**20:,.0f} MiB before, peak while planning "
+        f"{run.planning_peak_rss / 2**20:,.0f} MiB (+{grown:,.0f} MiB; psutil every 50 ms; the "
+        "process also holds moto's tables)")  # fmt: skip
+    say(f"end to end (plan + write against moto in process, {run.invocations} invocation(s), "
+        f"write concurrency {run.concurrency}): {run.status}, {rows:,} rows in "
+        f"{run.seconds:,.1f} s = {rows / run.seconds:,.0f} rows/s; writing alone "
+        f"{rows / max(run.seconds - run.planning_seconds, 1e-9):,.0f} rows/s")  # fmt: skip
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="import over the local stack (moto server, API, pump as processes) instead",
+    )
     parser.add_argument(
         "--reimport",
         action="store_true",
-        help="import the same file again: every row unchanged (small N only: each of its "
-        "per-customer Queries walks moto's whole table)",
+        help="with --stack: import the same file again: every row unchanged",
     )
     parser.add_argument(
-        "--export",
-        action="store_true",
-        help="then export the register (small N only: each per-customer Query walks the table)",
+        "--export", action="store_true", help="with --stack: then export the register"
     )
+    parser.add_argument("--bare", nargs=2, metavar=("READER", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare:
+        _bare_main(*args.bare)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "bench.xlsx")
         started = time.perf_counter()
@@ -332,31 +680,41 @@ def main() -> None:
         say(f"file: {args.customers:,} customers + sites, contacts, equipment = {rows:,} rows; "
             f"{os.path.getsize(path) / 2**20:.1f} MiB; generated in "
             f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        bare_rows, bare_seconds = bare_read(path)
-        bare_rate = bare_rows / bare_seconds
-        say(f"bare openpyxl read_only pass: {bare_rows:,} rows in {bare_seconds:.1f} s = "
-            f"{bare_rate:,.0f} rows/s")  # fmt: skip
+        bare = {reader: bare_in_child(reader, path) for reader in BARE_READERS}
+        for reader, got in bare.items():
+            say(f"bare {reader} read of every sheet: {got['rows']:,} rows in {got['seconds']:.2f} s"
+                f" = {got['rows'] / got['seconds']:,.0f} rows/s; peak RSS "
+                f"{got['peak_rss'] / 2**20:,.0f} MiB (a fresh interpreter)")  # fmt: skip
+        bare_rate = bare["openpyxl"]["rows"] / bare["openpyxl"]["seconds"]
         limits = raised_limits(path, rows)
         if limits:
             say("limits raised for the bench: " + ", ".join(f"{k}={v}" for k, v in limits.items()))
+        if args.stack:
+            stack_main(args, path, folder, limits, bare_rate)
+        else:
+            print_in_process(import_in_process(path, rows, limits), bare_rate)
 
-        stack = LocalStack(
-            api_port=free_port(), moto_port=free_port(), log_dir=folder, env_overrides=limits
+
+def stack_main(args, path: str, folder: str, limits: dict[str, str], bare_rate: float) -> None:
+    from devstack.run import LocalStack, free_port
+
+    stack = LocalStack(
+        api_port=free_port(), moto_port=free_port(), log_dir=folder, env_overrides=limits
+    )
+    with stack:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token('bench')}"
+        print_import(
+            "import over the local stack",
+            import_over_stack(stack, session, path, "bench.xlsx"),
+            bare_rate,
         )
-        with stack:
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {token('bench')}"
-            print_import(
-                "import over the local stack",
-                import_over_stack(stack, session, path, "bench.xlsx"),
-                bare_rate,
-            )
-            if args.reimport:
-                again = import_over_stack(stack, session, path, "again.xlsx")
-                unchanged = sum(c["unchanged"] for c in again.done["counts"].values())
-                print_import(f"re-import ({unchanged:,} rows unchanged)", again, None)
-            if args.export:
-                export_over_stack(stack, session)
+        if args.reimport:
+            again = import_over_stack(stack, session, path, "again.xlsx")
+            unchanged = sum(c["unchanged"] for c in again.done["counts"].values())
+            print_import(f"re-import ({unchanged:,} rows unchanged)", again, None)
+        if args.export:
+            export_over_stack(stack, session)
 
 
 if __name__ == "__main__":

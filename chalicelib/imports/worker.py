@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain.errors import DomainError, NotFound
@@ -36,6 +37,11 @@ log = logging.getLogger("sitebook.imports")
 
 # Stop starting batches with less than a minute left: a group's writes and checkpoint fit in it.
 SAFETY_MARGIN_MS = 60_000
+# Stop reading rows to plan with less than this left: what follows the last row (spooling the
+# plan's tail, the results and error workbook, two uploads, the record) or recording the
+# failure fits in it. MAX_IMPORT_ROWS is set so that an accepted file plans well inside 15
+# minutes (docs/decisions/template-import.md); this guard ends a slower run cleanly.
+PLANNING_MARGIN_MS = 120_000
 # The import queue's RedrivePolicy.maxReceiveCount (infra/resources.json): after this delivery
 # the message goes to the dead-letter queue, so this one fails the import first.
 MAX_RECEIVES = 5
@@ -132,7 +138,11 @@ def run_import(tenant_id: str, import_id: str, ports: Ports, *, owner: str, cont
     if item is None:
         return
     if item.checkpoint is None:
-        if not _analyse_and_plan(item, ports, owner=owner):
+
+        def has_planning_time() -> bool:
+            return _time_left_ms(context) >= PLANNING_MARGIN_MS
+
+        if not _analyse_and_plan(item, ports, owner=owner, has_time=has_planning_time):
             return
         item.refresh(consistent_read=True)
 
@@ -199,10 +209,14 @@ def _claimed(tenant_id: str, import_id: str, owner: str) -> records.ImportItem |
     return item
 
 
-def _analyse_and_plan(item: records.ImportItem, ports: Ports, *, owner: str) -> bool:
-    """Read the upload and plan it; False when the import ended or waits for its mapping."""
+def _analyse_and_plan(
+    item: records.ImportItem, ports: Ports, *, owner: str, has_time: Callable[[], bool]
+) -> bool:
+    """Read the upload and plan it while ``has_time()``; False when the import ended (failed
+    too, when time ran short) or waits for its mapping."""
     from chalicelib.imports.plan.run import plan_and_store
     from chalicelib.imports.read.analyse import Unreadable, analysed
+    from chalicelib.imports.read.rows import within_time
     from chalicelib.imports.report.finish import fail
     from chalicelib.xlsx.safety import FileRejected
 
@@ -211,7 +225,8 @@ def _analyse_and_plan(item: records.ImportItem, ports: Ports, *, owner: str) -> 
             with analysed(item, ports, owner=owner, folder=folder) as source:
                 if source is None:
                     return False
-                return plan_and_store(item, ports, source, owner=owner, folder=folder)
+                timed = within_time(source, has_time)
+                return plan_and_store(item, ports, timed, owner=owner, folder=folder)
         except FileRejected as exc:
             fail(item, owner, f"{exc.message}.")
         except Unreadable as exc:  # openpyxl's and csv's many ways to dislike a damaged file

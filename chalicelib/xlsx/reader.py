@@ -1,4 +1,5 @@
-"""Streams the rows of an opened read-only workbook with their real row numbers, within limits."""
+"""Streams the rows of an opened workbook (openpyxl read-only, or calamine's) with their real
+row numbers, within limits."""
 
 from __future__ import annotations
 
@@ -6,28 +7,28 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.values import is_blank
+from chalicelib.xlsx.calamine import CalamineBook
 from chalicelib.xlsx.safety import FileRejected, rejecting_unsafe_xml
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
 
 
-def sheet_names(workbook: Workbook) -> list[str]:
+def sheet_names(workbook: Workbook | CalamineBook) -> list[str]:
     """The workbook's sheet names in tab order, hidden sheets included."""
     return list(workbook.sheetnames)
 
 
-def read_header(workbook: Workbook, sheet_name: str) -> list[str]:
+def read_header(workbook: Workbook | CalamineBook, sheet_name: str) -> list[str]:
     """Row 1 as text (blank cells become ""), without trailing blank cells."""
-    sheet = _sheet(workbook, sheet_name)
     with rejecting_unsafe_xml():
-        for row in sheet.iter_rows(min_row=1, max_row=1, values_only=True):
+        for row in _rows(workbook, sheet_name, header_only=True):
             return ["" if value is None else str(value).strip() for value in _trim(row)]
     return []
 
 
 def iter_sheet_rows(
-    workbook: Workbook, sheet_name: str, *, max_rows: int, first_row: int = 2
+    workbook: Workbook | CalamineBook, sheet_name: str, *, max_rows: int, first_row: int = 2
 ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """Yield ``(row_number, values)`` for each non-blank row from ``first_row`` on.
 
@@ -35,13 +36,9 @@ def iter_sheet_rows(
     Trailing blank cells are dropped. More than ``max_rows`` non-blank rows raises FileRejected;
     the count is kept while streaming because the sheet's stated dimension is the uploader's claim.
     """
-    sheet = _sheet(workbook, sheet_name)
-    # A read-only sheet pads every row to its declared dimension; a lying "A1:XFD1048576" would
-    # make each row 16,384 cells wide, so forget it and take rows as they come.
-    sheet.reset_dimensions()
     seen = 0
     with rejecting_unsafe_xml():
-        for row_number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for row_number, row in enumerate(_rows(workbook, sheet_name), start=1):
             if row_number < first_row:
                 continue
             values = _trim(row)
@@ -56,10 +53,21 @@ def iter_sheet_rows(
             yield row_number, values
 
 
-def _sheet(workbook: Workbook, sheet_name: str) -> Any:
+def _rows(
+    workbook: Workbook | CalamineBook, sheet_name: str, *, header_only: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows from row 1, gap rows included."""
     if sheet_name not in workbook.sheetnames:
         raise FileRejected(f"The workbook has no sheet named {sheet_name!r}")
-    return workbook[sheet_name]
+    if isinstance(workbook, CalamineBook):
+        return workbook.rows(sheet_name)
+    sheet = workbook[sheet_name]
+    if header_only:
+        return sheet.iter_rows(min_row=1, max_row=1, values_only=True)
+    # A read-only sheet pads every row to its declared dimension; a lying "A1:XFD1048576" would
+    # make each row 16,384 cells wide, so forget it and take rows as they come.
+    sheet.reset_dimensions()
+    return sheet.iter_rows(values_only=True)
 
 
 def _trim(row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -18,6 +18,8 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
 
+    from chalicelib.xlsx.calamine import CalamineBook
+
 # openpyxl only parses through defusedxml when it is installed and OPENPYXL_DEFUSEDXML is not
 # "False"; without it a billion-laughs sheet expands in memory, so refuse to run at all.
 if not openpyxl.xml.DEFUSEDXML:
@@ -93,6 +95,25 @@ def check_xlsx(path: str | os.PathLike[str], limits: FileLimits) -> None:
 def open_workbook(path: str | os.PathLike[str], limits: FileLimits) -> Workbook:
     """Check ``path`` and open it read-only with values (not formulas); the caller closes it."""
     check_xlsx(path, limits)
+    with rejecting_unsafe_xml():
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+
+def open_rows_workbook(path: str | os.PathLike[str], limits: FileLimits) -> Workbook | CalamineBook:
+    """Check ``path`` and open it for reading rows: with calamine when every sheet's grid is
+    bounded below ``calamine.MAX_CELL_AREA`` (fast), else read-only openpyxl (streams), as
+    also when calamine cannot open it (openpyxl then says what is wrong, as it always has)."""
+    from python_calamine import CalamineError
+
+    from chalicelib.xlsx.calamine import MAX_CELL_AREA, CalamineBook, cell_area_bound
+
+    check_xlsx(path, limits)
+    area = cell_area_bound(str(path))
+    if area is not None and area <= MAX_CELL_AREA:
+        try:
+            return CalamineBook(str(path))
+        except CalamineError:
+            pass
     with rejecting_unsafe_xml():
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
 

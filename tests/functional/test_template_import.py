@@ -325,11 +325,13 @@ def test_children_load_the_same_per_customer_or_from_the_tenant_collections(api,
     assert [len(kind) for kind in per_customer] == [1, 1]
 
 
-def test_an_import_short_of_time_continues_in_a_follow_on_message(api, aws, tmp_path):
+def test_an_import_short_of_time_continues_in_a_follow_on_message(api, aws, tmp_path, monkeypatch):
     from chalicelib import aws as clients
+    from chalicelib.imports import worker
 
     many = {"customers": [{"Customer Name": f"Customer {n:03d}"} for n in range(30)]}
     import_id, key = upload(api, aws, many, tmp_path=tmp_path)
+    monkeypatch.setattr(worker, "PLANNING_MARGIN_MS", 0)  # time to plan, none left to write
 
     deliver(key, context=FakeContext(millis=1_000))
 
@@ -342,6 +344,37 @@ def test_an_import_short_of_time_continues_in_a_follow_on_message(api, aws, tmp_
     runner()(event, FakeContext())
     assert record(api, import_id)["status"] == "succeeded"
     assert len(stored(api.tenant).customers) == 30
+
+
+class RunningOutContext:
+    """A Lambda's clock that has ``millis`` left until it has been asked ``calls`` times, then
+    less than the planning margin."""
+
+    def __init__(self, calls: int, millis: float = 900_000) -> None:
+        self.calls, self.millis = calls, millis
+
+    def get_remaining_time_in_millis(self) -> float:
+        self.calls -= 1
+        return self.millis if self.calls >= 0 else 90_000
+
+
+@pytest.mark.parametrize("calls", [0, 2], ids=["from-the-start", "mid-file"])
+def test_planning_short_of_time_fails_the_import_saying_so_instead_of_being_killed(
+    api, aws, tmp_path, monkeypatch, calls
+):
+    from chalicelib.imports.read import rows
+
+    monkeypatch.setattr(rows, "TIME_CHECK_ROWS", 10)
+    many = {"customers": [{"Customer Name": f"Customer {n:03d}"} for n in range(60)]}
+    import_id, key = upload(api, aws, many, tmp_path=tmp_path)
+
+    deliver(key, context=RunningOutContext(calls))
+
+    done = record(api, import_id)
+    assert done["status"] == "failed"
+    assert "could not be checked within one run" in done["message"]
+    assert "split it into smaller files" in done["message"]
+    assert stored(api.tenant).customers == {}
 
 
 def test_a_dry_run_validates_and_writes_nothing(api, aws, tmp_path):
@@ -479,13 +512,17 @@ def test_the_field_catalog_lists_every_target(api):
     assert "equipment_type" in keys
 
 
-def test_the_import_lambda_handler_runs_an_uploaded_file(api, aws, tmp_path):
+def test_the_import_lambda_handler_runs_an_uploaded_file(api, aws, tmp_path, monkeypatch):
     from chalice.test import Client
 
     from app import app
     from chalicelib import aws as clients
+    from chalicelib.imports import worker
     from tests.conftest import ROOT
 
+    # Chalice's local context counts down from a few seconds, which a loaded machine may spend
+    # planning; this test is about the handler, so planning is not held to that clock.
+    monkeypatch.setattr(worker, "PLANNING_MARGIN_MS", float("-inf"))
     import_id, key = upload(api, aws, FULL_FILE, tmp_path=tmp_path)
     size = clients.client("s3").head_object(Bucket=_bucket(), Key=key)["ContentLength"]
     body = json.loads(s3_event(key, size)["Records"][0]["body"])

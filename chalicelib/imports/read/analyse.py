@@ -33,7 +33,7 @@ def analysed(
     here (no file, too large) or waits for its mapping. Raises FileRejected or Unreadable."""
     from chalicelib.store.custom_fields import custom_field_definitions
     from chalicelib.store.tenant_settings import get_tenant_settings
-    from chalicelib.xlsx.safety import open_workbook
+    from chalicelib.xlsx.safety import open_rows_workbook
 
     settings = ports.settings
     path = _download(item, ports, owner=owner, folder=folder)
@@ -60,7 +60,7 @@ def analysed(
         raise FileRejected(kind.message or _TEMPLATE_NOT_TEXT)
     path = _named_xlsx(path)
     with reading():
-        workbook = open_workbook(path, limits)
+        workbook = open_rows_workbook(path, limits)
     try:
         with reading():
             source = template_source(
