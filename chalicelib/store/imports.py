@@ -67,6 +67,10 @@ class ImportItem(TableModel):
     attempts = NumberAttribute(default=0)
     numbers = JSONAttribute(null=True)  # the customer-number block reserved: {"last", "count"}
     checkpoint = NumberAttribute(null=True)
+    # Rows that lost a race while written: {"customers": {id: "row N of Sheet"} of the customers
+    # whose creation lost (rows pointing at them are not written), "errors": [every such row's
+    # error]} (imports.write.rows)
+    races = JSONAttribute(null=True)
     batches_total = NumberAttribute(null=True)
     result_keys = JSONAttribute(default=dict)
     # An upload that has not arrived by then never will (the presigned POST's expiry + grace).

@@ -1,4 +1,5 @@
-"""The stored plan: an import's writes as checkpoint groups, one JSON line each, gzipped in S3.
+"""The stored plan: an import's row transactions as checkpoint groups, one JSON line each,
+gzipped in S3.
 
 The import record's ``checkpoint`` counts the groups written; a retry or follow-on skips them.
 """
@@ -10,12 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from chalicelib.imports.write.batches import (
-    CustomerNumbers,
-    batches,
-    checkpoint_groups,
-    row_writes,
-)
+from chalicelib.imports.write.batches import CustomerNumbers, checkpoint_groups, row_writes
 
 IMPORTER = "importer"  # created_by / updated_by of what an import writes
 
@@ -28,11 +24,11 @@ def plan_key(item: Any) -> str:
 def spool_plan(
     path: str, outcomes: Iterable, writer: Any, tenant_id: str, numbers: CustomerNumbers, now: str
 ) -> int:
-    """The rows' writes packed into batches and checkpoint groups at ``path``; the group count."""
+    """The rows' transactions in checkpoint groups at ``path``; the group count."""
     writes = row_writes(outcomes, writer, tenant_id, now=now, by=IMPORTER, next_number=numbers)
     count = 0
     with gzip.open(path, "wt") as out:
-        for group in checkpoint_groups(batches(writes)):
+        for group in checkpoint_groups(writes):
             out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
             count += 1
     return count
