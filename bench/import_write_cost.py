@@ -9,7 +9,9 @@ sends; write units are counted from the requests by DynamoDB's pricing rules: a 
 costs 1 WCU per started KB of the item, a transactional write 2; a delete of these small items
 1 (2 in a transaction); each GSI an item is in costs 1 WCU per started KB more (the same in
 both modes, shown apart). Only the register's writes count (customers, contacts, claims, search
-entries), not the import record's bookkeeping.
+entries), not the import record's bookkeeping nor the lookups the file creates; "calls" are the
+requests carrying them, "import s" the whole import in process (moto's CPU included: a hint of
+the request count's weight, not DynamoDB's latency).
 
 The baseline is the same bench run in a subprocess over ``git archive REV`` (default: the
 commit before this bench was added: the importer's unconditional BatchWriteItem before issue 11
@@ -25,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -203,7 +206,9 @@ def measure(customers: int) -> dict:
             body = json.dumps({"Records": [notification]})
             event = {"Records": [{"messageId": f"m-{label}", "body": body}]}
             units.clear()
+            started = time.perf_counter()
             handle_import_event(event, None)
+            units["seconds"] = time.perf_counter() - started
             reply = http.request("GET", f"/v1/imports/{created['id']}", headers=headers)
             status = json.loads(reply.body)
             figures[label] = {**units, "status": status["status"], "counts": status["counts"]}
@@ -230,7 +235,9 @@ def _before_this_bench() -> str:
          f"bench/{Path(__file__).name}"],
         check=True, capture_output=True, text=True,
     ).stdout.split()  # fmt: skip
-    return f"{added[-1]}^" if added else "HEAD"
+    rev = f"{added[-1]}^" if added else "HEAD"
+    return subprocess.run(["git", "-C", str(HERE), "rev-parse", rev], check=True,
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
 
 
 def main() -> None:
@@ -251,14 +258,15 @@ def main() -> None:
     after = measure(args.customers)
     n = args.customers
     print(f"Write units per imported customer (+1 contact each), {n} customers, moto in process")
-    print(f"  {'':<34}{'table WCU':>10}{'GSI WCU':>9}{'total':>8}{'items':>7}{'calls':>7}")
+    print(f"  {'':<34}{'table WCU':>10}{'GSI WCU':>9}{'total':>8}{'items':>7}{'calls':>7}"
+          f"{'import s':>10}")  # fmt: skip
     for label in ("created", "updated"):
         for title, figures in ((f"before ({rev[:10]})", before), ("after (this tree)", after)):
             f = figures[label]
             print(
                 f"  {label + ', ' + title:<34}{f['table'] / n:>10.1f}{f['gsi'] / n:>9.1f}"
                 f"{(f['table'] + f['gsi']) / n:>8.1f}{f['items'] / n:>7.1f}{f['calls'] / n:>7.2f}"
-                f"   {f['status']}"
+                f"{f['seconds']:>10.1f}   {f['status']}"
             )
 
 

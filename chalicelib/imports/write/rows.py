@@ -18,8 +18,9 @@ from chalicelib.imports.plan.planner import RowError
 from chalicelib.imports.write.batches import RowWrite, item_keys
 
 RACE_MESSAGE = "changed by someone else during the import — import it again to apply"
-# Row transactions in flight at once for one group: each is one round trip, latency-bound.
-ROW_WORKERS = 4
+# Row transactions in flight at once for one group: each is one round trip, latency-bound
+# (boto3 keeps 10 connections per client).
+ROW_WORKERS = 8
 # The error list the import record keeps (as the plan's Results keeps it).
 MAX_ERRORS_ON_RECORD = 100
 
