@@ -101,13 +101,19 @@ def row_writes(
             action=outcome.action,
             warned=bool(outcome.warnings),
             record_id=record["id"],
-            label=record.get("name"),
+            label=_label(record),
             creates=outcome.action == "created",
             needs=[parent] if parent in created else [],
             items=items,
         )
         if outcome.entity == "customer" and outcome.action == "created":
             created.add(record["id"])
+
+
+def _label(record: dict) -> str | None:
+    """What a row error shows as the value: the record's name, a contact's, an equipment's."""
+    person = " ".join(p for p in (record.get("first_name"), record.get("last_name")) if p)
+    return record.get("name") or person or record.get("equipment_number")
 
 
 def item_keys(items: Iterable[TransactItem]) -> Iterator[tuple[str, str]]:
