@@ -34,6 +34,19 @@ def _planned_not_written(api, aws, rows, tmp_path) -> tuple[str, dict]:
     }
 
 
+def _items(tenant: str, entity: str) -> list[dict]:
+    """The tenant's items of ``entity``, read straight from the table (a test may Scan)."""
+    from chalicelib.aws import client
+    from chalicelib.settings import get_settings
+
+    items = client("dynamodb").scan(TableName=get_settings().table_name)["Items"]
+    return [
+        i
+        for i in items
+        if i["pk"]["S"].startswith(f"{tenant}#") and i.get("entity", {}).get("S") == entity
+    ]
+
+
 def _customers_named(api, name: str) -> list[dict]:
     return [c for c in stored(api.tenant).customers.values() if c["name"] == name]
 
@@ -111,3 +124,35 @@ def test_a_crash_after_updates_were_written_resumes_without_false_races(api, aws
     customers = stored(api.tenant).customers.values()
     assert {c["version"] for c in customers} == {2}
     assert all(c["email"] for c in customers)
+
+
+def test_a_lost_customer_keeps_its_contact_out_across_a_crash_and_later_groups(api, aws, tmp_path):
+    fillers = [
+        {"Customer Name": f"Filler {n:03d}", "Email": f"f{n}@example.com"} for n in range(80)
+    ]
+    rows = {
+        "customers": [{"Customer Name": "Racer X"}, *fillers],
+        "contacts": [{"Customer Import ID or Name": "Racer X", "First Name": "Rita"}],
+    }
+    import_id, follow_on = _planned_not_written(api, aws, rows, tmp_path)
+    racer = api.post("/v1/customers", {"name": "Racer X"}).json
+
+    def crash(index):
+        if index == 1:  # group 0 (Racer X lost) is checkpointed; group 1 is not
+            raise RuntimeError("injected crash after a group's writes")
+
+    with pytest.raises(RuntimeError):
+        runner(after_batch=crash)(follow_on, FakeContext())
+    runner()(follow_on, FakeContext())  # SQS delivers the follow-on again
+
+    done = record(api, import_id)
+    assert done["status"] == "completed_with_errors", done
+    assert done["counts"]["customers"]["created"] == 80
+    assert done["counts"]["contacts"] == {
+        "created": 0, "updated": 0, "unchanged": 0, "failed": 1, "warned": 0,
+    }  # fmt: skip
+    assert done["errors_total"] == 2 and done["rows_done"] == 82
+    assert _items(api.tenant, "contact") == []  # none, not even under the lost customer's id
+    assert [c["id"] for c in _customers_named(api, "Racer X")] == [racer["id"]]
+    summary = s3_json(done["results_url"])
+    assert [e["row"] for e in summary["errors"]] == [2, 2]

@@ -61,9 +61,9 @@ def result_fields(results: Results, result_keys: dict[str, str]) -> dict[str, An
 
 def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
     """Every batch is written: close the record with its final status, drop the stored plan."""
-    from chalicelib.imports.write.checkpoints import plan_key
+    from chalicelib.imports.write.checkpoints import delete_races, plan_key
 
-    if (item.races or {}).get("errors"):
+    if item.rows_lost:
         amend_results(item, ports)
     failed = sum((counts or {}).get("failed", 0) for counts in (item.counts or {}).values())
     records.finish_import(
@@ -73,6 +73,8 @@ def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
         rows_done=item.rows_total,
     )
     ports.s3.delete_object(Bucket=ports.settings.bucket_name, Key=plan_key(item))
+    if item.rows_lost:
+        delete_races(ports.s3, ports.settings.bucket_name, item)
 
 
 def fail(item: records.ImportItem, owner: str | None, message: str) -> None:
@@ -89,6 +91,8 @@ def amend_results(item: records.ImportItem, ports: Ports) -> None:
     import json
     import tempfile
 
+    from chalicelib.imports.write.checkpoints import load_races
+
     key = (item.result_keys or {}).get("results")
     if not key:
         return
@@ -100,7 +104,7 @@ def amend_results(item: records.ImportItem, ports: Ports) -> None:
             summary = json.load(stored)
         summary["counts"] = item.counts
         summary["errors_total"] = item.errors_total
-        races = item.races["errors"]
+        _, races = load_races(ports.s3, bucket, item)
         planned = [e for e in summary.get("errors", []) if e not in races]  # a retried finish
         summary["errors"] = planned + races
         with open(path, "w") as out:

@@ -33,6 +33,7 @@ def write_from_checkpoint(
     saved with the checkpoint as failed rows with their errors.
     """
     from chalicelib.imports.write.batches import CheckpointGroup
+    from chalicelib.imports.write.checkpoints import load_races, save_races
     from chalicelib.imports.write.rows import settled_fields, write_rows
     from chalicelib.store.row_transactions import RowWrite, write_row
 
@@ -43,10 +44,11 @@ def write_from_checkpoint(
         return written is not RowWrite.LOST
 
     # Rows the plan wrote nothing for; a row that lost a race was one to write.
-    lost_so_far = len((item.races or {}).get("errors", []))
+    bucket = ports.settings.bucket_name
+    lost_customers = load_races(ports.s3, bucket, item)[0] if item.rows_lost else {}
     base_done = (
         item.rows_total
-        - lost_so_far
+        - (item.rows_lost or 0)
         - sum(item.counts.get(t, {}).get(a, 0) for t in item.counts for a in ("created", "updated"))
     )
     if item.checkpoint:
@@ -59,14 +61,14 @@ def write_from_checkpoint(
         )
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "plan.jsonl.gz")
-        ports.s3.download_file(ports.settings.bucket_name, plan_key(item), path)
+        ports.s3.download_file(bucket, plan_key(item), path)
         for index, stored in groups_from(path, item.checkpoint):
             if not has_time():
                 log.info("import %s pauses at batch %d", item.id, index)
                 return Written.PAUSED
             group = CheckpointGroup.from_json(stored)
-            lost_customers = dict((item.races or {}).get("customers", {}))
             results = write_rows(group.rows, write, lost_customers)
+            save_races(ports.s3, bucket, item, index, results)
             ports.after_batch(index)
             done = base_done + group.rows_written
             settled = settled_fields(item, results)

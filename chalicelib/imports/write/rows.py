@@ -68,8 +68,8 @@ def write_rows(
             result = RowResult(row)
         else:
             result = _lost(row, RACE_MESSAGE)
-        if result.lost and row.creates and row.target in ("customers", "sites"):
-            lost_customers[row.record_id] = result.where
+        if (customer := lost_customer(result)) is not None:
+            lost_customers[customer] = result.where
         results[index] = result
 
     if workers < 2 or len(rows) < 2:
@@ -109,31 +109,34 @@ def _lost(row: RowWrite, message: str) -> RowResult:
 
 def settled_fields(item: Any, results: list[RowResult]) -> dict[str, Any]:
     """The import record's fields after a group: its lost rows moved from created/updated to
-    failed in the counts, their errors added, the customers they leave out remembered.
+    failed in the counts, their errors added (the first MAX_ERRORS_ON_RECORD), ``rows_lost``.
 
     Saved with the group's checkpoint in one update, so a retried group is never counted twice.
     """
+    lost = [r for r in results if r.lost]
+    if not lost:
+        return {}
     counts = copy.deepcopy(item.counts or {})
     errors = list(item.errors or [])
-    races = copy.deepcopy(item.races or {"customers": {}, "errors": []})
-    lost = [r for r in results if r.lost]
     for result in lost:
-        row, error = result.row, result.error.to_dict()
+        row = result.row
         target = counts.setdefault(row.target, {})
         target[row.action] = target.get(row.action, 0) - 1
         target["failed"] = target.get("failed", 0) + 1
         if row.warned:  # "warned" counts written rows only
             target["warned"] = target.get("warned", 0) - 1
         if len(errors) < MAX_ERRORS_ON_RECORD:
-            errors.append(error)
-        races["errors"].append(error)
-        if row.creates and row.target in ("customers", "sites"):
-            races["customers"][row.record_id] = result.where
-    if not lost:
-        return {}
+            errors.append(result.error.to_dict())
     return {
         "counts": counts,
         "errors": errors,
         "errors_total": (item.errors_total or 0) + len(lost),
-        "races": races,
+        "rows_lost": (item.rows_lost or 0) + len(lost),
     }
+
+
+def lost_customer(result: RowResult) -> str | None:
+    """The customer a lost row would have created (rows pointing at it are not written)."""
+    row = result.row
+    creates_customer = result.lost and row.creates and row.target in ("customers", "sites")
+    return row.record_id if creates_customer else None

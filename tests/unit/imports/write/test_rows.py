@@ -84,7 +84,7 @@ def test_lost_rows_move_from_their_action_to_failed_on_the_record():
         }
         errors = [{"sheet": "Customers", "row": 9, "message": "planned"}]
         errors_total = 1
-        races = None
+        rows_lost = 0
 
     rows = [row_write(2, warned=True), row_write(3, action="updated", creates=False), row_write(4)]
     results = write_rows(rows, Register(taken={2, 3}).write, {})
@@ -94,5 +94,5 @@ def test_lost_rows_move_from_their_action_to_failed_on_the_record():
         "created": 1, "updated": 0, "unchanged": 0, "failed": 2, "warned": 0,
     }  # fmt: skip
     assert fields["errors_total"] == 3 and len(fields["errors"]) == 3
-    assert fields["races"]["customers"] == {"c2": "row 2 of Customers"}
+    assert fields["rows_lost"] == 2
     assert settled_fields(Item, write_rows([row_write(5)], Register().write, {})) == {}
