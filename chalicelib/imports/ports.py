@@ -9,8 +9,9 @@ from typing import Any, Protocol
 from chalicelib.domain.customers import References
 from chalicelib.domain.tenant_settings import TenantSettings
 
-# One DynamoDB write as BatchWriteItem takes it: {"PutRequest": {"Item": …}} or a DeleteRequest.
-WriteRequest = dict[str, Any]
+# One entry of TransactWriteItems without its TableName: {"Put": {"Item": …, "Condition…"}} or
+# {"Delete": {"Key": …, …}}.
+TransactItem = dict[str, Any]
 Record = dict[str, Any]
 
 
@@ -54,7 +55,8 @@ class ExistingIndex:
 
 
 class RecordWriter(Protocol):
-    """How records are loaded in bulk and become items: no read per row, writes for batches."""
+    """How records are loaded in bulk and become items: no read per row; each record's writes
+    carry the conditions that keep it from overwriting a change the plan did not see."""
 
     def load_customers(self, tenant_id: str) -> dict[str, Record]: ...
 
@@ -72,15 +74,15 @@ class RecordWriter(Protocol):
 
     def customer_writes(
         self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None
-    ) -> list[WriteRequest]: ...
+    ) -> list[TransactItem]: ...
 
     def contact_writes(
         self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None
-    ) -> list[WriteRequest]: ...
+    ) -> list[TransactItem]: ...
 
     def equipment_writes(
         self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None
-    ) -> list[WriteRequest]: ...
+    ) -> list[TransactItem]: ...
 
 
 @dataclass(frozen=True)

@@ -220,8 +220,8 @@ def customer_items(
 ) -> tuple[list[TableModel], list[TableModel]]:
     """The items to put and to delete to store ``record`` over ``previous``, for a batch writer.
 
-    The same items the API writes in one transaction, without its conditions: the
-    importer checks uniqueness in memory against ``load_customer_index``.
+    The same items the API writes in one transaction, without its conditions (for loading
+    data in bulk; the importer writes ``customer_ops`` with them, a transaction per row).
     """
     ops = customer_ops(tenant_id, record, previous)
     puts = [op.model for op in ops if op.action == "save"]

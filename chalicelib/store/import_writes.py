@@ -1,8 +1,9 @@
-"""The importer's view of the customer store: bulk loads, and records turned into batch writes.
+"""The importer's view of the customer store: bulk loads, and a row's records as one transaction.
 
-The items are the ones the API writes (customers.customer_ops, the contact and equipment
-models, the same uniqueness claims and search entries) without transaction conditions: the
-importer has already checked uniqueness in memory against the loaded index.
+The items and conditions are the ones the API writes (customers.customer_ops, the contact and
+equipment models, the same uniqueness claims and search entries): a record is written only at
+the version the plan read (or, new, only if absent), a claim taken only if free or already its
+own, so an import never overwrites a change it did not see (docs/decisions/import-writes.md).
 """
 
 from __future__ import annotations
@@ -22,16 +23,46 @@ from chalicelib.store.customers import (
 )
 from chalicelib.store.equipment import PREFIX as EQUIPMENT_PREFIX
 from chalicelib.store.equipment import EquipmentItem, number_scope
-from chalicelib.store.records import Op, claim_ops
+from chalicelib.store.records import Op, UniqueClaim, claim_ops
 from chalicelib.store.search_entries import contact_entry_ops
 
 Record = dict[str, Any]
+# What a TransactWriteItems entry may carry beside the item or key (TableName is added when
+# the row is written, so a stored plan does not name the table).
+_TRANSACT_KEYS = ("ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues")
 
 
-def _write_of(op: Op) -> dict[str, Any]:
+def transact_item(op: Op) -> dict[str, Any]:
+    """``op`` as one entry of TransactWriteItems, without TableName.
+
+    A claim is put or deleted only while it is free or its owner's (the API's claim_ops
+    condition, widened to "already its own" so a retried row takes its own claim again); every
+    other op keeps its condition (a record: absent, or at the version read; search entries:
+    none).
+    """
+    if isinstance(op.model, UniqueClaim):
+        op = Op(
+            op.action,
+            op.model,
+            UniqueClaim.pk.does_not_exist() | (UniqueClaim.owner_id == op.model.owner_id),
+        )
     if op.action == "save":
-        return {"PutRequest": {"Item": op.model.serialize()}}
-    return {"DeleteRequest": {"Key": {"pk": {"S": op.model.pk}, "sk": {"S": op.model.sk}}}}
+        kwargs = op.model.get_save_kwargs_from_instance(condition=op.condition)
+        entry = {"Item": kwargs["Item"]}
+        name = "Put"
+    else:
+        kwargs = op.model.get_delete_kwargs_from_instance(condition=op.condition)
+        entry = {"Key": kwargs["Key"]}
+        name = "Delete"
+    entry |= {key: kwargs[key] for key in _TRANSACT_KEYS if key in kwargs}
+    return {name: entry}
+
+
+def _record_op(item: Any, model: type, previous: Record | None) -> Op:
+    """The save of a contact or equipment item: new only if absent, else at the version read."""
+    if previous is None:
+        return Op("save", item, model.pk.does_not_exist())
+    return Op("save", item, model.version == previous["version"])
 
 
 def _stamped(record: Record, previous: Record | None, now: str, by: str | None) -> Record:
@@ -106,7 +137,7 @@ class ImportRecordWriter:
 
     def customer_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)
-        return [_write_of(op) for op in customer_ops(tenant_id, stamped, previous)]
+        return [transact_item(op) for op in customer_ops(tenant_id, stamped, previous)]
 
     def contact_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)
@@ -119,7 +150,8 @@ class ImportRecordWriter:
             **{k: v for k, v in values.items() if k != "customer_id"},
         )
         entries = contact_entry_ops(tenant_id, stamped, previous)
-        return [{"PutRequest": {"Item": item.serialize()}}] + [_write_of(op) for op in entries]
+        ops = [_record_op(item, ContactItem, previous), *entries]
+        return [transact_item(op) for op in ops]
 
     def equipment_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)
@@ -138,4 +170,5 @@ class ImportRecordWriter:
             record.get("equipment_number"),
             lambda: Conflict("equipment number taken"),
         )
-        return [{"PutRequest": {"Item": item.serialize()}}] + [_write_of(op) for op in claims]
+        ops = [_record_op(item, EquipmentItem, previous), *claims]
+        return [transact_item(op) for op in ops]

@@ -67,6 +67,9 @@ class ImportItem(TableModel):
     attempts = NumberAttribute(default=0)
     numbers = JSONAttribute(null=True)  # the customer-number block reserved: {"last", "count"}
     checkpoint = NumberAttribute(null=True)
+    # Rows that lost a race while written (imports.write.rows); their errors and the customers
+    # they left out are spooled beside the plan (imports.write.checkpoints.save_races)
+    rows_lost = NumberAttribute(default=0)
     batches_total = NumberAttribute(null=True)
     result_keys = JSONAttribute(default=dict)
     # An upload that has not arrived by then never will (the presigned POST's expiry + grace).

@@ -41,7 +41,7 @@ def _raise(error: Exception):
 STAGES = {
     "read": ("chalicelib.imports.read.analyse._download", KeyError("s3_key")),
     "plan": ("chalicelib.imports.plan.run._learn", TypeError("bad plan")),
-    "write": ("chalicelib.store.batch_writes.write_group", ValueError("bad batch")),
+    "write": ("chalicelib.store.row_transactions.write_row", ValueError("bad batch")),
     "finish": ("chalicelib.imports.report.finish.finish", AttributeError("no counts")),
 }
 
@@ -73,7 +73,7 @@ def test_a_retryable_error_is_retried_and_the_last_delivery_fails_the_import(
 ):
     import_id, key = upload(api, aws, ROWS, tmp_path=tmp_path)
     monkeypatch.setattr(
-        "chalicelib.store.batch_writes.write_group", _raise(ConnectionError("DynamoDB away"))
+        "chalicelib.store.row_transactions.write_row", _raise(ConnectionError("DynamoDB away"))
     )
     for receives in range(1, 5):
         with pytest.raises(ConnectionError):
@@ -176,7 +176,7 @@ def _kill_every_delivery(monkeypatch) -> None:
     def killed(*args, **kwargs):
         raise Killed
 
-    monkeypatch.setattr("chalicelib.store.batch_writes.write_group", killed)
+    monkeypatch.setattr("chalicelib.store.row_transactions.write_row", killed)
 
 
 def test_a_message_sqs_gives_up_on_reaches_the_dead_letter_handler_which_fails_its_import(

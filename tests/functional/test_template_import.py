@@ -495,7 +495,7 @@ def test_the_template_has_a_sheet_per_target_labels_and_dropdowns(api, aws):
     assert book.sheetnames[:5] == ["Clients", "Sites", "Contacts", "Equipment", "Instructions"]
     headers = [c.value for c in book["Clients"][1]]
     assert headers[0] == "Client Name" and "Client Type" in headers
-    assert [c.value for c in book["Sites"][1]].count("Billing Customer") == 1
+    assert [c.value for c in book["Sites"][1]].count("Billing Client") == 1  # the tenant's word
     lists = book["Lists"]
     assert "Residential" in [c.value for c in lists["A"] if c.value] + [
         c.value for row in lists.iter_rows() for c in row

@@ -63,8 +63,10 @@ def result_fields(results: Results, result_keys: dict[str, str]) -> dict[str, An
 
 def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
     """Every batch is written: close the record with its final status, drop the stored plan."""
-    from chalicelib.imports.write.checkpoints import plan_key
+    from chalicelib.imports.write.checkpoints import delete_races, plan_key
 
+    if item.rows_lost:
+        amend_results(item, ports)
     failed = sum((counts or {}).get("failed", 0) for counts in (item.counts or {}).values())
     records.finish_import(
         item,
@@ -73,6 +75,8 @@ def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
         rows_done=item.rows_total,
     )
     ports.s3.delete_object(Bucket=ports.settings.bucket_name, Key=plan_key(item))
+    if item.rows_lost:
+        delete_races(ports.s3, ports.settings.bucket_name, item)
     count_finished_import(item, failed)
 
 
@@ -91,3 +95,40 @@ def fail(item: records.ImportItem, owner: str | None, message: str) -> None:
     """End the import as ``failed`` with a message the user can act on; returns None."""
     records.finish_import(item, owner=owner, status="failed", message=message)
     count("ImportsFailed", 1)
+
+
+def amend_results(item: records.ImportItem, ports: Ports) -> None:
+    """results.json, published when the plan was made, amended with the rows that lost a race
+    while written: the record's counts and error total, and those rows' errors.
+
+    (The error workbook is left as planned: a lost row needs no fix, only importing again.)
+    """
+    import json
+    import tempfile
+
+    from chalicelib.imports.write.checkpoints import load_races
+
+    key = (item.result_keys or {}).get("results")
+    if not key:
+        return
+    bucket = ports.settings.bucket_name
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "results.json")
+        ports.s3.download_file(bucket, key, path)
+        with open(path) as stored:
+            summary = json.load(stored)
+        summary["counts"] = item.counts
+        summary["errors_total"] = item.errors_total
+        _, races = load_races(ports.s3, bucket, item)
+        planned = [e for e in summary.get("errors", []) if e not in races]  # a retried finish
+        summary["errors"] = planned + races
+        with open(path, "w") as out:
+            json.dump(summary, out)
+        ports.s3.upload_file(path, bucket, key, ExtraArgs={"ContentType": "application/json"})
+    if item.s3_key.startswith("drops/"):
+        folder_key, _, file_name = item.s3_key.rpartition("/")
+        ports.s3.copy_object(
+            Bucket=bucket,
+            Key=f"{folder_key}/results/{file_name}.results.json",
+            CopySource={"Bucket": bucket, "Key": key},
+        )

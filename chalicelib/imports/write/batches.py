@@ -1,28 +1,37 @@
-"""Stage 5 (pure part): a plan's outcomes as BatchWriteItem-sized batches with progress marks."""
+"""Stage 5 (pure part): a plan's outcomes as one transaction per row, in checkpoint groups."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from chalicelib.domain.customers import format_customer_number
 from chalicelib.imports.plan.planner import RowOutcome
-from chalicelib.imports.ports import RecordWriter, WriteRequest
+from chalicelib.imports.ports import RecordWriter, TransactItem
 
-MAX_BATCH = 25
-# BatchWriteItem calls per checkpoint: a crash rewrites at most this many batches.
-BATCHES_PER_CHECKPOINT = 10
+# Items per checkpoint (as the 10 BatchWriteItem calls of 25 were): a crash retries at most the
+# rows of one group, each of which a retry recognises as already written.
+ITEMS_PER_CHECKPOINT = 250
 
 
 @dataclass
-class Batch:
-    """Up to 25 writes with distinct keys; ``rows_written`` rows are complete once it is written."""
+class RowWrite:
+    """One row's writes, taken in one transaction or not at all, and what reporting needs of it.
 
-    requests: list[WriteRequest]
-    rows_written: int
+    ``items`` are TransactWriteItems entries, the row's record first; ``needs``: customers an
+    earlier row of this file creates that this row's records point at.
+    """
 
-    def to_json(self) -> dict:
-        return {"requests": self.requests, "rows_written": self.rows_written}
+    sheet: str
+    row: int
+    target: str
+    action: str  # created | updated
+    warned: bool
+    record_id: str
+    label: str | None
+    creates: bool
+    needs: list[str]
+    items: list[TransactItem]
 
 
 class CustomerNumbers:
@@ -61,68 +70,87 @@ def row_writes(
     now: str,
     by: str | None,
     next_number: Callable[[], str],
-) -> Iterator[list[WriteRequest]]:
-    """The writes of each created or updated row, in the order the outcomes come."""
+) -> Iterator[RowWrite]:
+    """The transaction of each created or updated row, in the order the outcomes come.
+
+    A row pointing at a customer an earlier row of the file creates (a contact's customer, a
+    site's billing customer) ``needs`` it: should that row lose a race, this one is not written.
+    """
     build = {
         "customer": writer.customer_writes,
         "contact": writer.contact_writes,
         "equipment": writer.equipment_writes,
     }
+    created: set[str] = set()
     for outcome in outcomes:
         if outcome.action not in ("created", "updated"):
             continue
         record = outcome.record
         if outcome.entity == "customer" and not record.get("customer_number"):
             record = {**record, "customer_number": next_number()}
-        writes = build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
+        items = build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
         for entity, other, previous in outcome.extra:
-            writes += build[entity](tenant_id, other, previous, now=now, by=by)
-        yield writes
+            items += build[entity](tenant_id, other, previous, now=now, by=by)
+        parent = record.get("customer_id") or (record.get("billing") or {}).get(
+            "billing_customer_id"
+        )
+        yield RowWrite(
+            sheet=outcome.row.sheet,
+            row=outcome.row.row,
+            target=outcome.row.target,
+            action=outcome.action,
+            warned=bool(outcome.warnings),
+            record_id=record["id"],
+            label=_label(record),
+            creates=outcome.action == "created",
+            needs=[parent] if parent in created else [],
+            items=items,
+        )
+        if outcome.entity == "customer" and outcome.action == "created":
+            created.add(record["id"])
 
 
-def batches(rows: Iterable[list[WriteRequest]], size: int = MAX_BATCH) -> Iterator[Batch]:
-    """Pack rows' writes into batches; a key already in the batch starts the next one."""
-    current: list[WriteRequest] = []
-    keys: set[tuple[str, str]] = set()
-    finished = 0
-    for writes in rows:
-        for request in writes:
-            key = _key_of(request)
-            if len(current) == size or key in keys:
-                yield Batch(current, finished)
-                current, keys = [], set()
-            current.append(request)
-            keys.add(key)
-        finished += 1
-    if current:
-        yield Batch(current, finished)
+def _label(record: dict) -> str | None:
+    """What a row error shows as the value: the record's name, a contact's, an equipment's."""
+    person = " ".join(p for p in (record.get("first_name"), record.get("last_name")) if p)
+    return record.get("name") or person or record.get("equipment_number")
 
 
-def _key_of(request: WriteRequest) -> tuple[str, str]:
-    body = request.get("PutRequest", {}).get("Item") or request["DeleteRequest"]["Key"]
-    return body["pk"]["S"], body["sk"]["S"]
+def item_keys(items: Iterable[TransactItem]) -> Iterator[tuple[str, str]]:
+    """The (pk, sk) of each TransactWriteItems entry."""
+    for entry in items:
+        ((_, body),) = entry.items()
+        key = body.get("Item") or body["Key"]
+        yield key["pk"]["S"], key["sk"]["S"]
 
 
 @dataclass
 class CheckpointGroup:
-    """Batches written between two checkpoints; ``rows_written`` rows are complete after it."""
+    """Rows written between two checkpoints; ``rows_written`` rows are complete after it."""
 
-    batches: list[list[WriteRequest]]
+    rows: list[RowWrite]
     rows_written: int
 
     def to_json(self) -> dict:
-        return {"batches": self.batches, "rows_written": self.rows_written}
+        return {"rows": [asdict(row) for row in self.rows], "rows_written": self.rows_written}
+
+    @classmethod
+    def from_json(cls, data: dict) -> CheckpointGroup:
+        return cls([RowWrite(**row) for row in data["rows"]], data["rows_written"])
 
 
 def checkpoint_groups(
-    packed: Iterable[Batch], per_group: int = BATCHES_PER_CHECKPOINT
+    rows: Iterable[RowWrite], items_per_group: int = ITEMS_PER_CHECKPOINT
 ) -> Iterator[CheckpointGroup]:
-    """Group batches so the import record is updated once per ``per_group`` BatchWriteItem calls."""
-    group: list[Batch] = []
-    for batch in packed:
-        group.append(batch)
-        if len(group) == per_group:
-            yield CheckpointGroup([b.requests for b in group], group[-1].rows_written)
-            group = []
+    """Group rows so the import record is updated once per about ``items_per_group`` items."""
+    group: list[RowWrite] = []
+    items, written = 0, 0
+    for row in rows:
+        group.append(row)
+        items += len(row.items)
+        written += 1
+        if items >= items_per_group:
+            yield CheckpointGroup(group, written)
+            group, items = [], 0
     if group:
-        yield CheckpointGroup([b.requests for b in group], group[-1].rows_written)
+        yield CheckpointGroup(group, written)

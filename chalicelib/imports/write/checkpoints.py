@@ -1,4 +1,5 @@
-"""The stored plan: an import's writes as checkpoint groups, one JSON line each, gzipped in S3.
+"""The stored plan: an import's row transactions as checkpoint groups, one JSON line each,
+gzipped in S3.
 
 The import record's ``checkpoint`` counts the groups written; a retry or follow-on skips them.
 """
@@ -10,12 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from chalicelib.imports.write.batches import (
-    CustomerNumbers,
-    batches,
-    checkpoint_groups,
-    row_writes,
-)
+from chalicelib.imports.write.batches import CustomerNumbers, checkpoint_groups, row_writes
 
 IMPORTER = "importer"  # created_by / updated_by of what an import writes
 
@@ -28,11 +24,11 @@ def plan_key(item: Any) -> str:
 def spool_plan(
     path: str, outcomes: Iterable, writer: Any, tenant_id: str, numbers: CustomerNumbers, now: str
 ) -> int:
-    """The rows' writes packed into batches and checkpoint groups at ``path``; the group count."""
+    """The rows' transactions in checkpoint groups at ``path``; the group count."""
     writes = row_writes(outcomes, writer, tenant_id, now=now, by=IMPORTER, next_number=numbers)
     count = 0
     with gzip.open(path, "wt") as out:
-        for group in checkpoint_groups(batches(writes)):
+        for group in checkpoint_groups(writes):
             out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
             count += 1
     return count
@@ -44,3 +40,50 @@ def groups_from(path: str, checkpoint: int) -> Iterator[tuple[int, dict]]:
         for index, line in enumerate(lines):
             if index >= checkpoint:
                 yield index, json.loads(line)
+
+
+def races_prefix(item: Any) -> str:
+    """Where the rows an import lost to races wait in S3, a JSON file per checkpoint group."""
+    return f"work/{item.tenant_id}/{item.id}/races/"
+
+
+def save_races(s3: Any, bucket: str, item: Any, index: int, results: Iterable) -> None:
+    """The lost rows of group ``index``: their errors and the customers they left out.
+
+    One object per group, written before its checkpoint: a retried group writes it again.
+    """
+    from chalicelib.imports.write.rows import lost_customer
+
+    lost = [
+        {"error": r.error.to_dict(), "customer": lost_customer(r), "where": r.where}
+        for r in results
+        if r.lost
+    ]
+    if lost:
+        body = json.dumps(lost, separators=(",", ":")).encode()
+        s3.put_object(Bucket=bucket, Key=f"{races_prefix(item)}{index:06d}.json", Body=body)
+
+
+def load_races(s3: Any, bucket: str, item: Any) -> tuple[dict[str, str], list[dict]]:
+    """``({lost customer id: where its row is}, [every lost row's error])`` so far."""
+    customers: dict[str, str] = {}
+    errors: list[dict] = []
+    for key in _race_keys(s3, bucket, item):
+        for lost in json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()):
+            errors.append(lost["error"])
+            if lost["customer"]:
+                customers[lost["customer"]] = lost["where"]
+    return customers, errors
+
+
+def delete_races(s3: Any, bucket: str, item: Any) -> None:
+    """Drop the spooled races once the results hold them."""
+    keys = _race_keys(s3, bucket, item)
+    for start in range(0, len(keys), 1000):
+        objects = [{"Key": key} for key in keys[start : start + 1000]]
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+
+
+def _race_keys(s3: Any, bucket: str, item: Any) -> list[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=races_prefix(item))
+    return sorted(o["Key"] for page in pages for o in page.get("Contents", []))

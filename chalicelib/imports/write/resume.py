@@ -27,11 +27,29 @@ def write_from_checkpoint(
     item: records.ImportItem, ports: Ports, *, owner: str, has_time: Callable[[], bool]
 ) -> Written:
     """Write groups from ``item.checkpoint`` on, saving the checkpoint after each; ask
-    ``has_time()`` before each group (the caller knows the time limit)."""
-    from chalicelib.store.batch_writes import write_group
+    ``has_time()`` before each group (the caller knows the time limit).
 
-    base_done = item.rows_total - sum(
-        item.counts.get(t, {}).get(a, 0) for t in item.counts for a in ("created", "updated")
+    Each row is one conditional transaction (imports.write.rows); rows that lose a race are
+    saved with the checkpoint as failed rows with their errors.
+    """
+    from chalicelib.imports.write.batches import CheckpointGroup
+    from chalicelib.imports.write.checkpoints import load_races, save_races
+    from chalicelib.imports.write.rows import settled_fields, write_rows
+    from chalicelib.store.row_transactions import RowWrite, write_row
+
+    def write(row) -> bool:
+        written = write_row(
+            ports.dynamodb, ports.settings.table_name, row.items, creates=row.creates
+        )
+        return written is not RowWrite.LOST
+
+    # Rows the plan wrote nothing for; a row that lost a race was one to write.
+    bucket = ports.settings.bucket_name
+    lost_customers = load_races(ports.s3, bucket, item)[0] if item.rows_lost else {}
+    base_done = (
+        item.rows_total
+        - (item.rows_lost or 0)
+        - sum(item.counts.get(t, {}).get(a, 0) for t in item.counts for a in ("created", "updated"))
     )
     if item.checkpoint:
         log.info(
@@ -43,15 +61,20 @@ def write_from_checkpoint(
         )
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "plan.jsonl.gz")
-        ports.s3.download_file(ports.settings.bucket_name, plan_key(item), path)
-        for index, group in groups_from(path, item.checkpoint):
+        ports.s3.download_file(bucket, plan_key(item), path)
+        for index, stored in groups_from(path, item.checkpoint):
             if not has_time():
                 log.info("import %s pauses at batch %d", item.id, index)
                 return Written.PAUSED
-            write_group(ports.dynamodb, ports.settings.table_name, group["batches"])
+            group = CheckpointGroup.from_json(stored)
+            results = write_rows(group.rows, write, lost_customers)
+            save_races(ports.s3, bucket, item, index, results)
             ports.after_batch(index)
-            done = base_done + group["rows_written"]
-            if not records.save_progress(item, owner=owner, checkpoint=index + 1, rows_done=done):
+            done = base_done + group.rows_written
+            settled = settled_fields(item, results)
+            if not records.save_progress(
+                item, owner=owner, checkpoint=index + 1, rows_done=done, **settled
+            ):
                 log.warning("import %s was taken over; this delivery stops", item.id)
                 return Written.TAKEN_OVER
     return Written.ALL

@@ -27,7 +27,7 @@ def test_the_importer_writes_the_same_index_keys_as_the_api():
     put, entry = writer.contact_writes("t1", record, None, now="2026-01-01T00:00:00.000Z", by="me")
 
     api = ContactItem.new("t1", "c9", "k1", first_name="Pat", **STAMPS).serialize()
-    item = put["PutRequest"]["Item"]
+    item = put["Put"]["Item"]
     assert (item["gsi1pk"], item["gsi1sk"]) == (api["gsi1pk"], api["gsi1sk"])
     assert item["entity"] == api["entity"] == {"S": "contact"}
     # and the contact's search entry, pointing to its customer

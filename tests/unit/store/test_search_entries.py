@@ -31,10 +31,9 @@ def test_the_api_and_the_importer_write_the_same_search_entries():
     writes = ImportRecordWriter(client=object()).customer_writes(
         "t1", RECORD, None, now="2026-01-01T00:00:00.000Z", by=None
     )
+    puts = [w["Put"]["Item"] for w in writes if "Put" in w]  # TransactWriteItems entries
     imported = sorted(
-        ("save", w["PutRequest"]["Item"]["pk"]["S"], w["PutRequest"]["Item"]["sk"]["S"])
-        for w in writes
-        if "#SEARCH#" in w["PutRequest"]["Item"]["pk"]["S"]
+        ("save", item["pk"]["S"], item["sk"]["S"]) for item in puts if "#SEARCH#" in item["pk"]["S"]
     )
     assert imported == keys(customer_entry_ops("t1", RECORD, None))
 

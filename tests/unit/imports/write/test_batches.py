@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from chalicelib.imports.write.batches import Batch, batches, checkpoint_groups
+from chalicelib.imports.write.batches import CheckpointGroup, RowWrite, checkpoint_groups
 
 
-def _put(pk: str, sk: str) -> dict:
-    return {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": sk}}}}
-
-
-def test_batches_hold_25_writes_with_distinct_keys_and_count_finished_rows():
-    rows = [[_put(f"p{n}", "a"), _put(f"p{n}", "b")] for n in range(20)] + [
-        [_put("p19", "a")]  # a key already in this batch: it starts the next one
+def row_write(number: int, items: int = 5, **changes) -> RowWrite:
+    """A created customer's row with ``items`` puts of its own keys."""
+    puts = [
+        {"Put": {"Item": {"pk": {"S": f"c{number}"}, "sk": {"S": f"i{i}"}}}} for i in range(items)
     ]
-    packed = list(batches(rows))
-    assert [len(b.requests) for b in packed] == [25, 15, 1]
-    assert [b.rows_written for b in packed] == [12, 20, 21]
-    assert isinstance(packed[0], Batch)
+    fields = dict(
+        sheet="Customers", row=number, target="customers", action="created", warned=False,
+        record_id=f"c{number}", label=f"Customer {number}", creates=True, needs=[], items=puts,
+    )  # fmt: skip
+    return RowWrite(**(fields | changes))
 
 
-def test_checkpoints_come_after_groups_of_batches_with_the_rows_they_finish():
-    packed = [Batch([_put(f"p{n}", "a")], n + 1) for n in range(23)]
-    groups = list(checkpoint_groups(packed, per_group=10))
-    assert [len(g.batches) for g in groups] == [10, 10, 3]
-    assert [g.rows_written for g in groups] == [10, 20, 23]
+def test_checkpoints_come_after_about_250_items_with_the_rows_they_finish():
+    groups = list(checkpoint_groups([row_write(n, items=10) for n in range(60)]))
+    assert [len(g.rows) for g in groups] == [25, 25, 10]
+    assert [g.rows_written for g in groups] == [25, 50, 60]
+
+
+def test_a_stored_group_reads_back_as_it_was_written():
+    group = next(checkpoint_groups([row_write(1), row_write(2, needs=["c1"])]))
+    assert CheckpointGroup.from_json(group.to_json()) == group
 
 
 def test_customer_numbers_come_from_the_block_then_from_more_blocks():
