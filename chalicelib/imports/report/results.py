@@ -70,10 +70,6 @@ class Results:
     def failed_rows(self) -> int:
         return sum(counts["failed"] for counts in self.counts.values())
 
-    @property
-    def rows_without_writes(self) -> int:
-        return sum(c["unchanged"] + c["failed"] for c in self.counts.values())
-
     def write_summary(self, path: str, *, import_id: str, dry_run: bool) -> None:
         """results.json: counts per target, every row error and warning, whether anything was
         written."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.customers import format_customer_number
 from chalicelib.imports.plan.planner import RowOutcome
-from chalicelib.imports.ports import RecordWriter, WriteRequest
+from chalicelib.imports.ports import Record, RecordWriter, WriteRequest
 
 MAX_BATCH = 25
 # BatchWriteItem calls per checkpoint: a crash rewrites at most this many batches.
@@ -61,22 +61,29 @@ def row_writes(
     now: str,
     by: str | None,
     next_number: Callable[[], str],
+    ledger: Callable[[int, RowOutcome, Record | None], WriteRequest] | None = None,
 ) -> Iterator[list[WriteRequest]]:
-    """The writes of each created or updated row, in the order the outcomes come."""
+    """The writes of each row, in the order the outcomes come: a created or updated row's
+    records, then (given ``ledger``) every row's ledger entry, ``ledger(seq, outcome, record
+    as written)``, so the entry is written with the row it describes."""
     build = {
         "customer": writer.customer_writes,
         "contact": writer.contact_writes,
         "equipment": writer.equipment_writes,
     }
-    for outcome in outcomes:
-        if outcome.action not in ("created", "updated"):
-            continue
+    for seq, outcome in enumerate(outcomes):
+        writes: list[WriteRequest] = []
         record = outcome.record
-        if outcome.entity == "customer" and not record.get("customer_number"):
-            record = {**record, "customer_number": next_number()}
-        writes = build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
-        for entity, other, previous in outcome.extra:
-            writes += build[entity](tenant_id, other, previous, now=now, by=by)
+        if outcome.action in ("created", "updated"):
+            if outcome.entity == "customer" and not record.get("customer_number"):
+                record = {**record, "customer_number": next_number()}
+            writes = build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
+            for entity, other, previous in outcome.extra:
+                writes += build[entity](tenant_id, other, previous, now=now, by=by)
+        elif ledger is None:
+            continue
+        if ledger is not None:
+            writes.append(ledger(seq, outcome, record))
         yield writes
 
 

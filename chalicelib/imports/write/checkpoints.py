@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from chalicelib.imports.write.batches import (
@@ -26,16 +26,41 @@ def plan_key(item: Any) -> str:
 
 
 def spool_plan(
-    path: str, outcomes: Iterable, writer: Any, tenant_id: str, numbers: CustomerNumbers, now: str
+    path: str,
+    outcomes: Iterable,
+    writer: Any,
+    item: Any,
+    numbers: CustomerNumbers,
+    now: str,
 ) -> int:
-    """The rows' writes packed into batches and checkpoint groups at ``path``; the group count."""
-    writes = row_writes(outcomes, writer, tenant_id, now=now, by=IMPORTER, next_number=numbers)
+    """The rows' writes and ledger entries (store/import_rows.py) packed into batches and
+    checkpoint groups at ``path``; the group count. Every row counts as written once its
+    group is: its entry is in it."""
+    writes = row_writes(
+        outcomes,
+        writer,
+        item.tenant_id,
+        now=now,
+        by=IMPORTER,
+        next_number=numbers,
+        ledger=ledger_writer(item.tenant_id, item.id),
+    )
     count = 0
     with gzip.open(path, "wt") as out:
         for group in checkpoint_groups(batches(writes)):
             out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
             count += 1
     return count
+
+
+def ledger_writer(tenant_id: str, import_id: str) -> Callable[[int, Any, Any], dict]:
+    """``(seq, outcome, record as written) → the put of that row's ledger entry``."""
+    from chalicelib.imports.write.ledger import ledger_entry
+    from chalicelib.store.import_rows import row_put
+
+    return lambda seq, outcome, record: row_put(
+        tenant_id, import_id, seq, ledger_entry(outcome, record)
+    )
 
 
 def groups_from(path: str, checkpoint: int) -> Iterator[tuple[int, dict]]:
