@@ -100,7 +100,10 @@ def list_rows(
     else:
         index = ImportRowItem.gsi2 if outcome == "warned" else ImportRowItem.gsi1
         attr = "gsi2pk" if outcome == "warned" else "gsi1pk"
-        run, partition = (lambda **kw: index.query(f"{pk}#{outcome}", **kw)), (attr, f"{pk}#{outcome}")
+        run, partition = (
+            (lambda **kw: index.query(f"{pk}#{outcome}", **kw)),
+            (attr, f"{pk}#{outcome}"),
+        )
     items, nxt = query_page(run, limit=limit, cursor=cursor, partition=partition)
     return [item.entry for item in items], nxt
 
@@ -117,7 +120,9 @@ def iter_rows(tenant_id: str, import_id: str, outcome: str | None = None) -> Ite
         yield item.entry
 
 
-def record_lookup(tenant_id: str, import_id: str, kind: str, name: str, lookup_id: str | None) -> None:
+def record_lookup(
+    tenant_id: str, import_id: str, kind: str, name: str, lookup_id: str | None
+) -> None:
     """Note that the import creates (``lookup_id`` None: is about to create) lookup ``name``.
 
     Written before the create and again with the id after it, so a plan retried after a crash

@@ -76,6 +76,8 @@ class Results:
         head = {
             "import_id": import_id,
             "dry_run": dry_run,
+            # every row's outcome, record id and changes, paged by the API
+            "rows_url": f"/v1/imports/{import_id}/rows",
             "rows_total": self.rows_total,
             "counts": self.counts,
             "errors_total": self.errors_total,

@@ -23,7 +23,8 @@ def ledger_entry(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str
 
     ``record`` is the record as written (a created customer with its number); ``version`` the
     record's version after the write (undo touches it only while it is still there);
-    ``changes`` maps each field an update changed to ``{"before", "after"}``; ``customer_id``
+    ``changes`` maps each field the row set to ``{"before", "after"}`` (a created record's
+    every value, before None); ``customer_id``
     is a child's customer or a customer's billing customer (what a later import builds on);
     ``also`` lists the other records the row changed (a default contact it took over from).
     """
@@ -39,7 +40,7 @@ def ledger_entry(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str
         "record_id": (record or {}).get("id") if outcome.action != "failed" else None,
         "customer_id": _parent_of(outcome.entity, record) if record else None,
         "version": _version_after(outcome.action, outcome.previous),
-        "changes": changes(outcome.previous, record) if outcome.action == "updated" else {},
+        "changes": changes(outcome.previous, record) if written else {},
         "errors": [_problem(e) for e in outcome.errors],
         "warnings": [_problem(w) for w in outcome.warnings],
     }
@@ -51,7 +52,7 @@ def ledger_entry(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str
                 "record_id": other["id"],
                 "customer_id": _parent_of(entity, other),
                 "version": _version_after("updated" if previous else "created", previous),
-                "changes": changes(previous, other) if previous else {},
+                "changes": changes(previous, other),
             }
             for entity, other, previous in outcome.extra
         ]
