@@ -35,6 +35,8 @@ LATE_MESSAGE = (
     "to upload it."
 )
 MAX_ERRORS_KEPT = 100
+# Kept in ``undo`` for the worker, not shown: the report's S3 key (a link is), write-time conflicts.
+_UNDO_INTERNAL = ("report_key", "written_conflicts")
 # Finished imports an undo may revert (a failed one only if it wrote something: checkpoint set).
 UNDOABLE = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed")
 
@@ -112,7 +114,9 @@ class ImportItem(TableModel):
             "updated_at": self.updated_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
-            "undo": self.undo,
+            "undo": {k: v for k, v in self.undo.items() if k not in _UNDO_INTERNAL}
+            if self.undo
+            else None,
         }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+MAX_VALUE_SHOWN = 200
 # updated_by of what an undo writes: a resumed undo knows a record it already restored.
 UNDO_BY = "import-undo"
 ENTITIES = ("customer", "contact", "equipment", "lookup")
@@ -148,7 +149,11 @@ def _already_restored(touch: Touch, now: dict[str, Any]) -> bool:
 
 def _changed_since(touch: Touch, now: dict[str, Any]) -> dict[str, Any]:
     differ = [
-        {"field": name, "import_value": change["after"], "current_value": now.get(name)}
+        {
+            "field": name,
+            "import_value": _shown(change["after"]),
+            "current_value": _shown(now.get(name)),
+        }
         for name, change in touch.changes.items()
         if not _same(now.get(name), change["after"])
     ]
@@ -249,6 +254,13 @@ _ORDER = {("restore", e): i for i, e in enumerate(("customer", "contact", "equip
 
 def _order(action: dict[str, Any]) -> int:
     return _ORDER[(action["do"], action["entity"])]
+
+
+def _shown(value: Any) -> Any:
+    """A value as a conflict repeats it: long text cut (the record keeps 100 conflicts)."""
+    if isinstance(value, str) and len(value) > MAX_VALUE_SHOWN:
+        return value[: MAX_VALUE_SHOWN - 1] + "…"
+    return value
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -27,6 +27,7 @@ from chalicelib.store.base import now_iso
 log = logging.getLogger("sitebook.imports")
 
 ACTIONS_PER_CHECKPOINT = 25
+WROTE = ("created", "updated")
 
 
 def undo_plan_key(item: Any) -> str:
@@ -173,10 +174,8 @@ def _planned(item):
     from chalicelib.store.import_rows import iter_rows, lookups_created
     from chalicelib.store.lookups import all_lookups
 
-    entries = [
-        e for outcome in ("created", "updated") for e in iter_rows(item.tenant_id, item.id, outcome)
-    ]
-    entries.sort(key=lambda e: (e["sheet"], e["row"]))
+    # In file order: a record two rows touch (a contact created, then demoted) merges in order.
+    entries = (e for e in iter_rows(item.tenant_id, item.id) if e["outcome"] in WROTE)
     touches = touches_of(entries)
     noted = lookups_created(item.tenant_id, item.id)
     kinds = {n["kind"] for n in noted}
