@@ -57,7 +57,7 @@ def row_put(tenant_id: str, import_id: str, seq: int, entry: dict[str, Any]) -> 
         "pk": {"S": pk},
         "sk": {"S": sk},
         "entity": {"S": "import_row"},
-        "entry": {"S": json.dumps(entry, separators=(",", ":"), default=str)},
+        "entry": {"S": json.dumps(_compact(entry), separators=(",", ":"), default=str)},
         "expires_at": {"N": str(_expiry())},
         "gsi1pk": {"S": f"{pk}#{entry['outcome']}"},
         "gsi1sk": {"S": sk},
@@ -74,7 +74,56 @@ def is_row_put(request: dict[str, Any]) -> bool:
 
 
 def entry_of_put(request: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(request["PutRequest"]["Item"]["entry"]["S"])
+    """The entry a row's put carries, as ledger_entry made it."""
+    return _expanded(json.loads(request["PutRequest"]["Item"]["entry"]["S"]))
+
+
+# The stored entry is compact (an item over 1 KB costs two write units, and a created row
+# repeats every value): empty fields are left out, and changes are stored as
+# ``{field: after}`` for a created record, ``{field: [before, after]}`` for an updated one.
+_EMPTY_DEFAULTS = {"warned": False, "errors": [], "warnings": [], "also": [], "changes": {}}
+_NULLABLE = ("record_id", "customer_id", "version")
+
+
+def _compact(entry: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in entry.items() if v not in (None, False, [], {})}
+    if "changes" in out:
+        out["changes"] = _compact_changes(entry["outcome"], entry["changes"])
+    if "also" in out:
+        out["also"] = [
+            {
+                **{k: v for k, v in part.items() if v is not None and k != "changes"},
+                "changes": _compact_changes(part["outcome"], part.get("changes") or {}),
+            }
+            for part in entry["also"]
+        ]
+    return out
+
+
+def _compact_changes(outcome: str, changes: dict[str, Any]) -> dict[str, Any]:
+    if outcome == "created":
+        return {name: change["after"] for name, change in changes.items()}
+    return {name: [change["before"], change["after"]] for name, change in changes.items()}
+
+
+def _expanded(stored: dict[str, Any]) -> dict[str, Any]:
+    entry = {**{k: None for k in _NULLABLE}, **_EMPTY_DEFAULTS, **stored}
+    entry["changes"] = _expanded_changes(entry["outcome"], entry["changes"])
+    entry["also"] = [
+        {
+            **{k: None for k in _NULLABLE},
+            **part,
+            "changes": _expanded_changes(part["outcome"], part.get("changes") or {}),
+        }
+        for part in entry["also"]
+    ]
+    return entry
+
+
+def _expanded_changes(outcome: str, changes: dict[str, Any]) -> dict[str, Any]:
+    if outcome == "created":
+        return {name: {"before": None, "after": after} for name, after in changes.items()}
+    return {name: {"before": pair[0], "after": pair[1]} for name, pair in changes.items()}
 
 
 def corrected_put(request: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +154,7 @@ def list_rows(
             (attr, f"{pk}#{outcome}"),
         )
     items, nxt = query_page(run, limit=limit, cursor=cursor, partition=partition)
-    return [item.entry for item in items], nxt
+    return [_expanded(item.entry) for item in items], nxt
 
 
 def iter_rows(tenant_id: str, import_id: str, outcome: str | None = None) -> Iterator[dict]:
@@ -117,7 +166,7 @@ def iter_rows(tenant_id: str, import_id: str, outcome: str | None = None) -> Ite
     else:
         found = ImportRowItem.gsi1.query(f"{pk}#{outcome}")
     for item in found:
-        yield item.entry
+        yield _expanded(item.entry)
 
 
 def record_lookup(

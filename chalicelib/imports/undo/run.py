@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
@@ -27,6 +28,8 @@ from chalicelib.store.base import now_iso
 log = logging.getLogger("sitebook.imports")
 
 ACTIONS_PER_CHECKPOINT = 25
+# Actions of a group written at once: each is a read and a transaction, latency-bound.
+WORKERS = 4
 WROTE = ("created", "updated")
 
 
@@ -76,16 +79,32 @@ def run_undo(
             undo.update(status="done", finished_at=now_iso())
             records.save_undo(item, owner=owner, undo=undo)
             return True
-        groups = [
-            plan.actions[i : i + ACTIONS_PER_CHECKPOINT]
-            for i in range(0, len(plan.actions), ACTIONS_PER_CHECKPOINT)
-        ]
+        groups = list(checkpoint_groups(plan.actions))
         _store_plan(ports, item, groups)
         undo["groups_total"] = len(groups)
         if not records.save_undo(item, owner=owner, undo=undo, undo_checkpoint=0):
             return True
         item.refresh(consistent_read=True)
     return _revert_from_checkpoint(item, ports, owner=owner, has_time=has_time)
+
+
+def checkpoint_groups(actions: list[dict[str, Any]], size: int | None = None):
+    """The planned actions in groups of ``size``, a group never spanning two phases (restores,
+    contact removals, equipment removals, customer removals, lookups), so its actions are
+    independent and run side by side."""
+    size = size or ACTIONS_PER_CHECKPOINT
+    group: list[dict[str, Any]] = []
+    for action in actions:
+        if group and (len(group) == size or _phase(group[-1]) != _phase(action)):
+            yield group
+            group = []
+        group.append(action)
+    if group:
+        yield group
+
+
+def _phase(action: dict[str, Any]) -> str:
+    return "restore" if action["do"] == "restore" else action["entity"]
 
 
 def _revert_from_checkpoint(item, ports: Ports, *, owner: str, has_time) -> bool:
@@ -101,8 +120,10 @@ def _revert_from_checkpoint(item, ports: Ports, *, owner: str, has_time) -> bool
                     return False
                 counts = {k: dict(v) for k, v in undo["counts"].items()}
                 found = []
-                for action in json.loads(line):
-                    conflict = apply_action(item.tenant_id, action)
+                actions = json.loads(line)
+                with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                    outcomes = list(pool.map(lambda a: apply_action(item.tenant_id, a), actions))
+                for action, conflict in zip(actions, outcomes, strict=True):
                     tally = counts[action["entity"]]
                     if conflict is None:
                         tally["removed" if action["do"] == "remove" else "restored"] += 1

@@ -44,6 +44,7 @@ def ledger_entry(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str
         "errors": [_problem(e) for e in outcome.errors],
         "warnings": [_problem(w) for w in outcome.warnings],
     }
+    entry["also"] = []
     if written and outcome.extra:
         entry["also"] = [
             {
