@@ -398,9 +398,10 @@ def main() -> None:
         print(f"import took {import_seconds:.1f} s end to end")
         report(record, planted, identity, customers_in_register(api))
         rows_kept, stored, text = ledger_size(api, record["id"])
+        per_row, api_row = stored / max(rows_kept, 1), text / max(rows_kept, 1)
         print(
-            f"ledger: {rows_kept} rows, {stored / max(rows_kept, 1):.0f} bytes per row as DynamoDB "
-            f"items ({text / max(rows_kept, 1):.0f} bytes of JSON entry), {stored / 1024:.0f} KiB"
+            f"ledger: {rows_kept} rows, {per_row:.0f} bytes per row as DynamoDB items "
+            f"({api_row:.0f} bytes of JSON as the API pages it), {stored / 1024:.0f} KiB"
         )
         undone, undo_seconds = run_undo(api, record["id"])
         counts = (undone.get("undo") or {}).get("counts") or {}

@@ -213,40 +213,53 @@ def _planned(item):
         for kind in kinds
         for found in all_lookups(item.tenant_id, kind)
     }
-    return plan_undo(touches, current, noted, lookups)
+    plan = plan_undo(touches, current, noted, lookups)
+    for action in plan.actions:  # what a removal deletes is the record as planned
+        if action["do"] == "remove" and action["entity"] != "lookup":
+            action["record"] = current[action["entity"]][action["id"]]
+    return plan
 
 
 def _current(tenant_id: str, touches, *, every_child: bool) -> dict[str, dict[str, dict]]:
     """Every customer of the tenant, and the contacts and equipment of the customers the import
-    touched (or of the whole tenant, when a created role or type must be checked for users)."""
+    touched: one Query of each one's partition, or, for many (or when a created role or type
+    must be checked for users), the tenant's two collections (as the importer loads children)."""
     from chalicelib.store.children import collection_pk
     from chalicelib.store.contacts import ContactItem
     from chalicelib.store.customers import customer_pk, load_customer_index
     from chalicelib.store.equipment import EquipmentItem
+    from chalicelib.store.import_writes import ImportRecordWriter
 
     customers = {c.id: c.record for c in load_customer_index(tenant_id)}
-    contacts: dict[str, dict] = {}
-    equipment: dict[str, dict] = {}
+    children: dict[str, dict[str, dict]] = {"contact": {}, "equipment": {}}
+    models = {ContactItem.PREFIX: ContactItem, EquipmentItem.PREFIX: EquipmentItem}
 
     def keep(item) -> None:
         record = {**item.to_record(), "updated_by": item.updated_by}
-        (contacts if isinstance(item, ContactItem) else equipment)[item.id] = record
+        children[item.ENTITY][item.id] = record
 
-    if every_child:
-        for model in (ContactItem, EquipmentItem):
+    owners = {t.record_id if t.entity == "customer" else t.customer_id for t in touches.values()}
+    owners.discard(None)
+    if every_child or len(owners) > ImportRecordWriter.PER_CUSTOMER_LIMIT:
+        for model in models.values():
             for item in model.gsi1.query(collection_pk(tenant_id, model.COLLECTION)):
                 keep(item)
     else:
-        owners = {
-            t.record_id if t.entity == "customer" else t.customer_id for t in touches.values()
-        }
-        owners.discard(None)
+        from chalicelib import aws
+        from chalicelib.settings import get_settings
+
+        pages = aws.client("dynamodb").get_paginator("query")
         for customer_id in sorted(owners):
-            pk = customer_pk(tenant_id, customer_id)
-            for model in (ContactItem, EquipmentItem):
-                for item in model.query(pk, model.sk.startswith(model.PREFIX)):
-                    keep(item)
-    return {"customer": customers, "contact": contacts, "equipment": equipment}
+            for page in pages.paginate(
+                TableName=get_settings().table_name,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": customer_pk(tenant_id, customer_id)}},
+            ):
+                for raw in page["Items"]:
+                    prefix = raw["sk"]["S"].split("#", 1)[0] + "#"
+                    if prefix in models:
+                        keep(models[prefix].from_raw_data(raw))
+    return {"customer": customers, **children}
 
 
 # ------------------------------------------------------------------ writing
@@ -287,25 +300,37 @@ def _stored(tenant_id: str, entity: str, record_id: str, customer_id: str | None
 
 
 def _remove(tenant_id: str, action: dict, where: dict) -> dict | None:
-    from chalicelib.store.contacts import remove_contact
+    """Delete the record as planned (its claims and search tokens with it), on its version; a
+    refusal is read out: gone already (an earlier try), or changed since (a conflict)."""
+    from chalicelib.store.contacts import ContactItem, remove_contact
     from chalicelib.store.customers import customer_removal_ops
-    from chalicelib.store.equipment import remove_equipment
+    from chalicelib.store.equipment import EquipmentItem, remove_equipment
     from chalicelib.store.records import transact
 
-    item, now = _stored(tenant_id, action["entity"], action["id"], action.get("customer_id"))
-    if item is None:
-        return None  # gone already: an earlier try removed it
-    if int(now["version"]) != action["version"]:
+    record, entity = action["record"], action["entity"]
+    try:
+        if entity == "customer":
+            if _holds_children(tenant_id, action["id"]):
+                return {**where, "reason": "has contacts or equipment added since the import"}
+            transact(customer_removal_ops(tenant_id, record))
+        elif entity == "contact":
+            remove_contact(_child(ContactItem, tenant_id, record))
+        else:
+            remove_equipment(tenant_id, _child(EquipmentItem, tenant_id, record))
+    except PreconditionFailed:
+        item, now = _stored(tenant_id, entity, action["id"], action.get("customer_id"))
+        if item is None:
+            return None  # gone already: an earlier try removed it
         return {**where, "reason": f"changed since the undo was planned (version {now['version']})"}
-    if action["entity"] == "customer":
-        if _holds_children(tenant_id, action["id"]):
-            return {**where, "reason": "has contacts or equipment added since the import"}
-        transact(customer_removal_ops(tenant_id, now))
-    elif action["entity"] == "contact":
-        remove_contact(item)
-    else:
-        remove_equipment(tenant_id, item)
     return None
+
+
+def _child(model, tenant_id: str, record: dict):
+    """The stored child's item as far as its removal needs: keys, version, number."""
+    values = {"version": record["version"]}
+    if record.get("equipment_number"):
+        values["equipment_number"] = record["equipment_number"]
+    return model.new(tenant_id, record["customer_id"], record["id"], **values)
 
 
 def _restore(tenant_id: str, action: dict, where: dict) -> dict | None:
