@@ -18,7 +18,8 @@ It prepares the tenant through the API as an admin would (payment terms, price l
 downloads the tenant's template, fills it, uploads it through the presigned POST and waits for
 the import's end; then prints per sheet the rows created, updated, unchanged, warned and failed,
 the warnings and errors reported, and the customers the register holds afterwards, beside what
-was planted. It prints figures and never passes or fails.
+was planted; the ledger's size per row; then undoes the import and prints how long that took
+beside the import's own time, and what it removed. It prints figures and never passes or fails.
 """
 
 from __future__ import annotations
@@ -325,6 +326,52 @@ def report(record: dict, planted: Counter, identity: Counter, in_register: int) 
     print(f"errors by column (first 100): {dict(by_column)}")
 
 
+def dynamodb_item_bytes(item: dict) -> int:
+    """An item's size as DynamoDB bills it: attribute names plus values (strings as UTF-8,
+    numbers about one byte per two digits plus one)."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        ((kind, raw),) = value.items()
+        size += len(raw.encode()) if kind == "S" else len(raw) // 2 + 1
+    return size
+
+
+def ledger_size(api: Api, import_id: str) -> tuple[int, int, int]:
+    """(rows, DynamoDB bytes, JSON bytes of the entries) of the import's ledger, paged by the API
+    and rebuilt as the items the importer wrote (store/import_rows.py:row_put)."""
+    import json
+
+    from chalicelib.store.import_rows import row_put
+
+    rows = stored = text = 0
+    cursor = None
+    while True:
+        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+        page = api.call("GET", f"/imports/{import_id}/rows", params=params).json()
+        for entry in page["items"]:
+            item = row_put("real-tenant-id-0000", import_id, rows, entry)["PutRequest"]["Item"]
+            stored += dynamodb_item_bytes(item)
+            text += len(json.dumps(entry, separators=(",", ":")).encode())
+            rows += 1
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return rows, stored, text
+
+
+def run_undo(api: Api, import_id: str) -> tuple[dict, float]:
+    """POST the undo and wait for the import to end ``undone``; the record and the seconds."""
+    started = time.perf_counter()
+    api.call("POST", f"/imports/{import_id}/undo", json={}).raise_for_status()
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        record = api.call("GET", f"/imports/{import_id}").json()
+        if record.get("status") == "undone" or (record.get("undo") or {}).get("status") == "failed":
+            break
+        time.sleep(0.5)
+    return record, time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", help="a running stack's API, e.g. http://127.0.0.1:8000")
@@ -347,8 +394,26 @@ def main() -> None:
         template = requests.get(api.call("GET", "/imports/template").json()["url"]).content
         started = time.perf_counter()
         record = run_import(api, fill_template(template, rows))
-        print(f"import took {time.perf_counter() - started:.1f} s end to end")
+        import_seconds = time.perf_counter() - started
+        print(f"import took {import_seconds:.1f} s end to end")
         report(record, planted, identity, customers_in_register(api))
+        rows_kept, stored, text = ledger_size(api, record["id"])
+        per_row, api_row = stored / max(rows_kept, 1), text / max(rows_kept, 1)
+        print(
+            f"ledger: {rows_kept} rows, {per_row:.0f} bytes per row as DynamoDB items "
+            f"({api_row:.0f} bytes of JSON as the API pages it), {stored / 1024:.0f} KiB"
+        )
+        undone, undo_seconds = run_undo(api, record["id"])
+        counts = (undone.get("undo") or {}).get("counts") or {}
+        print(
+            f"undo took {undo_seconds:.1f} s end to end (the import: {import_seconds:.1f} s); "
+            f"status {undone.get('status')}; customers left: {customers_in_register(api)}"
+        )
+        for entity, c in counts.items():
+            print(
+                f"  {entity:<10} removed {c.get('removed', 0):>4}  restored "
+                f"{c.get('restored', 0):>4}  conflicts {c.get('conflicts', 0):>4}"
+            )
     finally:
         if stack is not None:
             stack.stop()

@@ -1,4 +1,5 @@
-"""Every body of the work queue, built and parsed here: uploads, drops, follow-ons, exports."""
+"""Every body of the work queue, built and parsed here: uploads, drops, follow-ons, exports,
+undos."""
 
 from __future__ import annotations
 
@@ -51,7 +52,16 @@ class ExportRequested:
     export_id: str
 
 
-Message = UploadArrived | FileDropped | ContinueImport | ExportRequested
+@dataclass(frozen=True)
+class UndoRequested:
+    """POST /v1/imports/{id}/undo queued an undo (or its dry run): run it (imports/undo)."""
+
+    tenant_id: str
+    import_id: str
+    owner: str | None = None  # a follow-on's: the delivery that holds the undo
+
+
+Message = UploadArrived | FileDropped | ContinueImport | ExportRequested | UndoRequested
 
 
 def messages_of(sqs_record_body: str) -> list[Message]:
@@ -65,6 +75,8 @@ def messages_of(sqs_record_body: str) -> list[Message]:
         return []
     if body.get("kind") == "continue":
         return [ContinueImport(body["tenant_id"], body["import_id"], body["owner"])]
+    if body.get("kind") == "undo":
+        return [UndoRequested(body["tenant_id"], body["import_id"], body.get("owner"))]
     if body.get("kind") == "export":
         return [ExportRequested(body["tenant_id"], body["export_id"])]
     if body.get("Event") == "s3:TestEvent":
@@ -102,6 +114,12 @@ def continue_body(tenant_id: str, import_id: str, owner: str) -> str:
 def export_body(tenant_id: str, export_id: str) -> str:
     """The message that makes the worker run an export (see ExportRequested)."""
     return json.dumps({"kind": "export", "tenant_id": tenant_id, "export_id": export_id})
+
+
+def undo_body(tenant_id: str, import_id: str, owner: str | None = None) -> str:
+    """The message that makes the worker run an import's undo (``owner``: a follow-on's)."""
+    body = {"kind": "undo", "tenant_id": tenant_id, "import_id": import_id}
+    return json.dumps({**body, "owner": owner} if owner else body)
 
 
 def records_of(event: dict[str, Any]) -> list[tuple[str, str, int]]:

@@ -104,7 +104,12 @@ class ImportRecord(BaseModel):
         "completed_with_errors",
         "failed",
         "expired",
-    ] = Field(description="expired: no file arrived before the upload link expired (+10 minutes)")
+        "undoing",
+        "undone",
+    ] = Field(
+        description="expired: no file arrived before the upload link expired (+10 minutes); "
+        "undoing/undone: POST /v1/imports/{id}/undo is reverting it / has reverted it"
+    )
     message: str | None
     rows_total: int
     rows_done: int
@@ -139,6 +144,17 @@ class ImportRecord(BaseModel):
     updated_at: str
     started_at: str | None
     finished_at: str | None
+    undo: dict[str, Any] | None = Field(
+        default=None,
+        description="the last undo asked for: {dry_run, force, status: queued | running | done |"
+        " failed, planned, counts: {entity: {removed, restored, conflicts, already_undone}},"
+        " conflicts (the first 100: entity, id, sheet, row, reason, fields that differ),"
+        " conflicts_total}",
+    )
+    undo_url: str | None = Field(
+        default=None, description="undo.json, every conflict of the undo, once planned"
+    )
+    rows_url: str = Field(default="", description="the per-row ledger: GET /v1/imports/{id}/rows")
     results_url: str | None = Field(default=None, description="results.json, when written")
     errors_url: str | None = Field(
         default=None,
@@ -160,3 +176,48 @@ class ImportCreated(ImportRecord):
 class ImportPage(BaseModel):
     items: list[ImportRecord]
     next_cursor: str | None
+
+
+class Problem(BaseModel):
+    column: str
+    value: str | int | float | bool | None
+    message: str
+
+
+class LedgerRow(BaseModel):
+    """What an import did with one row."""
+
+    sheet: str
+    row: int
+    target: str
+    entity: Literal["customer", "contact", "equipment"]
+    outcome: Literal["created", "updated", "unchanged", "failed"]
+    warned: bool = Field(description="written without some of its values (see warnings)")
+    record_id: str | None
+    customer_id: str | None = Field(
+        description="a contact's or equipment's customer; a customer's billing customer"
+    )
+    version: int | None = Field(description="the record's version once the import wrote it")
+    changes: dict[str, dict[str, Any]] = Field(
+        description="field → {before, after}: every field a created or updated row set"
+    )
+    errors: list[Problem]
+    warnings: list[Problem]
+    also: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="other records the row changed (a default contact it took over from)",
+    )
+
+
+class LedgerPage(BaseModel):
+    items: list[LedgerRow]
+    next_cursor: str | None
+
+
+class UndoRequest(Strict):
+    dry_run: bool = Field(default=False, description="report what the undo would do; write nothing")
+    force: bool = Field(
+        default=False,
+        description="undo even when a later import changed the same records (they are kept and "
+        "reported as conflicts)",
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.api.http import Call, Endpoints, page
+from chalicelib.api.http import Call, Endpoints, QueryParam, page
 from chalicelib.lazy import deferred, schemas
 
 api = Endpoints(__name__, "imports")
@@ -16,6 +16,8 @@ DownloadLink = s.DownloadLink
 ImportRecord = s.ImportRecord
 ImportCreated = s.ImportCreated
 ImportPage = s.ImportPage
+LedgerPage = s.LedgerPage
+UndoRequest = s.UndoRequest
 
 
 @api.route(
@@ -80,4 +82,48 @@ def start_import(call: Call, import_id: str):
     body = call.body(ImportStart)
     return saved_mappings.start_import(
         call.tenant_id, import_id, by=call.user_id, **body.model_dump()
+    )
+
+
+OUTCOME = QueryParam(
+    "outcome",
+    "Only rows of this outcome (warned: rows written without some values).",
+    enum=("created", "updated", "unchanged", "failed", "warned"),
+)
+
+
+@api.route(
+    "/imports/{import_id}/rows",
+    "GET",
+    summary="The import's per-row ledger, in file order",
+    response=LedgerPage,
+    query=(OUTCOME,),
+    paged=True,
+    errors=(404, 422),
+)
+def import_rows(call: Call, import_id: str):
+    limit, cursor = call.page()
+    items, nxt = service.ledger_rows(
+        call.tenant_id, import_id, outcome=call.query("outcome"), limit=limit, cursor=cursor
+    )
+    return page(items, nxt)
+
+
+@api.route(
+    "/imports/{import_id}/undo",
+    "POST",
+    summary="Revert what a finished import did (a queued job; conflicts are kept and reported)",
+    body=UndoRequest,
+    body_required=False,
+    response=ImportRecord,
+    status=202,
+    admin=True,
+    errors=(403, 404, 409, 422),
+)
+def undo_import(call: Call, import_id: str):
+    from chalicelib.imports.undo.request import request_undo
+
+    body = call.body(UndoRequest) if call.request.raw_body else UndoRequest()
+    return request_undo(
+        call.tenant_id, import_id, by=call.user_id, dry_run=body.dry_run, force=body.force
     )

@@ -33,6 +33,7 @@ EVENT_TYPES = (
     "equipment.updated",
     "equipment.deleted",
     "import.finished",
+    "import.undone",
     "export.finished",
 )
 # Fields that change on every write: a write that changes nothing else is no event.
@@ -120,6 +121,9 @@ def _action(
     entity: str, kind: Kind, name: str | None, before: dict | None, after: dict | None
 ) -> str | None:
     if kind.finished:
+        # An undo reverts a finished import: its own event, not a second import.finished.
+        if entity == "import" and (after or {}).get("status") == "undone":
+            return "undone" if (before or {}).get("status") != "undone" else None
         reached = after is not None and after.get("status") in kind.finished
         was = before is not None and before.get("status") in kind.finished
         return "finished" if reached and not was else None

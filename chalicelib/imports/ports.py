@@ -12,6 +12,7 @@ from chalicelib.domain.tenant_settings import TenantSettings
 # One entry of TransactWriteItems without its TableName: {"Put": {"Item": …, "Condition…"}} or
 # {"Delete": {"Key": …, …}}.
 TransactItem = dict[str, Any]
+WriteRequest = dict[str, Any]  # a BatchWriteItem request: a ledger entry's put
 Record = dict[str, Any]
 
 

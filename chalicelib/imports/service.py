@@ -177,7 +177,24 @@ def import_status(tenant_id: str, import_id: str) -> dict[str, Any]:
     data["results_url"] = (
         download_url(keys["results"], f"results-{stem}.json") if "results" in keys else None
     )
+    undo_key = (item.undo or {}).get("report_key")
+    data["undo_url"] = download_url(undo_key, f"undo-{stem}.json") if undo_key else None
+    data["rows_url"] = f"/v1/imports/{item.id}/rows"
     data["errors_url"] = (
         download_url(keys["errors"], f"errors-{stem}.xlsx") if "errors" in keys else None
     )
     return data
+
+
+def ledger_rows(
+    tenant_id: str, import_id: str, *, outcome: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the import's ledger (store/import_rows.py); NotFound for an unknown import,
+    ValidationFailed for an unknown ``outcome``, BadRequest for a cursor of another list."""
+    from chalicelib.domain.errors import FieldError, ValidationFailed
+    from chalicelib.store.import_rows import OUTCOMES, list_rows
+
+    if outcome is not None and outcome not in OUTCOMES:
+        raise ValidationFailed([FieldError("outcome", f"must be one of {', '.join(OUTCOMES)}")])
+    records.get_import(tenant_id, import_id)
+    return list_rows(tenant_id, import_id, outcome=outcome, limit=limit, cursor=cursor)

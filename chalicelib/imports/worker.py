@@ -25,6 +25,7 @@ from chalicelib.messages import (
     ExportRequested,
     FileDropped,
     Message,
+    UndoRequested,
     UploadArrived,
     continue_body,
     messages_of,
@@ -98,6 +99,9 @@ def dispatch(
 
         run_export(message.tenant_id, message.export_id, owner=owner, s3=ports.s3)
         return
+    if isinstance(message, UndoRequested):
+        undo(message, ports, owner=owner, context=context, last_delivery=last_delivery)
+        return
     work = _import_of(message, owner)
     if work is None:
         return
@@ -112,6 +116,38 @@ def dispatch(
         log.exception("import %s stopped on an unexpected error", import_id)
         if not fail_on_error(tenant_id, import_id, owner, exc):
             raise
+
+
+def undo(
+    message: UndoRequested, ports: Ports, *, owner: str, context: Any, last_delivery: bool
+) -> None:
+    """Run an import's undo (imports/undo/run.py), continuing in a follow-on when time runs
+    short; errors are handled as an import's are, a permanent one ending the undo ``failed``
+    (the import stays ``undoing``, and asking again resumes it)."""
+    from chalicelib.imports.undo.run import fail_undo, run_undo
+    from chalicelib.messages import undo_body
+
+    owner = message.owner or owner
+    try:
+        done = run_undo(
+            message.tenant_id,
+            message.import_id,
+            ports,
+            owner=owner,
+            has_time=lambda: _time_left_ms(context) >= SAFETY_MARGIN_MS,
+        )
+    except Exception as exc:
+        if not (last_delivery or isinstance(exc, PERMANENT_ERRORS)):
+            log.warning("undo of %s: %r; SQS delivers the message again", message.import_id, exc)
+            raise
+        log.exception("undo of %s stopped on an unexpected error", message.import_id)
+        fail_undo(message.tenant_id, message.import_id, owner, exc)
+        return
+    if not done:
+        ports.sqs.send_message(
+            QueueUrl=ports.settings.import_queue_url,
+            MessageBody=undo_body(message.tenant_id, message.import_id, owner),
+        )
 
 
 def _import_of(message: Message, owner: str) -> tuple[str, str, str] | None:

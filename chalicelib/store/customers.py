@@ -27,6 +27,7 @@ from chalicelib.store.base import (
 )
 from chalicelib.store.records import (
     Op,
+    UniqueClaim,
     claim_ops,
     conditional_failed,
     stale,
@@ -212,6 +213,25 @@ def customer_ops(
         )
 
     ops += customer_entry_ops(tenant_id, record, previous)
+    return ops
+
+
+def customer_removal_ops(tenant_id: str, record: dict[str, Any]) -> list[Op]:
+    """Every write that removes the stored ``record`` with all it brought: the item (on its
+    version), its claims (while still its own) and its search tokens.
+
+    The inverse of ``customer_ops(record)``, built from it, so whatever a customer's write
+    adds is what its removal takes away (import undo; the API archives instead).
+    """
+    ops = []
+    for op in customer_ops(tenant_id, record, None):
+        if isinstance(op.model, CustomerItem):
+            condition = CustomerItem.version == record["version"]
+            ops.append(Op("delete", op.model, condition, stale("customer")))
+        elif op.condition is not None:  # a claim: only while it is still this customer's
+            ops.append(Op("delete", op.model, UniqueClaim.owner_id == record["id"], stale("claim")))
+        else:
+            ops.append(Op("delete", op.model))
     return ops
 
 

@@ -21,6 +21,8 @@ STATUSES = (
     "completed_with_errors",
     "failed",
     "expired",
+    "undoing",
+    "undone",
 )
 FINISHED = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed", "expired")
 # Statuses in which a delivery holds the import; an unexpected error ends these as failed.
@@ -33,6 +35,10 @@ LATE_MESSAGE = (
     "to upload it."
 )
 MAX_ERRORS_KEPT = 100
+# Kept in ``undo`` for the worker, not shown: the report's S3 key (a link is), write-time conflicts.
+_UNDO_INTERNAL = ("report_key", "written_conflicts")
+# Finished imports an undo may revert (a failed one only if it wrote something: checkpoint set).
+UNDOABLE = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed")
 
 
 class ImportItem(TableModel):
@@ -81,6 +87,11 @@ class ImportItem(TableModel):
     updated_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
+    # The last undo asked for (imports/undo/): {dry_run, force, status, counts, conflicts, ...};
+    # its checkpoint and owner beside it, as the import's own.
+    undo = JSONAttribute(null=True)
+    undo_owner = UnicodeAttribute(null=True)
+    undo_checkpoint = NumberAttribute(null=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +120,9 @@ class ImportItem(TableModel):
             "updated_at": self.updated_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "undo": {k: v for k, v in self.undo.items() if k not in _UNDO_INTERNAL}
+            if self.undo
+            else None,
         }
 
 
@@ -286,6 +300,47 @@ def finish_import(item: ImportItem, *, owner: str | None, status: str, **values:
         (ImportItem.owner == owner) if owner else ImportItem.status.is_in("queued", "running")
     )
     return _update(item, actions, condition)
+
+
+def request_undo(item: ImportItem, undo: dict[str, Any], *, dry_run: bool) -> bool:
+    """Ask for an undo of the finished ``item`` as read: a real one moves it to ``undoing``; a
+    dry run only records ``undo``. False when it changed meanwhile (the caller reads again)."""
+    actions = [
+        ImportItem.undo.set(undo),
+        ImportItem.undo_owner.remove(),
+        ImportItem.undo_checkpoint.remove(),
+        ImportItem.updated_at.set(now_iso()),
+    ]
+    if not dry_run:
+        actions.append(ImportItem.status.set("undoing"))
+    return _update(item, actions, ImportItem.status == item.status)
+
+
+def claim_undo(item: ImportItem, *, owner: str) -> bool:
+    """Take the queued undo for ``owner`` (or keep it: the same delivery again)."""
+    condition = ImportItem.undo_owner.does_not_exist() | (ImportItem.undo_owner == owner)
+    return _update(
+        item,
+        [ImportItem.undo_owner.set(owner), ImportItem.updated_at.set(now_iso())],
+        condition & ImportItem.undo.exists(),
+    )
+
+
+def save_undo(item: ImportItem, *, owner: str, undo: dict[str, Any], **values: Any) -> bool:
+    """Write the undo's report and progress (``undo_checkpoint``, ``status``…) while ``owner``
+    holds it; False if it lost it."""
+    actions = [ImportItem.undo.set(undo), ImportItem.updated_at.set(now_iso())]
+    for name, value in values.items():
+        attribute = getattr(ImportItem, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    return _update(item, actions, ImportItem.undo_owner == owner)
+
+
+def imports_after(item: ImportItem) -> list[ImportItem]:
+    """The tenant's imports created after ``item``, oldest first (gsi1, one Query)."""
+    bind()
+    pk = _pk(item.tenant_id)
+    return list(ImportItem.gsi1.query(pk, ImportItem.gsi1sk > item.gsi1sk))
 
 
 def fail_under_way(item: ImportItem, *, owner: str, message: str) -> bool:

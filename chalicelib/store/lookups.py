@@ -133,3 +133,11 @@ def save_lookup(
     )
     reference_cache.forget(tenant_id)
     return item
+
+
+def remove_lookup(tenant_id: str, item: LookupItem) -> None:
+    """Delete ``item`` and free its name, on its version (import undo; the API archives)."""
+    transact(
+        [Op("delete", item, LookupItem.version == item.version, stale("lookup"))]
+        + claim_ops(tenant_id, _scope(item.kind), item.id, item.name, None, None)
+    )

@@ -106,6 +106,27 @@ def test_an_import_reaching_succeeded_gives_one_import_finished(acme):
     assert event["data"]["record"]["counts"]["customers"]["created"] == 1
 
 
+def test_an_import_undone_gives_import_undone_not_a_second_import_finished(acme):
+    stream = recorded("import_succeeded")
+    finished = stream["Records"][-1]
+    steps = []
+    for n, status in enumerate(("undoing", "undone")):
+        step = copy.deepcopy(finished)
+        step["eventID"] = f"undo-{n}"
+        step["dynamodb"]["OldImage"] = (steps[-1] if steps else finished)["dynamodb"]["NewImage"]
+        step["dynamodb"]["NewImage"] = copy.deepcopy(step["dynamodb"]["OldImage"])
+        step["dynamodb"]["NewImage"]["status"] = {"S": status}
+        step["dynamodb"]["SequenceNumber"] = str(
+            int(finished["dynamodb"]["SequenceNumber"]) + n + 1
+        )
+        steps.append(step)
+    stream["Records"] += steps
+
+    handle(stream)
+
+    assert [e["type"] for e in all_events(acme)] == ["import.finished", "import.undone"]
+
+
 def test_a_redelivered_batch_writes_each_event_and_delivery_once(acme, events_env):
     acme.post("/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "event_types": ["*"]})
     batch = recorded("customer_lifecycle")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chalicelib.messages import ContinueImport, FileDropped, UploadArrived, messages_of
+from chalicelib.messages import (
+    ContinueImport,
+    FileDropped,
+    UndoRequested,
+    UploadArrived,
+    messages_of,
+    undo_body,
+)
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -37,3 +44,8 @@ def test_test_events_other_prefixes_and_follow_ons():
     ]
     follow_on = json.dumps({"kind": "continue", "tenant_id": "t", "import_id": "i", "owner": "o"})
     assert messages_of(follow_on) == [ContinueImport("t", "i", "o")]
+
+
+def test_an_undo_and_its_follow_on_are_parsed_back():
+    assert messages_of(undo_body("t", "i")) == [UndoRequested("t", "i")]
+    assert messages_of(undo_body("t", "i", "o")) == [UndoRequested("t", "i", "o")]

@@ -31,8 +31,7 @@ def plan_and_store(
     with Results(folder) as results:
         outcomes = _observed(planner.decide(source.rows, lookups, ctx), results)
         if item.dry_run:
-            for _ in outcomes:
-                pass
+            _write_ledger_only(item, ports, outcomes)
             keys = publish_results(item, ports, results, source.layouts, folder)
             fields = result_fields(results, keys)
             records.finish_import(
@@ -41,7 +40,7 @@ def plan_and_store(
             return False
         numbers = _customer_numbers(item, ports, owner, planner.new_customers)
         plan_path = os.path.join(folder, "plan.jsonl.gz")
-        count = spool_plan(plan_path, outcomes, ports.writer, item.tenant_id, numbers, now_iso())
+        count = spool_plan(plan_path, outcomes, ports.writer, item, numbers, now_iso())
         keys = publish_results(item, ports, results, source.layouts, folder)
         ports.s3.upload_file(plan_path, ports.settings.bucket_name, plan_key(item))
         stored = records.save_progress(
@@ -49,7 +48,7 @@ def plan_and_store(
             owner=owner,
             checkpoint=0,
             batches_total=count,
-            rows_done=results.rows_without_writes,
+            rows_done=0,
             message=None,
             **result_fields(results, keys),
         )
@@ -98,7 +97,7 @@ def _learn(item: records.ImportItem, ports: Ports, source: RowSource, tenant: An
     planner.learn(source.rows(), lookups)
     for kind, names in planner.missing_lookups().items():
         for name in names:
-            lookups.add(kind, name, _new_lookup(tenant_id, kind, name, item.dry_run))
+            lookups.add(kind, name, _new_lookup(item, kind, name))
     named = planner.named_existing_customers()
     if named:
         contacts, equipment = ports.writer.load_children(tenant_id, sorted(named))
@@ -128,23 +127,47 @@ def _customer_numbers(item: records.ImportItem, ports: Ports, owner: str, needed
     )
 
 
-def _new_lookup(tenant_id: str, kind_name: str, name: str, dry_run: bool) -> str:
-    """Create a "+Add New" lookup (a dry run only pretends); an existing one is reused."""
+def _new_lookup(item: records.ImportItem, kind_name: str, name: str) -> str:
+    """Create a "+Add New" lookup (a dry run only pretends); an existing one is reused.
+
+    The ledger notes the lookup before it is created, so undo removes it, and a plan retried
+    after a crash between the two knows the lookup it finds by name is its own.
+    """
     from chalicelib.domain.errors import Conflict
     from chalicelib.domain.lookups import lookup_kind
     from chalicelib.domain.values import name_key
     from chalicelib.imports.write.checkpoints import IMPORTER
+    from chalicelib.store.import_rows import forget_lookup, lookup_noted, record_lookup
     from chalicelib.store.lookups import all_lookups, create_lookup
 
-    if dry_run:
+    tenant_id = item.tenant_id
+    if item.dry_run:
         return f"new:{kind_name}:{name_key(name)}"
+    ours = lookup_noted(tenant_id, item.id, kind_name, name)
+    if not ours:
+        record_lookup(tenant_id, item.id, kind_name, name, None)
     try:
-        return create_lookup(tenant_id, lookup_kind(kind_name), {"name": name}, IMPORTER).id
+        created = create_lookup(tenant_id, lookup_kind(kind_name), {"name": name}, IMPORTER).id
+        record_lookup(tenant_id, item.id, kind_name, name, created)
+        return created
     except Conflict:  # created meanwhile (another import, the API, an earlier attempt)
-        for item in all_lookups(tenant_id, kind_name):
-            if name_key(item.name) == name_key(name):
-                return item.id
+        for found in all_lookups(tenant_id, kind_name):
+            if name_key(found.name) == name_key(name):
+                if ours and found.created_by == IMPORTER:
+                    record_lookup(tenant_id, item.id, kind_name, name, found.id)
+                else:  # it was there before this import
+                    forget_lookup(tenant_id, item.id, kind_name, name)
+                return found.id
         raise
+
+
+def _write_ledger_only(item: records.ImportItem, ports: Ports, outcomes: Iterable) -> None:
+    """A dry run's ledger: what each row would do, written in batches (no record is)."""
+    from chalicelib.imports.write.checkpoints import ledger_writer, write_ledger_puts
+
+    entry = ledger_writer(item.tenant_id, item.id)
+    puts = (entry(seq, outcome, outcome.record) for seq, outcome in enumerate(outcomes))
+    write_ledger_puts(ports.dynamodb, ports.settings.table_name, puts)
 
 
 def _observed(outcomes: Iterable, results: Any) -> Iterator:

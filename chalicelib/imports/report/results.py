@@ -70,16 +70,14 @@ class Results:
     def failed_rows(self) -> int:
         return sum(counts["failed"] for counts in self.counts.values())
 
-    @property
-    def rows_without_writes(self) -> int:
-        return sum(c["unchanged"] + c["failed"] for c in self.counts.values())
-
     def write_summary(self, path: str, *, import_id: str, dry_run: bool) -> None:
         """results.json: counts per target, every row error and warning, whether anything was
         written."""
         head = {
             "import_id": import_id,
             "dry_run": dry_run,
+            # every row's outcome, record id and changes, paged by the API
+            "rows_url": f"/v1/imports/{import_id}/rows",
             "rows_total": self.rows_total,
             "counts": self.counts,
             "errors_total": self.errors_total,

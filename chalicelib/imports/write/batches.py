@@ -1,4 +1,5 @@
-"""Stage 5 (pure part): a plan's outcomes as one transaction per row, in checkpoint groups."""
+"""Stage 5 (pure part): a plan's outcomes as one transaction per row and each row's ledger
+entry, in checkpoint groups."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 from chalicelib.domain.customers import format_customer_number
 from chalicelib.imports.plan.planner import RowOutcome
-from chalicelib.imports.ports import RecordWriter, TransactItem
+from chalicelib.imports.ports import Record, RecordWriter, TransactItem, WriteRequest
 
 # Items per checkpoint (as the 10 BatchWriteItem calls of 25 were): a crash retries at most the
 # rows of one group, each of which a retry recognises as already written.
@@ -18,20 +19,23 @@ ITEMS_PER_CHECKPOINT = 250
 class RowWrite:
     """One row's writes, taken in one transaction or not at all, and what reporting needs of it.
 
-    ``items`` are TransactWriteItems entries, the row's record first; ``needs``: customers an
-    earlier row of this file creates that this row's records point at.
+    ``items`` are TransactWriteItems entries, the row's record first (none for a row that
+    writes nothing: unchanged or failed); ``needs``: customers an earlier row of this file
+    creates that this row's records point at; ``ledger``: the BatchWriteItem put of the row's
+    ledger entry (store/import_rows.py), written after the row, corrected should it lose.
     """
 
     sheet: str
     row: int
     target: str
-    action: str  # created | updated
+    action: str  # created | updated | unchanged | failed
     warned: bool
-    record_id: str
+    record_id: str | None
     label: str | None
     creates: bool
     needs: list[str]
     items: list[TransactItem]
+    ledger: WriteRequest | None = None
 
 
 class CustomerNumbers:
@@ -70,8 +74,11 @@ def row_writes(
     now: str,
     by: str | None,
     next_number: Callable[[], str],
+    ledger: Callable[[int, RowOutcome, Record | None], WriteRequest] | None = None,
 ) -> Iterator[RowWrite]:
-    """The transaction of each created or updated row, in the order the outcomes come.
+    """The transaction of each created or updated row, in the order the outcomes come; given
+    ``ledger`` (``ledger(seq, outcome, record as written)`` → the put of its entry), every row,
+    each carrying its entry.
 
     A row pointing at a customer an earlier row of the file creates (a contact's customer, a
     site's billing customer) ``needs`` it: should that row lose a race, this one is not written.
@@ -82,29 +89,32 @@ def row_writes(
         "equipment": writer.equipment_writes,
     }
     created: set[str] = set()
-    for outcome in outcomes:
-        if outcome.action not in ("created", "updated"):
+    for seq, outcome in enumerate(outcomes):
+        writes = outcome.action in ("created", "updated")
+        if not writes and ledger is None:
             continue
         record = outcome.record
-        if outcome.entity == "customer" and not record.get("customer_number"):
-            record = {**record, "customer_number": next_number()}
-        items = build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
-        for entity, other, previous in outcome.extra:
-            items += build[entity](tenant_id, other, previous, now=now, by=by)
-        parent = record.get("customer_id") or (record.get("billing") or {}).get(
-            "billing_customer_id"
-        )
+        items: list[TransactItem] = []
+        if writes:
+            if outcome.entity == "customer" and not record.get("customer_number"):
+                record = {**record, "customer_number": next_number()}
+            items = build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
+            for entity, other, previous in outcome.extra:
+                items += build[entity](tenant_id, other, previous, now=now, by=by)
+        shown = record or outcome.previous or {}
+        parent = shown.get("customer_id") or (shown.get("billing") or {}).get("billing_customer_id")
         yield RowWrite(
             sheet=outcome.row.sheet,
             row=outcome.row.row,
             target=outcome.row.target,
             action=outcome.action,
             warned=bool(outcome.warnings),
-            record_id=record["id"],
-            label=_label(record),
+            record_id=shown.get("id"),
+            label=_label(shown),
             creates=outcome.action == "created",
-            needs=[parent] if parent in created else [],
+            needs=[parent] if writes and parent in created else [],
             items=items,
+            ledger=ledger(seq, outcome, record) if ledger is not None else None,
         )
         if outcome.entity == "customer" and outcome.action == "created":
             created.add(record["id"])
@@ -147,7 +157,7 @@ def checkpoint_groups(
     items, written = 0, 0
     for row in rows:
         group.append(row)
-        items += len(row.items)
+        items += len(row.items) + (row.ledger is not None)
         written += 1
         if items >= items_per_group:
             yield CheckpointGroup(group, written)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from chalicelib.imports.write.batches import CustomerNumbers, checkpoint_groups, row_writes
@@ -22,16 +22,62 @@ def plan_key(item: Any) -> str:
 
 
 def spool_plan(
-    path: str, outcomes: Iterable, writer: Any, tenant_id: str, numbers: CustomerNumbers, now: str
+    path: str,
+    outcomes: Iterable,
+    writer: Any,
+    item: Any,
+    numbers: CustomerNumbers,
+    now: str,
 ) -> int:
-    """The rows' transactions in checkpoint groups at ``path``; the group count."""
-    writes = row_writes(outcomes, writer, tenant_id, now=now, by=IMPORTER, next_number=numbers)
+    """Each row's transaction and ledger entry (store/import_rows.py) in checkpoint groups at
+    ``path``; the group count. Every row is in a group (its entry is), so a row counts as
+    written once its group is."""
+    writes = row_writes(
+        outcomes,
+        writer,
+        item.tenant_id,
+        now=now,
+        by=IMPORTER,
+        next_number=numbers,
+        ledger=ledger_writer(item.tenant_id, item.id),
+    )
     count = 0
     with gzip.open(path, "wt") as out:
         for group in checkpoint_groups(writes):
             out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
             count += 1
     return count
+
+
+def ledger_writer(tenant_id: str, import_id: str) -> Callable[[int, Any, Any], dict]:
+    """``(seq, outcome, record as written) → the put of that row's ledger entry``."""
+    from chalicelib.imports.write.ledger import ledger_entry
+    from chalicelib.store.import_rows import row_put
+
+    return lambda seq, outcome, record: row_put(
+        tenant_id, import_id, seq, ledger_entry(outcome, record)
+    )
+
+
+def write_ledger_puts(client: Any, table_name: str, puts: Iterable[dict]) -> int:
+    """Write ledger entries' puts with BatchWriteItem, 25 at a time; how many were written.
+
+    A put is keyed by the import and the row, so writing one again (a retried group) only
+    replaces it.
+    """
+    from chalicelib.store.batch_writes import MAX_BATCH, batch_write
+
+    chunk: list[dict] = []
+    written = 0
+    for put in puts:
+        chunk.append(put)
+        if len(chunk) == MAX_BATCH:
+            batch_write(client, table_name, chunk)
+            written, chunk = written + len(chunk), []
+    if chunk:
+        batch_write(client, table_name, chunk)
+        written += len(chunk)
+    return written
 
 
 def groups_from(path: str, checkpoint: int) -> Iterator[tuple[int, dict]]:

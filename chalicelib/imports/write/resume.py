@@ -30,11 +30,14 @@ def write_from_checkpoint(
     ``has_time()`` before each group (the caller knows the time limit).
 
     Each row is one conditional transaction (imports.write.rows); rows that lose a race are
-    saved with the checkpoint as failed rows with their errors.
+    saved with the checkpoint as failed rows with their errors. Then the group's ledger
+    entries are written, a lost row's as failed (imports.write.ledger.lost_at_write): the
+    ledger holds what was written. Every row is in a group, so ``rows_done`` is the group's
+    ``rows_written``.
     """
     from chalicelib.imports.write.batches import CheckpointGroup
-    from chalicelib.imports.write.checkpoints import load_races, save_races
-    from chalicelib.imports.write.rows import settled_fields, write_rows
+    from chalicelib.imports.write.checkpoints import load_races, save_races, write_ledger_puts
+    from chalicelib.imports.write.rows import ledger_puts, settled_fields, write_rows
     from chalicelib.store.row_transactions import RowWrite, write_row
 
     def write(row) -> bool:
@@ -43,14 +46,8 @@ def write_from_checkpoint(
         )
         return written is not RowWrite.LOST
 
-    # Rows the plan wrote nothing for; a row that lost a race was one to write.
     bucket = ports.settings.bucket_name
     lost_customers = load_races(ports.s3, bucket, item)[0] if item.rows_lost else {}
-    base_done = (
-        item.rows_total
-        - (item.rows_lost or 0)
-        - sum(item.counts.get(t, {}).get(a, 0) for t in item.counts for a in ("created", "updated"))
-    )
     if item.checkpoint:
         log.info(
             "import %s resumes at batch %d of %d (attempt %d)",
@@ -69,8 +66,9 @@ def write_from_checkpoint(
             group = CheckpointGroup.from_json(stored)
             results = write_rows(group.rows, write, lost_customers)
             save_races(ports.s3, bucket, item, index, results)
+            write_ledger_puts(ports.dynamodb, ports.settings.table_name, ledger_puts(results))
             ports.after_batch(index)
-            done = base_done + group.rows_written
+            done = group.rows_written
             settled = settled_fields(item, results)
             if not records.save_progress(
                 item, owner=owner, checkpoint=index + 1, rows_done=done, **settled

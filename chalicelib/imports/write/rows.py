@@ -9,7 +9,7 @@ lost so. A lost row is a row error and nothing of it is written.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -64,7 +64,7 @@ def write_rows(
         parent = next((c for c in row.needs if c in lost_customers), None)
         if parent is not None:
             result = _lost(row, f"its customer ({lost_customers[parent]}) was {RACE_MESSAGE}")
-        elif write(row):
+        elif not row.items or write(row):  # a row with nothing to write (its entry aside)
             result = RowResult(row)
         else:
             result = _lost(row, RACE_MESSAGE)
@@ -84,6 +84,21 @@ def write_rows(
         for future in futures:
             future.result()
     return [result for result in results if result is not None]
+
+
+def ledger_puts(results: list[RowResult]) -> Iterator[dict[str, Any]]:
+    """The group's ledger entries as written: a row that lost has its entry rewritten as
+    failed with its error (the one place a ledger entry changes after planning)."""
+    from chalicelib.imports.write.ledger import lost_at_write
+    from chalicelib.store.import_rows import corrected_put, entry_of_put
+
+    for result in results:
+        put = result.row.ledger
+        if put is None:
+            continue
+        if result.lost and result.error is not None:
+            put = corrected_put(put, lost_at_write(entry_of_put(put), result.error.message))
+        yield put
 
 
 def _waits(rows: list[RowWrite]) -> list[list[int]]:

@@ -59,14 +59,14 @@ def test_sites_name_a_billing_customer_that_comes_later_and_children_follow(tmp_
     counts = write_export(only_sites, register, Names(), customer_label="Client", targets=["sites"])
     assert counts == {"sites": 1}
     rows = list(load_workbook(only_sites, read_only=True)["Sites"].iter_rows(values_only=True))
-    assert rows[1][rows[0].index("Billing Customer")] == "PM-9"
+    assert rows[1][rows[0].index("Billing Client")] == "PM-9"
     counts = write_export(path, register, Names(), customer_label="Client")
 
     assert counts == {"customers": 1, "sites": 1, "contacts": 1, "equipment": 1}
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == ["Clients", "Sites", "Contacts", "Equipment"]
     sites = list(book["Sites"].iter_rows(values_only=True))
-    assert sites[1][sites[0].index("Billing Customer")] == "PM-9"
+    assert sites[1][sites[0].index("Billing Client")] == "PM-9"
     assert list(book["Equipment"].iter_rows(values_only=True))[1][0] == "Unit 4"
 
 

@@ -31,7 +31,7 @@ def test_the_importer_writes_the_same_index_keys_as_the_api():
     assert (item["gsi1pk"], item["gsi1sk"]) == (api["gsi1pk"], api["gsi1sk"])
     assert item["entity"] == api["entity"] == {"S": "contact"}
     # and the contact's search entry, pointing to its customer
-    assert entry["PutRequest"]["Item"]["sk"] == {"S": "pat#c9#k1"}
+    assert entry["Put"]["Item"]["sk"] == {"S": "pat#c9#k1"}
 
 
 def test_a_child_moved_out_of_its_customers_partition_is_refused():
