@@ -26,13 +26,13 @@ from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_b
 from chalicelib.imports.catalog.definitions import LOOKUP_COLUMNS
 from chalicelib.imports.catalog.fields import fields_for
 from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE, ON_INVALID_VALUE, TARGETS
+from chalicelib.imports.catalog.rules import MatchRules
 from chalicelib.imports.plan.lookups import LookupIndex, MissingLookups
 from chalicelib.imports.plan.matching import (
     KEY_WORDS,
     MAX_NAMED,
     Ambiguous,
     Matched,
-    MatchRules,
     Register,
     row_keys,
 )
