@@ -32,6 +32,7 @@ from chalicelib.store.base import (
     now_iso,
     query_page,
 )
+from chalicelib.store.duplicates import duplicate_key_ops
 from chalicelib.store.records import (
     Op,
     claim_ops,
@@ -230,7 +231,8 @@ class NumberTaken(Conflict):
 def customer_ops(
     tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None = None
 ) -> list[Op]:
-    """Every write that stores ``record`` over ``previous``: the item, claims and search tokens.
+    """Every write that stores ``record`` over ``previous``: the item, claims, search tokens and
+    duplicate keys (``store/duplicates.py``).
 
     The customer is saved on condition it is new (or still at ``previous``'s version);
     claims move from the old to the new name, number and import id; token items are
@@ -263,7 +265,7 @@ def customer_ops(
             for t in sorted(tokens)
         ]
         ops += [Op("delete", _token_item(tenant_id, record["id"], t)) for t in old_tokens - tokens]
-    return ops
+    return ops + duplicate_key_ops(tenant_id, record, previous)
 
 
 def customer_items(
@@ -554,6 +556,12 @@ def search_customers(
     more = len(ids) >= limit or read >= MAX_SEARCH_READ
     next_cursor = encode_cursor(results.last_evaluated_key) if more else None
     return _batch_get(tenant_id, ids), next_cursor
+
+
+def get_customers(tenant_id: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The customers of ``ids`` that exist, in that order: BatchGetItem (100 keys a request)."""
+    bind()
+    return _batch_get(tenant_id, ids)
 
 
 def _batch_get(tenant_id: str, ids: Iterable[str]) -> list[dict[str, Any]]:
