@@ -149,9 +149,7 @@ def test_blank_cells_clear_in_a_template_never_clears_the_name(api, aws, tmp_pat
     assert (after["email"], after["notes"]) == (None, None)
 
 
-def test_a_new_customer_like_an_existing_one_or_an_earlier_row_is_created_with_a_warning(
-    api, aws
-):
+def test_a_new_customer_like_an_existing_one_or_an_earlier_row_is_created_with_a_warning(api, aws):
     known = customer(api, name="Acme", phone="03 9876 5432")
     done = own_import(
         api, aws,
@@ -210,8 +208,9 @@ def test_bad_match_rules_are_422_naming_the_field(api, aws):
         fields = [e["field"] for e in reply.json["errors"]]
         assert any(f.startswith(field) for f in fields), (rules, fields)
 
+    columns = [{"source": "Name", "field": "name"}]
     mapping = {"headers": ["Name"], "name": "Strict", "target": "customers",
-               "mapping": {"columns": [{"source": "Name", "field": "name"}], "mode": "merge"}}  # fmt: skip
+               "mapping": {"columns": columns, "mode": "merge"}}  # fmt: skip
     saved = api.post("/v1/mappings", mapping)
     assert saved.status == 422 and saved.json["errors"][0]["field"] == "mode"
 
@@ -219,7 +218,8 @@ def test_bad_match_rules_are_422_naming_the_field(api, aws):
 def test_rules_saved_with_a_mapping_apply_when_it_is_reused(api, aws):
     customer(api, name="Acme")
     body = {
-        "name": "Create only", "target": "customers", "headers": ["Name", "Email", "Phone", "Notes"],
+        "name": "Create only", "target": "customers",
+        "headers": ["Name", "Email", "Phone", "Notes"],
         "mapping": {**CSV_MAPPING, "mode": "create_only"},
     }  # fmt: skip
     saved = api.post("/v1/mappings", body)

@@ -33,27 +33,33 @@ MAX_NAMED = 3
 
 
 def row_keys(
-    fields: Mapping[str, Any], name: str | None, country: str
+    fields: Mapping[str, Any], name: str | None, country: str, wanted: Iterable[str] = MATCH_KEYS
 ) -> dict[str, tuple[str, list[str]]]:
     """A customer row's match values by key: key → (the column it came from, normalised values).
 
     Names and Import IDs as their claims compare them (``name_key``), the customer number too
     (its claim's form: case and spacing ignored), the e-mail lower-cased, phones in E.164 (the
     row's phone and mobile, parsed for ``country``). A value that does not parse matches
-    nothing (its cell is warned about or fails the row later, by the value policy).
+    nothing (its cell is warned about or fails the row later, by the value policy). E-mail
+    and phones are parsed only when ``wanted`` (the import's ``match_on``) names them: the
+    unique keys are always read, their claims are checked whatever matched.
     """
+    wanted = set(wanted)
     keys: dict[str, tuple[str, list[str]]] = {}
     if name:
         keys["name"] = ("name", [name_key(name)])
     for key in ("import_id", "customer_number"):
         if text := _text(fields.get(key)):
             keys[key] = (key, [name_key(text)])
-    if email := _parsed(lambda: normalize_email(fields.get("email"))):
+    email = "email" in wanted and _parsed(lambda: normalize_email(fields.get("email")))
+    if email:
         keys["email"] = ("email", [email_key(email)])
     phones = [
         (column, number)
         for column in ("phone", "mobile")
-        if (number := _parsed(lambda c=column: parse_phone(fields.get(c), country).e164))
+        if "phone" in wanted
+        and fields.get(column) is not None
+        and (number := _parsed(lambda c=column: parse_phone(fields.get(c), country).e164))
     ]
     if phones:
         keys["phone"] = (phones[0][0], list(dict.fromkeys(number for _, number in phones)))

@@ -517,7 +517,7 @@ def _identify_customer(
             "name", f"the same name as {_where(first)}; names must be unique, rows are not merged"
         )
     register = refs.register
-    keys = row_keys(f, name, country)
+    keys = row_keys(f, name, country, rules.match_on)
     found = register.match(keys, rules.match_on)
     if isinstance(found, Ambiguous):
         return _IdentityError(
