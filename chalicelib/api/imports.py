@@ -111,8 +111,9 @@ class TargetCounts(BaseModel):
     failed: int
     warned: int = Field(
         default=0,
-        description="rows written (created, updated or unchanged) without some of their values;"
-        " counted beside their outcome, not instead of it",
+        description="rows written (created, updated or unchanged) with a warning: a value left"
+        " out, or possibly the same as another customer; counted beside their outcome, not"
+        " instead of it",
     )
 
 
@@ -146,7 +147,8 @@ class ImportRecord(BaseModel):
     errors_total: int
     warnings: list[RowErrorOut] = Field(
         default_factory=list,
-        description="the first 100 values left out of rows that were written (skip_value)",
+        description="the first 100 warnings of rows that were written: values left out"
+        " (skip_value) and possible duplicates of new customers",
     )
     warnings_total: int = 0
     on_invalid_value: OnInvalidValue | None = Field(

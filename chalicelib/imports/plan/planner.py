@@ -439,16 +439,11 @@ def plan_import(
 
 
 class _CustomerRefs:
-    """Customers by import id and by name: the file's rows first, then the register."""
+    """Customers by import id and by name (references: a billing customer, a child's customer):
+    the file's rows first, then the register (``matching.Register``, also the rows' matches)."""
 
     def __init__(self, existing: ExistingIndex) -> None:
         self.existing = existing.customers
-        self.existing_by_import_id = {
-            name_key(c["import_id"]): c["id"] for c in self.existing.values() if c.get("import_id")
-        }
-        self.existing_by_name = {
-            name_key(c["name"]): c["id"] for c in self.existing.values() if c.get("name")
-        }
         self.file_by_import_id: dict[str, tuple[Where, str]] = {}
         self.file_by_name: dict[str, tuple[Where, str]] = {}
         self.register = Register(existing.customers)
@@ -459,7 +454,8 @@ class _CustomerRefs:
         for table in (self.file_by_import_id, self.file_by_name):
             if key in table:
                 return table[key][1]
-        return self.existing_by_import_id.get(key) or self.existing_by_name.get(key)
+        found = self.register.holders("import_id", [key]) or self.register.holders("name", [key])
+        return found[0] if found else None
 
 
 def _text(value: Any) -> str | None:
