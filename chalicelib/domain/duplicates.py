@@ -3,7 +3,9 @@
 One rule for the importer (a row that creates a customer is warned) and for
 ``GET /v1/customers/{id}/duplicates``: two customers are possibly the same when they share an
 e-mail address (ignoring case), a phone number (E.164; a customer's phone and mobile both
-count) or a site address (line 1 and postcode, normalised by ``address_key``).
+count) or a site address (line 1 and postcode, normalised by ``address_key``). A site and
+its own billing customer are never duplicates of each other: sharing the property manager's
+e-mail or phone is what billing to it means.
 """
 
 from __future__ import annotations
@@ -108,6 +110,16 @@ class PossibleDuplicate:
         return f"possibly the same as {who} (same {same})"
 
 
+def _billed_to(record: Mapping[str, Any]) -> str | None:
+    return (record.get("billing") or {}).get("billing_customer_id")
+
+
+def _related(record: Mapping[str, Any], other_id: str, other_billed_to: str | None) -> bool:
+    """One bills to the other (a site and its billing customer)."""
+    own = record.get("id")
+    return other_id == _billed_to(record) or (own is not None and other_billed_to == own)
+
+
 def _ordered(kinds: Iterable[str]) -> tuple[str, ...]:
     wanted = set(kinds)
     return tuple(kind for kind in DUPLICATE_KINDS if kind in wanted)
@@ -117,11 +129,13 @@ def possible_duplicates(
     record: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]]
 ) -> list[PossibleDuplicate]:
     """The ``candidates`` (customer records) that share a key with ``record``, in the order
-    given; ``record`` itself (same id) is never its own duplicate."""
+    given; ``record`` itself (same id) and a customer billing to it or billed by it are not."""
     own = duplicate_keys(record)
     found = []
     for candidate in candidates:
         if candidate.get("id") is not None and candidate.get("id") == record.get("id"):
+            continue
+        if _related(record, candidate["id"], _billed_to(candidate)):
             continue
         shared = {kind for kind, _ in own & duplicate_keys(candidate)}
         if shared:
@@ -136,10 +150,12 @@ class DuplicateIndex:
     def __init__(self) -> None:
         self._holders: dict[DuplicateKey, list[str]] = {}
         self._order: dict[str, int] = {}  # holder → when first indexed
+        self._billed_to: dict[str, str | None] = {}  # holder → its billing customer
 
     def add(self, holder: str, record: Mapping[str, Any]) -> None:
         """Index ``record`` under ``holder`` (an id, or a row's place in a file)."""
         self._order.setdefault(holder, len(self._order))
+        self._billed_to[holder] = _billed_to(record)
         for key in duplicate_keys(record):
             holders = self._holders.setdefault(key, [])
             if holder not in holders:
@@ -148,11 +164,12 @@ class DuplicateIndex:
     def find(
         self, record: Mapping[str, Any], *, exclude: str | None = None
     ) -> list[PossibleDuplicate]:
-        """Holders sharing a key with ``record``, first indexed first (``exclude``: itself)."""
+        """Holders sharing a key with ``record``, first indexed first; not ``exclude`` (itself),
+        nor a holder indexed under the id ``record`` bills to, or billing to ``record``'s id."""
         reasons: dict[str, set[str]] = {}
         for kind, value in duplicate_keys(record):
             for holder in self._holders.get((kind, value), ()):
-                if holder != exclude:
+                if holder != exclude and not _related(record, holder, self._billed_to[holder]):
                     reasons.setdefault(holder, set()).add(kind)
         return [
             PossibleDuplicate(holder, _ordered(kinds))

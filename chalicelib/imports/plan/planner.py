@@ -592,7 +592,7 @@ class _Duplicates:
     def __init__(self, customers: dict[str, dict[str, Any]], register: Register) -> None:
         self.index = DuplicateIndex()
         self.register = register
-        self.rows: dict[str, Where] = {}  # holder in the index → the new row it stands for
+        self.rows: dict[str, Where] = {}  # a new customer's id → the row creating it
         for customer_id, record in customers.items():
             self.index.add(customer_id, record)
 
@@ -600,15 +600,14 @@ class _Duplicates:
         """Warn the created row of each customer (or earlier new row) it may duplicate, then
         index it for the rows after it."""
         record = state.outcome.record
-        for found in self.index.find(record)[:MAX_NAMED]:
+        for found in self.index.find(record, exclude=record["id"])[:MAX_NAMED]:
             who = _where(self.rows[found.of]) if found.of in self.rows else None
             state.warn(
                 self._column(state, found.reasons[0]),
                 found.describe(who or self.register.describe(found.of)),
             )
-        holder = f"row#{where.sheet}#{where.row}"
-        self.rows[holder] = where
-        self.index.add(holder, record)
+        self.rows[record["id"]] = where
+        self.index.add(record["id"], record)
 
     @staticmethod
     def _column(state: _Row, reason: str) -> str:

@@ -81,3 +81,19 @@ def test_the_index_finds_holders_in_the_order_they_were_added():
     assert index.find(customer("y", email="a@x.example"), exclude="first") == [
         PossibleDuplicate("second-added-first", ("email",))
     ]
+
+
+def test_a_site_is_not_a_duplicate_of_its_own_billing_customer():
+    manager = customer("pm", email="accounts@pm.example")
+    site = customer("s1", email="accounts@pm.example", billing={"billing_customer_id": "pm"})
+    other = customer("s2", email="ACCOUNTS@pm.example")
+    assert possible_duplicates(site, [manager, other]) == [PossibleDuplicate("s2", ("email",))]
+    assert possible_duplicates(manager, [site]) == []
+    index = DuplicateIndex()
+    index.add("s1", site)
+    assert index.find(manager) == []
+    index.add("pm", manager)
+    assert index.find(customer("s3", email="accounts@pm.example",
+                               billing={"billing_customer_id": "pm"})) == [
+        PossibleDuplicate("s1", ("email",))
+    ]  # fmt: skip
