@@ -55,7 +55,8 @@ def generate(path: str, customers: int) -> None:
                     "Customer Name": f"Customer {n:07d}",
                     "Import ID": f"C-{n}",
                     "Email": f"accounts@customer{n}.example",
-                    "Phone": "03 9123 4567",
+                    # one number each: a shared one would warn every row as a duplicate
+                    "Phone": f"03 9{n % 10**7:07d}",
                     "Customer Type": ("Residential", "Commercial", "Strata")[n % 3],
                     "Site Address Line 1": f"{n} Main Road",
                     "Site Suburb": "Carlton",

@@ -138,6 +138,20 @@ class CustomerPage(BaseModel):
     next_cursor: str | None
 
 
+class PossibleDuplicate(BaseModel):
+    customer: Customer
+    same: list[Literal["email", "phone", "site_address"]] = Field(
+        description="what the two share: email (ignoring case), phone (E.164, phone or mobile),"
+        " site_address (line 1 and postcode, normalised)"
+    )
+
+
+class Duplicates(BaseModel):
+    """Customers possibly the same as this one, by when they were indexed under a shared key."""
+
+    items: list[PossibleDuplicate]
+
+
 class ContactIn(Strict):
     first_name: Text = None
     last_name: Text = None

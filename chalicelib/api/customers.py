@@ -125,6 +125,17 @@ def list_sites(call: Call, customer_id: str):
     return page(items, nxt)
 
 
+@api.route(
+    "/customers/{customer_id}/duplicates",
+    "GET",
+    summary="Customers possibly the same as this one: same email, phone or site address",
+    response=s.Duplicates,
+    errors=(404,),
+)
+def duplicates(call: Call, customer_id: str):
+    return {"items": customers.find_duplicates(call.tenant_id, customer_id)}
+
+
 # --- custom fields ---------------------------------------------------------------
 
 

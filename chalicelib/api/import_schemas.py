@@ -9,13 +9,44 @@ from pydantic import BaseModel, Field
 from chalicelib.api.schemas import RequestedBy, Strict
 
 OnInvalidValue = Literal["skip_value", "fail_row"]
+MatchKey = Literal["import_id", "name", "email", "phone", "customer_number"]
+MatchMode = Literal["upsert", "create_only", "update_only"]
+BlankCells = Literal["keep", "clear"]
+MATCH_ON_DOC = (
+    "the keys a customer row is matched to an existing customer by, tried in order (default"
+    " [import_id, name]); email ignores case, phone compares E.164 (a customer's phone or mobile)."
+    " Not given: the mapping's, else the default"
+)
+MODE_DOC = (
+    "upsert (default): a match is updated, else created; create_only: a match is a row error;"
+    " update_only: a row matching nothing is a row error"
+)
+BLANK_CELLS_DOC = (
+    "keep (default): a blank cell changes nothing; clear: a blank cell of a mapped column clears"
+    " that field of a matched record (names, Import ID, number, links and required fields are"
+    " never cleared)"
+)
+
+
+class MatchRulesBody(Strict):
+    match_on: list[MatchKey] | None = Field(default=None, min_length=1, description=MATCH_ON_DOC)
+    mode: MatchMode | None = Field(default=None, description=MODE_DOC)
+    blank_cells: BlankCells | None = Field(default=None, description=BLANK_CELLS_DOC)
+
+
+class MatchRulesOut(BaseModel):
+    match_on: list[MatchKey] | None = None
+    mode: MatchMode | None = None
+    blank_cells: BlankCells | None = None
+
+
 ON_INVALID_VALUE_DOC = (
     "what a bad cell costs: skip_value (the default) writes the row without that value and"
     " warns; fail_row fails the row. Not given: the mapping's, else skip_value"
 )
 
 
-class ImportCreate(Strict):
+class ImportCreate(MatchRulesBody):
     source: Literal["template", "own_format"] = "template"
     file_name: str = Field(
         min_length=1,
@@ -42,7 +73,7 @@ class ImportCreate(Strict):
     on_invalid_value: OnInvalidValue | None = Field(default=None, description=ON_INVALID_VALUE_DOC)
 
 
-class ImportStart(Strict):
+class ImportStart(MatchRulesBody):
     mapping: dict[str, Any] | None = Field(
         default=None,
         description="columns → fields; the analysis's `mapping` is a ready body (not needed "
@@ -127,6 +158,10 @@ class ImportRecord(BaseModel):
     warnings_total: int = 0
     on_invalid_value: OnInvalidValue | None = Field(
         default=None, description="the value policy; null until an own-format import is planned"
+    )
+    match_rules: MatchRulesOut | None = Field(
+        default=None,
+        description="the match rules given with the import; once planned, those the run used",
     )
     mapping_id: str | None
     target: str | None = None

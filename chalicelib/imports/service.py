@@ -80,10 +80,16 @@ def start_upload(
     sheet: str | None = None,
     on_invalid_value: str | None = None,
     requested_by: dict[str, str | None] | None = None,
+    match_on: list[str] | None = None,
+    mode: str | None = None,
+    blank_cells: str | None = None,
 ) -> dict[str, Any]:
     """Create the import record and a presigned POST limited to the configured size.
 
     ``requested_by``: ``{sub, client_id}`` of the token that asked, kept on the record.
+    ``match_on``, ``mode`` and ``blank_cells`` (catalog/rules.py) given are kept on the record
+    and win over the mapping's; given with a mapping, the mapping keeps them too. Bad ones:
+    ValidationFailed naming the field.
 
     ``sheet`` names the workbook sheet an own-format import reads (else the first visible
     sheet holding a table). ``on_invalid_value`` (skip_value | fail_row) not given: a
@@ -97,12 +103,16 @@ def start_upload(
     """
     from chalicelib.domain.file_names import clean_file_name
     from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
+    from chalicelib.imports.catalog.rules import check_match_rules
 
     file_name = clean_file_name(file_name)
+    rules = check_match_rules({"match_on": match_on, "mode": mode, "blank_cells": blank_cells})
     if source == "own_format":
         _check_own_format(tenant_id, file_name, mapping_id)
         if mapping is not None and on_invalid_value:
             mapping = {**mapping, "on_invalid_value": on_invalid_value}
+        if isinstance(mapping, dict):
+            mapping = {**mapping, **rules}
     else:
         _check_template(file_name)
         mapping = mapping_id = target = has_headers = save_mapping_as = sheet = None
@@ -121,6 +131,7 @@ def start_upload(
         save_mapping_as=save_mapping_as,
         sheet=sheet,
         on_invalid_value=on_invalid_value,
+        match_rules=rules,
         upload_deadline=link_expiry(UPLOAD_GRACE_SECONDS, timespec="milliseconds"),
         requested_by=requested_by,
     )

@@ -108,3 +108,20 @@ def list_sites(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The customers billed to ``customer_id``, by name; NotFound for an unknown customer."""
     return store.list_sites(tenant_id, customer_id, status=status, limit=limit, cursor=cursor)
+
+
+def find_duplicates(tenant_id: str, customer_id: str) -> list[dict[str, Any]]:
+    """Customers possibly the same as ``customer_id``: ``[{customer, same: [kinds]}]``, kinds
+    from domain.duplicates (email, phone, site_address), found through the duplicate-key items
+    (a Query per key the customer has, then one BatchGet); NotFound for an unknown id.
+
+    The rule is the importer's (``domain.duplicates.possible_duplicates``); archived
+    customers are listed too, with their status."""
+    from chalicelib.domain.duplicates import duplicate_keys, possible_duplicates
+    from chalicelib.store.duplicates import customers_sharing
+
+    record = store.get_customer(tenant_id, customer_id)
+    ids = [i for i in customers_sharing(tenant_id, duplicate_keys(record)) if i != customer_id]
+    candidates = {c["id"]: c for c in store.get_customers(tenant_id, ids)}
+    found = possible_duplicates(record, candidates.values())
+    return [{"customer": candidates[d.of], "same": list(d.reasons)} for d in found]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
@@ -25,6 +25,7 @@ from chalicelib.store.base import (
     now_iso,
     query_page,
 )
+from chalicelib.store.duplicates import duplicate_key_ops
 from chalicelib.store.records import (
     Op,
     UniqueClaim,
@@ -188,7 +189,8 @@ class NumberTaken(Conflict):
 def customer_ops(
     tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None = None
 ) -> list[Op]:
-    """Every write that stores ``record`` over ``previous``: the item, claims and search entries.
+    """Every write that stores ``record`` over ``previous``: the item, claims, search entries
+    and duplicate keys (``store/duplicates.py``).
 
     The customer is saved on condition it is new (or still at ``previous``'s version);
     claims move from the old to the new name, number and import id; search entries
@@ -213,12 +215,12 @@ def customer_ops(
         )
 
     ops += customer_entry_ops(tenant_id, record, previous)
-    return ops
+    return ops + duplicate_key_ops(tenant_id, record, previous)
 
 
 def customer_removal_ops(tenant_id: str, record: dict[str, Any]) -> list[Op]:
     """Every write that removes the stored ``record`` with all it brought: the item (on its
-    version), its claims (while still its own) and its search tokens.
+    version), its claims (while still its own), its search entries and duplicate keys.
 
     The inverse of ``customer_ops(record)``, built from it, so whatever a customer's write
     adds is what its removal takes away (import undo; the API archives instead).
@@ -485,3 +487,12 @@ def list_sites(
     return list_customers(
         tenant_id, status=status, limit=limit, cursor=cursor, billing_customer_id=customer_id
     )
+
+
+def get_customers(tenant_id: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The customers of ``ids`` that exist, in that order: BatchGetItem (100 keys a request)."""
+    bind()
+    ids = list(ids)
+    keys = [(customer_pk(tenant_id, i), CUSTOMER_SK) for i in ids]
+    found = {item.id: item.to_record() for item in CustomerItem.batch_get(keys)}
+    return [found[i] for i in ids if i in found]

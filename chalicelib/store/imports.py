@@ -59,6 +59,9 @@ class ImportItem(TableModel):
     # skip_value | fail_row as given with the import (None: not given), the value the run
     # used once it is planned (given, else the mapping's, else skip_value)
     on_invalid_value = UnicodeAttribute(null=True)
+    # match_on, mode, blank_cells as given with the import (only those given), then the rules
+    # the run used once it is planned (given, else the mapping's, else the defaults)
+    match_rules = JSONAttribute(null=True)
     mapping = JSONAttribute(null=True)
     mapping_id = UnicodeAttribute(null=True)
     target = UnicodeAttribute(null=True)
@@ -110,6 +113,7 @@ class ImportItem(TableModel):
             "warnings": self.warnings or [],
             "warnings_total": self.warnings_total or 0,
             "on_invalid_value": self.on_invalid_value,
+            "match_rules": self.match_rules or None,
             "mapping_id": self.mapping_id,
             "target": self.target,
             "sheet": self.sheet,
@@ -154,6 +158,7 @@ def create_import(
     save_mapping_as: str | None = None,
     sheet: str | None = None,
     on_invalid_value: str | None = None,
+    match_rules: dict | None = None,
     upload_deadline: str | None = None,
     requested_by: dict | None = None,
 ) -> tuple[ImportItem, bool]:
@@ -179,6 +184,7 @@ def create_import(
         save_mapping_as=save_mapping_as,
         sheet=sheet,
         on_invalid_value=on_invalid_value,
+        match_rules=match_rules or None,
         upload_deadline=upload_deadline,
         created_by=by,
         requested_by=requested_by,

@@ -46,7 +46,7 @@ def fill_template(admin) -> bytes:
     add("Sites", {"Customer Name": "Orphan Site", "Billing Customer": "Nobody Pty Ltd"})
     for n in range(GOOD["customers"]):
         add("Customers", {"Customer Name": f"Customer {n:03d}", "Import ID": f"PM-{n}",
-                          "Email": f"accounts@c{n}.example", "Phone": "03 9123 4567",
+                          "Email": f"accounts@c{n}.example", "Phone": f"03 9123 {n:04d}",
                           "Customer Type": ("Residential", "Strata")[n % 2],
                           "Payment Term": "30 EOM" if n % 3 == 0 else None})  # fmt: skip
     add("Customers", {"Customer Name": "customer  000", "Notes": "a second Customer 000"})
@@ -236,7 +236,7 @@ def big_template(admin, customers: int) -> bytes:
 
     for n in range(customers):
         add("Customers", {"Customer Name": f"Crash Customer {n:05d}", "Import ID": f"CC-{n}",
-                          "Email": f"ap@cc{n}.example", "Phone": "03 9123 4567"})  # fmt: skip
+                          "Email": f"ap@cc{n}.example", "Phone": f"03 9124 {n:04d}"})  # fmt: skip
         add("Sites", {"Customer Name": f"Crash Site {n:05d}", "Billing Customer": f"CC-{n}",
                       "Site Address Line 1": f"{n} Low St", "Site Postcode": "3000"})  # fmt: skip
         add("Contacts", {"Customer Import ID or Name": f"CC-{n}", "First Name": f"Kim{n}"})

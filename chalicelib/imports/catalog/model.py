@@ -10,6 +10,13 @@ TARGETS = ("customers", "sites", "contacts", "equipment")
 # without that value and warns; fail_row fails the row (docs/imports.md, "The value policy").
 ON_INVALID_VALUE = ("skip_value", "fail_row")
 DEFAULT_ON_INVALID_VALUE = "skip_value"
+# Match rules, per import (and saved mapping): the keys a customer row is matched to the register
+# by, tried in order; what a match (or none) means; what a blank cell of a mapped column does
+# (docs/imports-own-format.md, "Match rules").
+MATCH_KEYS = ("import_id", "name", "email", "phone", "customer_number")
+DEFAULT_MATCH_ON = ("import_id", "name")
+MATCH_MODES = ("upsert", "create_only", "update_only")
+BLANK_CELLS = ("keep", "clear")
 FIELD_TYPES = (
     "text",
     "email",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.addresses import ADDRESS_PARTS, ADDRESS_SIDES
@@ -13,6 +13,7 @@ from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.values import is_blank
 from chalicelib.imports.catalog.fields import check_target, fields_for, required_rules
 from chalicelib.imports.catalog.model import ON_INVALID_VALUE, CustomFieldLike
+from chalicelib.imports.catalog.rules import check_match_rules
 from chalicelib.imports.mapping.suggest import ADDED_BY_ERROR_WORKBOOK, Suggestion
 from chalicelib.imports.mapping.transforms import split_address, split_name
 from chalicelib.imports.read.headers import column_index, column_letter, normalise_header
@@ -83,6 +84,9 @@ class Mapping:
     customer_label: str = "Customer"
     custom_fields: tuple[Any, ...] = ()
     on_invalid_value: str | None = None  # None: the import's, else skip_value
+    # match_on, mode, blank_cells as the mapping gives them (plan/matching.py); the import's own
+    # win over these, and absent ones take the defaults.
+    match_rules: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fields(self) -> set[str]:
@@ -127,7 +131,7 @@ class Mapping:
         }
         if self.on_invalid_value:
             data["on_invalid_value"] = self.on_invalid_value
-        return data
+        return data | self.match_rules
 
 
 def parse_mapping(
@@ -159,6 +163,11 @@ def parse_mapping(
     if on_invalid_value is not None and on_invalid_value not in ON_INVALID_VALUE:
         message = f"must be one of {', '.join(ON_INVALID_VALUE)}"
         errors.append(FieldError("on_invalid_value", message))
+    try:
+        match_rules = check_match_rules(data)
+    except ValidationFailed as bad:
+        errors += bad.errors
+        match_rules = {}
     known = {f.key for f in fields_for(target, customer_label, custom_fields)}
     has_headers = bool(data.get("has_headers", True))
     entries = data.get("columns")
@@ -193,6 +202,7 @@ def parse_mapping(
         customer_label,
         custom_fields,
         on_invalid_value,
+        match_rules,
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
+from chalicelib.imports.catalog.rules import check_match_rules
 from chalicelib.imports.mapping.columns import Mapping, headers_signature, parse_mapping
 from chalicelib.messages import continue_body
 from chalicelib.settings import get_settings
@@ -73,18 +74,23 @@ def start_import(
     sheet: str | None = None,
     on_invalid_value: str | None = None,
     mapping_id: str | None = None,
+    match_on: list[str] | None = None,
+    mode: str | None = None,
+    blank_cells: str | None = None,
 ) -> dict[str, Any]:
     """Check the mapping (given, or saved under ``mapping_id``) against the analysed headers,
     save it if asked, queue the import.
 
     ``sheet`` naming another sheet of the analysed workbook queues the import to read that
     sheet instead (see ``_start_on_sheet``; no mapping needed). ``on_invalid_value`` given
-    goes with the mapping (and so with the one saved).
+    goes with the mapping (and so with the one saved); so do ``match_on``, ``mode`` and
+    ``blank_cells``, which also win over those given when the import was created.
 
     Raises ValidationFailed (422: neither or both of mapping and mapping_id given, a mapping
     that does not fit or lacks a required field), NotFound (404: no such import or saved
     mapping), Conflict (409: the import is not waiting for a mapping).
     """
+    rules = check_match_rules({"match_on": match_on, "mode": mode, "blank_cells": blank_cells})
     item = records.get_import(tenant_id, import_id)
     if item.status != "needs_mapping" or not item.analysis:
         raise Conflict(f"The import is {item.status.replace('_', ' ')}, not waiting for a mapping.")
@@ -103,6 +109,8 @@ def start_import(
         mapping = {**mapping, "has_headers": has_headers}
     if on_invalid_value is not None:
         mapping = {**mapping, "on_invalid_value": on_invalid_value}
+    if isinstance(mapping, dict):
+        mapping = {**mapping, **rules}
     target = item.target or (mapping.get("target") if isinstance(mapping, dict) else None)
     parsed = tenant_mapping(tenant_id, mapping, headers, target or "customers")
     missing = parsed.missing_required()
@@ -120,6 +128,7 @@ def start_import(
         mapping_id=used["id"],
         mapping_used=used,
         on_invalid_value=on_invalid_value,
+        match_rules={**(item.match_rules or {}), **rules} or None,
     )
     if not queued:
         raise Conflict("The import is no longer waiting for a mapping.")

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from chalicelib.domain.contacts import ContactStanding, default_change
 from chalicelib.domain.customers import find_billing_loop
+from chalicelib.domain.duplicates import DuplicateIndex
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.names import derive_customer_name
 from chalicelib.domain.records import BOOKKEEPING_FIELDS
@@ -25,7 +26,16 @@ from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_b
 from chalicelib.imports.catalog.definitions import LOOKUP_COLUMNS
 from chalicelib.imports.catalog.fields import fields_for
 from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE, ON_INVALID_VALUE, TARGETS
+from chalicelib.imports.catalog.rules import MatchRules
 from chalicelib.imports.plan.lookups import LookupIndex, MissingLookups
+from chalicelib.imports.plan.matching import (
+    KEY_WORDS,
+    MAX_NAMED,
+    Ambiguous,
+    Matched,
+    Register,
+    row_keys,
+)
 from chalicelib.imports.ports import CustomerRules, ExistingIndex, PrepareContext
 from chalicelib.imports.read.cells import OverlongCell
 from chalicelib.imports.read.rows import SheetLayout, SheetRow
@@ -168,6 +178,10 @@ class _Row:
         self.outcome.action = "failed"
         self.outcome.errors.append(self._error(key, message))
 
+    def warn(self, key: str, message: str) -> None:
+        """A warning that leaves the row's values as they are (a possible duplicate)."""
+        self.outcome.warnings.append(self._error(key, message))
+
     def fail_all(self, errors: Iterable[FieldError]) -> None:
         for error in errors:
             self.fail(error.field, error.message)
@@ -209,6 +223,8 @@ class Planner:
         rules: CustomerRules,
         make_id: Callable[[SheetRow], str],
         on_invalid_value: str = DEFAULT_ON_INVALID_VALUE,
+        match_rules: MatchRules | None = None,
+        country: str = "AU",
     ) -> None:
         if on_invalid_value not in ON_INVALID_VALUE:
             raise ValueError(f"on_invalid_value must be one of {ON_INVALID_VALUE}")
@@ -218,6 +234,9 @@ class Planner:
         self.rules = rules
         self.make_id = make_id
         self.refs = _CustomerRefs(existing)
+        self.match_rules = match_rules or MatchRules()
+        self.country = country  # phones without a country code are read as this one's
+        self.duplicates = _Duplicates(existing.customers, self.refs.register)
         self.rows_total = 0
         self.new_customers = 0  # rows that create a customer without a number: an upper bound
         self._identified: dict[Where, tuple[str, str | None]] = {}
@@ -253,7 +272,7 @@ class Planner:
 
     def _learn_customer(self, row: SheetRow) -> None:
         where = Where(row.sheet, row.row)
-        found = _identify_customer(row, self.refs, self.make_id)
+        found = _identify_customer(row, self.refs, self.make_id, self.match_rules, self.country)
         if isinstance(found, _IdentityError):
             self._identity_errors[where] = (found.key, found.message)
             return
@@ -328,12 +347,14 @@ class Planner:
                     yield self._decide_customer(row, where, lookups, ctx)
         children = {
             "contacts": _Contacts(
+                self.match_rules,
                 self.explicit_defaults,
                 self.existing.contacts,
                 lambda data, before: self.rules.prepare_contact(data, before, ctx),
                 _contact_keys,
             ),
             "equipment": _Children(
+                self.match_rules,
                 self.existing.equipment,
                 lambda data, before: self.rules.prepare_equipment(data, before, ctx),
                 _equipment_keys,
@@ -365,9 +386,13 @@ class Planner:
         customer_id, match = self._identified[where]
         state.outcome.previous = self.existing.customers.get(match) if match else None
         state.outcome.record = {"id": customer_id}
-        _prepare_customer(state, self.refs, lookups, self.rules, ctx, self._failed)
+        _prepare_customer(
+            state, self.refs, lookups, self.rules, ctx, self._failed, self.match_rules
+        )
         if not state.failed and customer_id in self._looped:
             state.fail("billing_customer", self._looped[customer_id])
+        if not state.failed and state.outcome.action == "created":
+            self.duplicates.warn(state, where)
         if state.failed and match is None:
             self._failed[customer_id] = where
         return self._settled(state)
@@ -384,6 +409,8 @@ def plan_import(
     make_id: Callable[[SheetRow], str],
     load_children: Callable[[set[str]], tuple[dict, dict]] | None = None,
     on_invalid_value: str = DEFAULT_ON_INVALID_VALUE,
+    match_rules: MatchRules | None = None,
+    country: str = "AU",
 ) -> Plan:
     """Both passes over rows already in memory; ``load_children`` fetches the contacts and
     equipment of the existing customers the file's children name (else ``existing``'s are used).
@@ -395,6 +422,8 @@ def plan_import(
         rules=rules,
         make_id=make_id,
         on_invalid_value=on_invalid_value,
+        match_rules=match_rules,
+        country=country,
     )
     planner.learn(rows, lookups)
     if load_children is not None:
@@ -410,25 +439,23 @@ def plan_import(
 
 
 class _CustomerRefs:
-    """Customers by import id and by name: the file's rows first, then the register."""
+    """Customers by import id and by name (references: a billing customer, a child's customer):
+    the file's rows first, then the register (``matching.Register``, also the rows' matches)."""
 
     def __init__(self, existing: ExistingIndex) -> None:
         self.existing = existing.customers
-        self.existing_by_import_id = {
-            name_key(c["import_id"]): c["id"] for c in self.existing.values() if c.get("import_id")
-        }
-        self.existing_by_name = {
-            name_key(c["name"]): c["id"] for c in self.existing.values() if c.get("name")
-        }
         self.file_by_import_id: dict[str, tuple[Where, str]] = {}
         self.file_by_name: dict[str, tuple[Where, str]] = {}
+        self.register = Register(existing.customers)
+        self.file_matched: dict[str, Where] = {}  # existing customer → the row that matched it
 
     def find(self, reference: Any) -> str | None:
         key = name_key(clean_text(reference) or "")
         for table in (self.file_by_import_id, self.file_by_name):
             if key in table:
                 return table[key][1]
-        return self.existing_by_import_id.get(key) or self.existing_by_name.get(key)
+        found = self.register.holders("import_id", [key]) or self.register.holders("name", [key])
+        return found[0] if found else None
 
 
 def _text(value: Any) -> str | None:
@@ -459,9 +486,14 @@ class _IdentityError(NamedTuple):
 
 
 def _identify_customer(
-    row: SheetRow, refs: _CustomerRefs, make_id: Callable
+    row: SheetRow, refs: _CustomerRefs, make_id: Callable, rules: MatchRules, country: str
 ) -> tuple[str, str | None] | _IdentityError:
-    """The row's customer id and the existing customer it updates (None: a new one)."""
+    """The row's customer id and the existing customer it updates (None: a new one).
+
+    The match is the first key of ``rules.match_on`` the row gives that finds a customer
+    (``matching.Register``); the row's name, Import ID and number must then be free or the
+    match's own (they are unique), and the mode decides whether a match (or none) may go on.
+    """
     f = row.fields
     name = derive_customer_name(
         _text(f.get("name")), _text(f.get("company_name")), _text(f.get("first_name")),
@@ -480,27 +512,108 @@ def _identify_customer(
         return _IdentityError(
             "name", f"the same name as {_where(first)}; names must be unique, rows are not merged"
         )
-    match = refs.existing_by_import_id.get(id_key) if id_key else None
-    if match is None and name_key_:
-        by_name = refs.existing_by_name.get(name_key_)
-        other_import_id = by_name and refs.existing[by_name].get("import_id")
-        if by_name and import_id and other_import_id and name_key(other_import_id) != id_key:
-            return _IdentityError(
-                "name",
-                f"'{name}' is already the name of the customer with Import ID {other_import_id}",
-            )
-        match = by_name
-    elif match is not None and name_key_:
-        holder = refs.existing_by_name.get(name_key_)
-        if holder and holder != match:
-            return _IdentityError("name", f"'{name}' is already the name of another customer")
+    register = refs.register
+    keys = row_keys(f, name, country, rules.match_on)
+    found = register.match(keys, rules.match_on)
+    if isinstance(found, Ambiguous):
+        return _IdentityError(
+            found.column,
+            f"matches {len(found.customer_ids)} customers by {KEY_WORDS[found.key]}: "
+            f"{register.describe_all(found.customer_ids)}; match on a key that tells them apart",
+        )
+    match = found.customer_id if found else None
+    if match is not None and match in refs.file_matched:
+        return _IdentityError(
+            found.column,
+            f"the same customer ({register.describe(match)}) as "
+            f"{_where(refs.file_matched[match])}; rows are not merged",
+        )
+    conflict = _claim_conflict(f, keys, found, name, register)
+    if conflict is not None:
+        return conflict
+    if rules.mode == "create_only" and found is not None:
+        return _IdentityError(found.column, f"already exists as {register.describe(match)}")
+    if rules.mode == "update_only" and found is None:
+        given = [k for k in rules.match_on if k in keys] or list(rules.match_on)
+        column = keys[given[0]][0] if given[0] in keys else given[0]
+        words = " or ".join(KEY_WORDS[k] for k in given)
+        return _IdentityError(
+            column, f"no existing customer has this {words}; update_only creates no customer"
+        )
     customer_id = match or make_id(row)
     where = Where(row.sheet, row.row)
     if id_key:
         refs.file_by_import_id[id_key] = (where, customer_id)
     if name_key_:
         refs.file_by_name[name_key_] = (where, customer_id)
+    if match is not None:
+        refs.file_matched[match] = where
     return customer_id, match
+
+
+def _claim_conflict(
+    fields: dict[str, Any],
+    keys: dict[str, tuple[str, list[str]]],
+    found: Matched | None,
+    name: str | None,
+    register: Register,
+) -> _IdentityError | None:
+    """What stops the row's unique values (name, Import ID, number) going to its match (or to
+    a new customer): another customer holds one, or the match has another Import ID."""
+    match = found.customer_id if found else None
+    for key in ("name", "import_id", "customer_number"):
+        others = [c for c in register.holders(key, keys.get(key, ("", []))[1]) if c != match]
+        if not others:
+            continue
+        if key == "name":
+            return _IdentityError("name", f"'{name}' is already the name of another customer")
+        value = _text(fields.get(key))
+        return _IdentityError(
+            key, f"{KEY_WORDS[key]} '{value}' is already {register.describe(others[0])}'s"
+        )
+    import_id = _text(fields.get("import_id"))
+    held = register.customers.get(match, {}).get("import_id") if match else None
+    if held and import_id and name_key(held) != name_key(import_id):
+        if found.key == "name":
+            message = f"'{name}' is already the name of the customer with Import ID {held}"
+            return _IdentityError("name", message)
+        return _IdentityError(
+            "import_id",
+            f"matched {register.describe(match)} by {KEY_WORDS[found.key]}, whose Import ID is "
+            f"{held}, not {import_id}",
+        )
+    return None
+
+
+class _Duplicates:
+    """Possible duplicates of the customers a file creates (``domain.duplicates``): the
+    register's customers, loaded once, and the file's earlier new rows."""
+
+    def __init__(self, customers: dict[str, dict[str, Any]], register: Register) -> None:
+        self.index = DuplicateIndex()
+        self.register = register
+        self.rows: dict[str, Where] = {}  # a new customer's id → the row creating it
+        for customer_id, record in customers.items():
+            self.index.add(customer_id, record)
+
+    def warn(self, state: _Row, where: Where) -> None:
+        """Warn the created row of each customer (or earlier new row) it may duplicate, then
+        index it for the rows after it."""
+        record = state.outcome.record
+        for found in self.index.find(record, exclude=record["id"])[:MAX_NAMED]:
+            who = _where(self.rows[found.of]) if found.of in self.rows else None
+            state.warn(
+                self._column(state, found.reasons[0]),
+                found.describe(who or self.register.describe(found.of)),
+            )
+        self.rows[record["id"]] = where
+        self.index.add(record["id"], record)
+
+    @staticmethod
+    def _column(state: _Row, reason: str) -> str:
+        if reason == "phone":
+            return "phone" if "phone" in state.outcome.row.fields else "mobile"
+        return {"site_address": "site_address.line1"}.get(reason, reason)
 
 
 def _prepare_customer(
@@ -510,10 +623,13 @@ def _prepare_customer(
     rules: CustomerRules,
     ctx: PrepareContext,
     failed: dict[str, Where],
+    match_rules: MatchRules,
 ) -> None:
     customer_id = state.outcome.record["id"]
     patch = _typed_fields(state, ctx)
     _resolve_lookups(state, patch, lookups)
+    if match_rules.blank_cells == "clear" and state.outcome.previous:
+        _clear_blank_cells(state, patch)
     if "assigned_user" in patch:
         try:
             patch["assigned_user_id"] = lookups.user_id(patch.pop("assigned_user"))
@@ -561,15 +677,28 @@ def _equipment_keys(customer_id: str, data: dict[str, Any]) -> list[str]:
     return []
 
 
+def _child_key_column(key: str) -> str:
+    """The column a contact's or equipment's match key (``_contact_keys``) comes from."""
+    kind = key.split("|")[1]
+    return {"email": "email", "number": "equipment_number"}.get(kind, "name")
+
+
+def _where_stored(record: dict[str, Any]) -> str:
+    person = " ".join(p for p in (record.get("first_name"), record.get("last_name")) if p)
+    return f"'{record.get('equipment_number') or record.get('name') or person or record['id']}'"
+
+
 class _Children:
     """Contacts or equipment rows: matched to the customer's existing ones, duplicates refused."""
 
     def __init__(
         self,
+        match_rules: MatchRules,
         existing: dict[str, dict[str, Any]],
         prepare: Callable[[dict, dict | None], dict],
         keys_of: Callable[[str, dict], list[str]],
     ) -> None:
+        self.match_rules = match_rules
         self.existing, self.prepare, self.keys_of = existing, prepare, keys_of
         self.existing_by_key: dict[str, str] = {}
         for record_id, record in existing.items():
@@ -607,11 +736,23 @@ class _Children:
         if duplicate is not None:
             state.fail("name", f"the same record as {_where(duplicate)}; rows are not merged")
             return
-        match = next((self.existing_by_key[k] for k in keys if k in self.existing_by_key), None)
+        key = next((k for k in keys if k in self.existing_by_key), None)
+        match = self.existing_by_key[key] if key else None
+        if self.match_rules.mode == "create_only" and match:
+            existing = _where_stored(self.existing[match])
+            state.fail(_child_key_column(key), f"already exists as {existing}")
+            return
+        if self.match_rules.mode == "update_only" and not match:
+            column = _child_key_column(keys[0]) if keys else "name"
+            message = f"matches no existing {state.outcome.entity} of this customer"
+            state.fail(column, f"{message}; update_only creates none")
+            return
         for key in keys:
             self.in_file[key] = Where(row.sheet, row.row)
         record_id = match or make_id(row)
         state.outcome.previous = self.existing.get(match) if match else None
+        if self.match_rules.blank_cells == "clear" and state.outcome.previous:
+            _clear_blank_cells(state, patch)
         self.before_finish(state, patch, customer_id, record_id)
         if state.failed:
             return
@@ -634,8 +775,8 @@ class _Contacts(_Children):
     other row of its customer (they give way), and a second such row is refused.
     """
 
-    def __init__(self, explicit: dict[str, Where], *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(self, match_rules: MatchRules, explicit: dict[str, Where], *args: Any) -> None:
+        super().__init__(match_rules, *args)
         self.explicit = explicit
         self.contacts_of: dict[str, list[str]] = {}
         for contact in self.existing.values():
@@ -720,6 +861,23 @@ def _typed_fields(state: _Row, ctx: PrepareContext) -> dict[str, Any]:
             continue
         patch[key] = value
     return patch
+
+
+# Never cleared by a blank cell under blank_cells=clear, beside the row's key fields and the
+# required ones: a contact's default flag follows the default-contact rule instead.
+NEVER_CLEARED = frozenset(("is_default",))
+_CLEARED_AS = _LOOKUP_ID_KEYS | {"assigned_user": "assigned_user_id"}
+
+
+def _clear_blank_cells(state: _Row, patch: dict[str, Any]) -> None:
+    """``blank_cells: clear`` on an update: each mapped column the row leaves blank clears its
+    field. Unmapped columns, the row's key fields (``ROW_KEY_FIELDS``: names, Import ID,
+    number, links) and required fields are never touched."""
+    target = state.outcome.row.target
+    required = {f.key for f in fields_for(target) if f.required}
+    kept = state.key_fields | required | NEVER_CLEARED
+    for key in sorted(state.layout.mapped_fields - set(state.outcome.row.fields) - kept):
+        patch.setdefault(_CLEARED_AS.get(key, key), None)
 
 
 def _resolve_lookups(state: _Row, patch: dict[str, Any], lookups: LookupIndex) -> None:

@@ -27,7 +27,13 @@ def plan_and_store(
 
     policy = on_invalid_value(item)
     planner, lookups, ctx = _learn(item, ports, source, get_tenant_settings(item.tenant_id), policy)
-    records.save_progress(item, owner=owner, rows_total=planner.rows_total, on_invalid_value=policy)
+    records.save_progress(
+        item,
+        owner=owner,
+        rows_total=planner.rows_total,
+        on_invalid_value=policy,
+        match_rules=planner.match_rules.to_dict(),
+    )
     with Results(folder) as results:
         outcomes = _observed(planner.decide(source.rows, lookups, ctx), results)
         if item.dry_run:
@@ -61,10 +67,24 @@ def on_invalid_value(item: records.ImportItem) -> str:
     """The value policy the import runs with: the one given with the import (POST /v1/imports
     or /start), else its mapping's (given, or saved and chosen), else ``skip_value``."""
     from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE
-    from chalicelib.store.mappings import get_mapping
 
     if item.on_invalid_value:
         return item.on_invalid_value
+    return _mapping_of(item).get("on_invalid_value") or DEFAULT_ON_INVALID_VALUE
+
+
+def match_rules(item: records.ImportItem):
+    """The match rules the import runs with (catalog/rules.MatchRules): each rule as given with
+    the import (POST /v1/imports or /start), else its mapping's, else the default."""
+    from chalicelib.imports.catalog.rules import resolve_match_rules
+
+    return resolve_match_rules(item.match_rules, _mapping_of(item))
+
+
+def _mapping_of(item: records.ImportItem) -> dict[str, Any]:
+    """The mapping JSON the import runs with: given, or saved and chosen (deleted since: {})."""
+    from chalicelib.store.mappings import get_mapping
+
     mapping = item.mapping
     saved_id = (item.mapping_used or {}).get("id") or item.mapping_id
     if not mapping and saved_id:
@@ -72,7 +92,7 @@ def on_invalid_value(item: records.ImportItem) -> str:
             mapping = get_mapping(item.tenant_id, saved_id).mapping
         except NotFound:  # deleted since it was chosen: the default
             mapping = None
-    return (mapping or {}).get("on_invalid_value") or DEFAULT_ON_INVALID_VALUE
+    return mapping or {}
 
 
 def _learn(item: records.ImportItem, ports: Ports, source: RowSource, tenant: Any, policy: str):
@@ -93,6 +113,8 @@ def _learn(item: records.ImportItem, ports: Ports, source: RowSource, tenant: An
         rules=ports.rules,
         make_id=lambda row: row_id(item.id, row.sheet, row.row),
         on_invalid_value=policy,
+        match_rules=match_rules(item),
+        country=tenant.default_country,
     )
     planner.learn(source.rows(), lookups)
     for kind, names in planner.missing_lookups().items():

@@ -41,6 +41,11 @@ class SheetLayout:
     columns: tuple[ImportField | None, ...]
     labels: dict[str, str] = field(default_factory=dict, compare=False)
 
+    @property
+    def mapped_fields(self) -> set[str]:
+        """The field keys some column of the sheet fills (by its header, or by a mapping)."""
+        return {c.key for c in self.columns if c is not None} | set(self.labels)
+
     def label_of(self, key: str) -> str:
         if key in self.labels:
             return self.labels[key]
