@@ -279,10 +279,14 @@ def _analyse_and_plan(
 def _create_drop_import(message: FileDropped, import_id: str) -> bool:
     """A partner's file becomes an import: the template, or the saved mapping its folder names.
 
-    False when it cannot run (the import is recorded as failed with the reason)."""
+    False when it cannot run (the import is recorded as failed with the reason). A tenant
+    whose first contact is a dropped file gets its defaults first, as a first request would.
+    """
     from chalicelib.imports.report.finish import fail
+    from chalicelib.services.tenants import ensure_tenant_ready
     from chalicelib.store.mappings import mapping_named
 
+    ensure_tenant_ready(message.tenant_id)
     own_format = message.mapping_name != "template"
     saved, problem = None, None
     if own_format:

@@ -37,3 +37,18 @@ def test_a_dropped_file_records_the_drop_that_started_it(api, aws):
     deliver(key)
     (item,) = api.get("/v1/imports").json["items"]
     assert item["requested_by"] == {"sub": None, "client_id": None, "drop": key}
+
+
+def test_a_tenant_whose_first_contact_is_a_dropped_file_gets_its_defaults(newcomer, aws):
+    """A partner's drop is a tenant's first request too: the worker provisions it, so its
+    rows can name the default payment terms."""
+    from chalicelib.services.tenants import forget_ready_tenants
+    from chalicelib.store.tenants import is_provisioned
+
+    forget_ready_tenants()  # a fresh worker process, that never saw this tenant
+    key = f"drops/{newcomer.tenant}/template/first.csv"
+    put(aws, key, myob_csv())
+    assert not is_provisioned(newcomer.tenant)
+    deliver(key)
+    assert is_provisioned(newcomer.tenant)  # by the worker: no API request was made
+    assert newcomer.get("/v1/lookups/payment-terms").json["items"], "the default payment terms"
