@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.unit.xlsx_factories import (  # noqa: E402
+from tests.unit.xlsx.factories import (  # noqa: E402
     CONTENT_TYPES,
     ROOT_RELS,
     SHEET_NS,
