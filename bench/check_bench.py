@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from chalicelib.xlsx.safety import FileLimits, check_xlsx  # noqa: E402
 from tests.unit.xlsx.factories import (  # noqa: E402
     CONTENT_TYPES,
     ROOT_RELS,
@@ -22,8 +23,6 @@ from tests.unit.xlsx.factories import (  # noqa: E402
     WORKBOOK_RELS,
     inline_row,
 )
-
-from chalicelib.xlsx.safety import FileLimits, check_xlsx  # noqa: E402
 
 TARGET_BYTES = 20 * 1024 * 1024
 
