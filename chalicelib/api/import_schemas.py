@@ -213,7 +213,9 @@ class ImportPage(BaseModel):
     next_cursor: str | None
 
 
-class Problem(BaseModel):
+class RowProblem(BaseModel):
+    """A problem of one ledger row: the column, its value and why (the row is given)."""
+
     column: str
     value: str | int | float | bool | None
     message: str
@@ -236,8 +238,8 @@ class LedgerRow(BaseModel):
     changes: dict[str, dict[str, Any]] = Field(
         description="field → {before, after}: every field a created or updated row set"
     )
-    errors: list[Problem]
-    warnings: list[Problem]
+    errors: list[RowProblem]
+    warnings: list[RowProblem]
     also: list[dict[str, Any]] = Field(
         default_factory=list,
         description="other records the row changed (a default contact it took over from)",
