@@ -102,24 +102,13 @@ def main() -> None:
 
     botocore_stubber.BotocoreStubber.__call__ = timed_stub
 
-    from devstack import moto_patch
-    from devstack.keys import ensure_key_pair, mint_token
+    from in_process import in_process_environment  # beside this script (sys.path[0])
 
-    moto_patch.apply()
-    private, public = ensure_key_pair()
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="ap-southeast-2",
-        AWS_REGION="ap-southeast-2",
-        STAGE="test",
-        TABLE_NAME="sitebook-bench",
-        BUCKET_NAME="sitebook-bench",
-        AUTH_PUBLIC_KEY_FILE=str(public),
-        AUTH_ISSUER="sitebook-local",
-        AUTH_AUDIENCE="sitebook-local",
+    from devstack.keys import mint_token
+
+    private, public = in_process_environment(
+        TABLE_NAME="sitebook-bench", BUCKET_NAME="sitebook-bench"
     )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         from chalice.config import Config
         from chalice.test import TestHTTPClient

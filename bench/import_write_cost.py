@@ -140,24 +140,12 @@ def measure(customers: int) -> dict:
     import botocore.handlers
 
     botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build.dynamodb", count_writes))
+    from in_process import in_process_environment  # beside this script (sys.path[0])
     from moto import mock_aws
 
-    from devstack import moto_patch
-    from devstack.keys import ensure_key_pair, mint_token
+    from devstack.keys import mint_token
 
-    moto_patch.apply()
-    private, public = ensure_key_pair()
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="ap-southeast-2",
-        AWS_REGION="ap-southeast-2",
-        STAGE="test",
-        AUTH_PUBLIC_KEY_FILE=str(public),
-        AUTH_ISSUER="sitebook-local",
-        AUTH_AUDIENCE="sitebook-local",
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    private, public = in_process_environment()
     with mock_aws(), tempfile.TemporaryDirectory() as folder:
         from chalice.config import Config
         from chalice.test import TestHTTPClient
