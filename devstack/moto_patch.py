@@ -1,9 +1,13 @@
-"""A patch of moto's DynamoDB: Query reads one partition, a transaction copies only its items.
+"""A patch of moto: Query reads one partition, a transaction copies only its items, and a
+FIFO queue hands out one message of a group at a time.
 
 moto 5.2.5 answers every Query by walking (and sorting) the whole table, and snapshots the
 whole table once per item of a TransactWriteItems so it can roll back. Both grow with the
 table; this patch makes them grow with the partition and with the transaction instead,
 keeping moto's own code for everything else (ordering, pagination, filters, conditions).
+Its SQS ReceiveMessage reads which FIFO groups are in flight once, when a long poll
+starts, and without a lock, so two consumers could hold two messages of one group at
+once; the patched receive takes each look under a lock with a fresh view.
 docs/decisions/local-stack.md says why, what else was considered and when to drop it.
 """
 
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from typing import Any
 
 PATCHED_MOTO_VERSION = "5.2.5"
@@ -22,6 +27,11 @@ _generation = 0  # bumped by apply(): indexes built before a remove() may have m
 # DynamoDB runs each transaction in isolation from the others; moto's server runs requests on
 # threads with no lock at all. One lock per process gives transactions that isolation.
 transaction_lock = threading.Lock()
+# SQS hands out a FIFO group's next message only once the one in flight is deleted or
+# visible again; moto's receive checks that without a lock. One lock per process orders
+# the receives, each of which is short (long polls wait outside it).
+_receive_lock = threading.Lock()
+RECEIVE_RECHECK_SECONDS = 0.05  # how often a long poll looks again while messages are held
 
 
 class MotoVersionMismatch(RuntimeError):
@@ -29,7 +39,7 @@ class MotoVersionMismatch(RuntimeError):
 
 
 def apply() -> None:
-    """Patch moto's DynamoDB in this process; idempotent.
+    """Patch moto's DynamoDB and SQS in this process; idempotent.
 
     Raises MotoVersionMismatch when moto is not PATCHED_MOTO_VERSION: the patch wraps
     moto internals, so another version needs its code paths read again (see the decision).
@@ -40,7 +50,8 @@ def apply() -> None:
         raise MotoVersionMismatch(
             f"devstack/moto_patch.py patches moto {PATCHED_MOTO_VERSION}, but moto "
             f"{moto.__version__} is installed. Check whether this moto still walks the table on "
-            "Query and copies it on TransactWriteItems (docs/decisions/local-stack.md): if not, "
+            "Query, copies it on TransactWriteItems and reads FIFO groups once per long poll "
+            "(docs/decisions/local-stack.md): if not, "
             "drop the patch; if so, re-read those code paths and update PATCHED_MOTO_VERSION."
         )
     global _generation
@@ -49,6 +60,7 @@ def apply() -> None:
     _generation += 1
     from moto.dynamodb import models
     from moto.dynamodb.models.table import Table
+    from moto.sqs.models import SQSBackend
 
     backend = models.DynamoDBBackend
     for owner, name, replacement in (
@@ -58,6 +70,7 @@ def apply() -> None:
         (backend, "update_item", _update_item),
         (backend, "transact_write_items", _transact_write_items),
         (models, "copy", _CopyKeepingTables),
+        (SQSBackend, "receive_message", _receive_message),
     ):
         _originals[f"{owner.__name__.rsplit('.', 1)[-1]}.{name}"] = (owner, getattr(owner, name))
         setattr(owner, name, replacement)
@@ -327,3 +340,32 @@ def _restore(table, key: tuple, item) -> None:
     else:
         table.items[hash_key][range_key] = item
     _index_item(table, item)
+
+
+def _receive_message(
+    self,
+    queue_name: str,
+    count: int,
+    wait_seconds_timeout: int,
+    visibility_timeout: int,
+    message_attribute_names: list[str] | None = None,
+):
+    """SQS ReceiveMessage with FIFO groups honoured between concurrent consumers.
+
+    moto's own receive, called without waiting (so it reads the groups in flight afresh
+    each time) under ``_receive_lock``; a long poll repeats that until a message is handed
+    out or ``wait_seconds_timeout`` (seconds) has passed, waiting outside the lock.
+    """
+    receive = _original("SQSBackend.receive_message")
+    deadline = time.monotonic() + (wait_seconds_timeout or 0)
+    queue = self.get_queue(queue_name)
+    while True:
+        with _receive_lock:
+            got = receive(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+        left = deadline - time.monotonic()
+        if got or left <= 0:
+            return got
+        if queue.messages:  # visible but held back (a group in flight, a redrive): look again
+            time.sleep(min(RECEIVE_RECHECK_SECONDS, left))
+        else:
+            queue.wait_for_messages(min(1.0, left))

@@ -287,3 +287,64 @@ def test_another_moto_version_is_refused_with_the_reason(monkeypatch):
             moto_patch.apply()
         assert not moto_patch.is_applied()
         monkeypatch.setattr(moto, "__version__", moto_patch.PATCHED_MOTO_VERSION)
+
+
+def _consume_fifo_concurrently(consumers: int = 3, groups: int = 4, per_group: int = 12):
+    """Consumers long-poll a FIFO queue while messages arrive; returns (overlaps, orders).
+
+    ``overlaps`` counts receives of a message while another of its group was held (SQS
+    never does that); ``orders`` maps each group to the sequence numbers in receive order.
+    """
+    sqs = boto3.client("sqs", region_name="ap-southeast-2")
+    url = sqs.create_queue(
+        QueueName="ordered.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )["QueueUrl"]
+    total = groups * per_group
+    lock = threading.Lock()
+    held: set[str] = set()
+    overlaps = 0
+    orders: dict[str, list[int]] = {f"g{g}": [] for g in range(groups)}
+    done = threading.Event()
+
+    def consume() -> None:
+        nonlocal overlaps
+        while not done.is_set():
+            reply = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1, VisibilityTimeout=30
+            )
+            for message in reply.get("Messages", []):
+                group, seq = message["Body"].split(":")
+                with lock:
+                    overlaps += group in held
+                    held.add(group)
+                    orders[group].append(int(seq))
+                threading.Event().wait(0.02)  # the handler's work
+                with lock:
+                    held.discard(group)
+                    if sum(map(len, orders.values())) >= total:
+                        done.set()
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    threads = [threading.Thread(target=consume) for _ in range(consumers)]
+    for thread in threads:
+        thread.start()
+    for seq in range(per_group):
+        for g in range(groups):
+            sqs.send_message(QueueUrl=url, MessageBody=f"g{g}:{seq}", MessageGroupId=f"g{g}")
+        threading.Event().wait(0.01)
+    done.wait(60)
+    done.set()
+    for thread in threads:
+        thread.join()
+    return overlaps, orders
+
+
+def test_a_fifo_group_is_held_by_one_consumer_at_a_time_and_read_in_order():
+    # Several long-polling consumers, as the local event pump's delivery threads: moto's own
+    # receive read the groups in flight once per long poll, so one record's second webhook
+    # could overtake its first (CI, test_webhooks_e2e).
+    with mock_aws():
+        overlaps, orders = _consume_fifo_concurrently()
+    assert overlaps == 0
+    assert orders == {group: list(range(12)) for group in orders}
