@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from chalicelib.api.schemas import RequestedBy, Strict
+from chalicelib.domain.import_status import ImportStatus
 
 OnInvalidValue = Literal["skip_value", "fail_row"]
 MatchKey = Literal["import_id", "name", "email", "phone", "customer_number"]
@@ -125,19 +126,7 @@ class ImportRecord(BaseModel):
     source: Literal["template", "own_format"]
     file_name: str
     dry_run: bool
-    status: Literal[
-        "queued",
-        "analyzing",
-        "needs_mapping",
-        "running",
-        "succeeded",
-        "completed_with_warnings",
-        "completed_with_errors",
-        "failed",
-        "expired",
-        "undoing",
-        "undone",
-    ] = Field(
+    status: ImportStatus = Field(
         description="expired: no file arrived before the upload link expired (+10 minutes); "
         "undoing/undone: POST /v1/imports/{id}/undo is reverting it / has reverted it"
     )

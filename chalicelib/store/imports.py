@@ -8,25 +8,19 @@ from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.import_status import ImportStatus
 from chalicelib.store.base import TableModel, bind, new_id, now_iso, query_page
 from chalicelib.store.records import conditional_failed
 
-STATUSES = (
-    "queued",
-    "analyzing",
-    "needs_mapping",
-    "running",
+FINISHED: tuple[ImportStatus, ...] = (
     "succeeded",
     "completed_with_warnings",
     "completed_with_errors",
     "failed",
     "expired",
-    "undoing",
-    "undone",
 )
-FINISHED = ("succeeded", "completed_with_warnings", "completed_with_errors", "failed", "expired")
 # Statuses in which a delivery holds the import; an unexpected error ends these as failed.
-UNDER_WAY = ("queued", "analyzing", "running")
+UNDER_WAY: tuple[ImportStatus, ...] = ("queued", "analyzing", "running")
 EXPIRED_MESSAGE = (
     "No file arrived before the upload link expired; create a new import to upload it."
 )
