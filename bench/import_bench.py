@@ -411,7 +411,8 @@ class CountingWriter:
                 kind = "site"
             self.rows[kind] += 1
             for request in writes:
-                item = (request.get("PutRequest") or {}).get("Item")
+                # TransactWriteItems entries ("Put"), or BatchWriteItem requests ("PutRequest")
+                item = (request.get("Put") or request.get("PutRequest") or {}).get("Item")
                 if item is None:
                     continue
                 self.items[kind] += 1

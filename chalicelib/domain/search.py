@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from .names import drop_default_ignorables
+from .values import parsed_e164
 
 MAX_TOKEN_LENGTH = 40
 MAX_QUERY_WORDS = 8
@@ -181,7 +182,7 @@ def phone_terms(e164: str) -> tuple[str, frozenset[str]]:
 
     digits = "".join(c for c in e164 if c.isdigit())
     try:
-        number = phonenumbers.parse(e164, None)
+        number = parsed_e164(e164)  # parse_phone's own parse when it just validated it
     except phonenumbers.NumberParseException:
         return digits, frozenset({digits})  # a stored phone we cannot re-read matches its digits
     national = phonenumbers.national_significant_number(number)

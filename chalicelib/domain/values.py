@@ -183,11 +183,37 @@ def parse_phone(value: Any, default_country: str) -> Phone:
         raise InvalidValue("is not a phone number: it has the wrong number of digits")
 
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    _remember(e164, number)
     if from_number:
         display = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     else:
         display = text
     return Phone(display=display, e164=e164)
+
+
+# The numbers parse_phone parsed last, by E.164: a row's search terms and duplicate keys read
+# its phones again right after it was validated (domain.search.phone_terms), and parsing is
+# libphonenumber's dearest step, so each value is parsed once per row. Bounded: an import
+# streams its rows, so only the last few are ever asked for again.
+_PARSED: dict[str, Any] = {}
+_PARSED_MAX = 256
+
+
+def _remember(e164: str, number: Any) -> None:
+    if len(_PARSED) >= _PARSED_MAX:
+        del _PARSED[next(iter(_PARSED))]  # the oldest (dicts keep insertion order)
+    _PARSED[e164] = number
+
+
+def parsed_e164(e164: str) -> Any:
+    """The libphonenumber number of a stored E.164 phone: the one parse_phone just made for it,
+    else parsed now. Raises phonenumbers.NumberParseException for text that is not a number."""
+    number = _PARSED.get(e164)
+    if number is not None:
+        return number
+    import phonenumbers
+
+    return phonenumbers.parse(e164, None)
 
 
 def _fits_a_national_format(number: Any) -> bool:

@@ -14,8 +14,10 @@ from typing import Any, ClassVar, Self
 
 from pynamodb.attributes import UnicodeAttribute
 
+from chalicelib.domain.records import BOOKKEEPING_FIELDS
 from chalicelib.store.base import VersionedModel, bind, query_page
 from chalicelib.store.customers import customer_pk, require_customer
+from chalicelib.store.item_json import Item, keys, strings
 from chalicelib.store.records import get_or_404
 
 
@@ -28,6 +30,22 @@ def collection_keys(
 ) -> tuple[str, str]:
     """gsi1pk and gsi1sk of a child: sorted by customer, so a customer's children are adjacent."""
     return collection_pk(tenant_id, collection), f"{customer_id}#{child_id}"
+
+
+def child_item(
+    model: type[CustomerChildItem], tenant_id: str, record: dict[str, Any], fields: tuple
+) -> Item:
+    """A child's item as DynamoDB JSON: keys, owner, index keys, bookkeeping and the string
+    ``fields`` of ``record`` (None left out), as ``model.new(...).serialize()`` gives it."""
+    customer_id, child_id = record["customer_id"], record["id"]
+    item = keys(customer_pk(tenant_id, customer_id), model.PREFIX + child_id, model.ENTITY)
+    item |= strings({"id": child_id, "customer_id": customer_id})
+    item |= strings({name: record.get(name) for name in fields})
+    item["version"] = {"N": str(int(record["version"]))}
+    item |= strings({name: record.get(name) for name in BOOKKEEPING_FIELDS[1:]})
+    gsi1pk, gsi1sk = collection_keys(tenant_id, model.COLLECTION, customer_id, child_id)
+    item["gsi1pk"], item["gsi1sk"] = {"S": gsi1pk}, {"S": gsi1sk}
+    return item
 
 
 class CustomerChildItem(VersionedModel):

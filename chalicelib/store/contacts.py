@@ -11,8 +11,9 @@ from chalicelib.domain.contacts import ContactStanding
 from chalicelib.domain.customers import CONTACT_FIELDS
 from chalicelib.domain.errors import NotFound
 from chalicelib.store.base import bind, new_id, now_iso
-from chalicelib.store.children import CustomerChildItem, get_child, list_children
+from chalicelib.store.children import CustomerChildItem, child_item, get_child, list_children
 from chalicelib.store.customers import CustomerItem, customer_pk
+from chalicelib.store.item_json import Condition, Item, Write, absent, at_version
 from chalicelib.store.records import Op, stale, transact
 from chalicelib.store.search_entries import contact_entry_ops
 
@@ -52,6 +53,23 @@ class ContactItem(CustomerChildItem):
 PREFIX = ContactItem.PREFIX
 
 
+def contact_item(tenant_id: str, record: dict[str, Any]) -> Item:
+    """A contact's item as DynamoDB JSON, for the API's transactions and the importer's rows
+    alike: ``record`` has id, customer_id, its fields and bookkeeping (version, created_at,
+    updated_at, created_by, updated_by); the same item ContactItem's ``serialize()`` gives."""
+    item = child_item(ContactItem, tenant_id, record, _STORED)
+    item["is_default"] = {"BOOL": bool(record.get("is_default"))}
+    return item
+
+
+def _put(
+    tenant_id: str, item: ContactItem, condition: Condition, on_fail=None
+) -> tuple[Write, dict[str, Any]]:
+    """The put of a contact read (or made) as a model, and its record."""
+    record = item.to_record() | {"created_by": item.created_by, "updated_by": item.updated_by}
+    return Write("put", contact_item(tenant_id, record), condition, on_fail), item.to_record()
+
+
 def contacts_of(tenant_id: str, customer_id: str) -> dict[str, ContactItem]:
     """Every contact of a customer by id (lists are short), read consistently: one Query."""
     bind()
@@ -65,11 +83,11 @@ def standing(item: ContactItem) -> ContactStanding:
     return ContactStanding(item.id, bool(item.is_default), item.created_at)
 
 
-def _set_default(item: ContactItem, value: bool, by: str | None) -> Op:
+def _set_default(item: ContactItem, value: bool, by: str | None) -> Write:
     current = item.version
     item.is_default, item.version = value, current + 1
     item.updated_at, item.updated_by = now_iso(), by
-    return Op("save", item, ContactItem.version == current, stale("default contact"))
+    return _put(_tenant_of(item), item, at_version(current), stale("default contact"))[0]
 
 
 def _tenant_of(item: ContactItem) -> str:
@@ -119,10 +137,11 @@ def insert_contact(
         **{k: v for k, v in prepared.items() if v is not None and k != "is_default"},
     )
     item.is_default = bool(prepared.get("is_default"))
-    ops = [Op("save", item, ContactItem.pk.does_not_exist()), _parent_check(parent)]
-    ops += contact_entry_ops(tenant_id, item.to_record(), None)
+    put, record = _put(tenant_id, item, absent())
+    ops = [put, _parent_check(parent)]
+    ops += contact_entry_ops(tenant_id, record, None)
     transact(ops + [_set_default(old, False, by) for old in demote])
-    return item.to_record()
+    return record
 
 
 def save_contact(
@@ -138,19 +157,21 @@ def save_contact(
         setattr(item, name, prepared.get(name))
     item.is_default = bool(prepared.get("is_default"))
     item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
-    ops = [Op("save", item, ContactItem.version == current, stale("contact"))]
-    ops += contact_entry_ops(_tenant_of(item), item.to_record(), before)
+    put, record = _put(_tenant_of(item), item, at_version(current), stale("contact"))
+    ops = [put, *contact_entry_ops(_tenant_of(item), record, before)]
     transact(ops + [_set_default(old, False, by) for old in demote])
-    return item.to_record()
+    return record
 
 
 def remove_contact(item: ContactItem, *, promote: ContactItem | None = None) -> None:
     """Delete the stored ``item`` and make ``promote`` the default, all or nothing."""
-    ops = [Op("delete", item, ContactItem.version == item.version, stale("contact"))]
+    ops: list[Op | Write] = [
+        Op("delete", item, ContactItem.version == item.version, stale("contact"))
+    ]
     ops += contact_entry_ops(_tenant_of(item), None, item.to_record())
     if promote is not None:
         current = promote.version
         promote.is_default, promote.version = True, current + 1
         promote.updated_at = now_iso()
-        ops.append(Op("save", promote, ContactItem.version == current, stale("contact")))
+        ops.append(_put(_tenant_of(promote), promote, at_version(current), stale("contact"))[0])
     transact(ops)

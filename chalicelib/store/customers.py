@@ -26,11 +26,21 @@ from chalicelib.store.base import (
     query_page,
 )
 from chalicelib.store.duplicates import duplicate_key_ops
+from chalicelib.store.item_json import (
+    Item,
+    Write,
+    absent,
+    at_version,
+    keys,
+    owned_by,
+    put_attributes,
+    strings,
+)
 from chalicelib.store.records import (
     Op,
-    UniqueClaim,
     claim_ops,
     conditional_failed,
+    is_claim,
     stale,
     transact,
 )
@@ -143,33 +153,30 @@ def _list_pk(
 # ---------------------------------------------------------------- items of a record
 
 
-def customer_item(tenant_id: str, record: dict[str, Any]) -> CustomerItem:
-    """The item of a complete record (id, version and timestamps included), index keys set."""
+def customer_item(tenant_id: str, record: dict[str, Any]) -> Item:
+    """The item of a complete record (id, version and timestamps included), index keys set,
+    as DynamoDB JSON: exactly what CustomerItem's ``serialize()`` gives for it."""
     billing = record.get("billing") or {}
-    values = {name: record.get(name) for name in _TEXT}
-    item = CustomerItem(
-        customer_pk(tenant_id, record["id"]),
-        CUSTOMER_SK,
-        entity="customer",
-        id=record["id"],
-        billing_customer_id=billing.get("billing_customer_id"),
-        billing_same_as_site=bool(record.get("billing_same_as_site")),
-        on_hold=bool(record.get("on_hold")),
-        **{k: v for k, v in values.items() if v is not None},
-        **{name: record.get(name) for name in BOOKKEEPING_FIELDS},
-    )
-    for name in _MAPS:
-        if record.get(name) is not None:
-            setattr(item, name, _plain(record[name]))
-    # Sorted by the folded name, so "Ángel" lists among the A's; a name prefix query reads it too.
-    sort = f"{sort_key(record['name'])}#{record['id']}"
     status = record.get("status") or "active"
-    item.gsi1pk, item.gsi1sk = _list_pk(tenant_id, status), sort
+    item = keys(customer_pk(tenant_id, record["id"]), CUSTOMER_SK, "customer")
+    item["id"] = {"S": record["id"]}
+    item |= strings({name: record.get(name) for name in _TEXT})
+    item["status"] = {"S": status}
+    if billing.get("billing_customer_id") is not None:
+        item["billing_customer_id"] = {"S": billing["billing_customer_id"]}
+    item["billing_same_as_site"] = {"BOOL": bool(record.get("billing_same_as_site"))}
+    item["on_hold"] = {"BOOL": bool(record.get("on_hold"))}
+    put_attributes(item, {name: record.get(name) for name in _MAPS})
+    item["version"] = {"N": str(int(record["version"]))}
+    item |= strings({name: record.get(name) for name in BOOKKEEPING_FIELDS[1:]})
+    # Sorted by the folded name, so "Ángel" lists among the A's; a name prefix query reads it too.
+    sort = {"S": f"{sort_key(record['name'])}#{record['id']}"}
+    item["gsi1pk"], item["gsi1sk"] = {"S": _list_pk(tenant_id, status)}, sort
     for field, (index, facet) in FILTER_INDEXES.items():
         value = billing.get(field) if field == "billing_customer_id" else record.get(field)
         if value:
-            setattr(item, f"{index}pk", _list_pk(tenant_id, status, facet, value))
-            setattr(item, f"{index}sk", sort)
+            item[f"{index}pk"] = {"S": _list_pk(tenant_id, status, facet, value)}
+            item[f"{index}sk"] = sort
     return item
 
 
@@ -188,7 +195,7 @@ class NumberTaken(Conflict):
 
 def customer_ops(
     tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None = None
-) -> list[Op]:
+) -> list[Write]:
     """Every write that stores ``record`` over ``previous``: the item, claims, search entries
     and duplicate keys (``store/duplicates.py``).
 
@@ -197,11 +204,8 @@ def customer_ops(
     (``search_entries.customer_entry_ops``) are rewritten only when what they carry changed.
     """
     item = customer_item(tenant_id, record)
-    if previous is None:
-        condition, on_fail = CustomerItem.pk.does_not_exist(), stale("customer")
-    else:
-        condition, on_fail = CustomerItem.version == previous["version"], stale("customer")
-    ops = [Op("save", item, condition, on_fail)]
+    condition = absent() if previous is None else at_version(previous["version"])
+    ops = [Write("put", item, condition, stale("customer"))]
     old = previous or {}
     scopes = (
         ("name", NAME_SCOPE),
@@ -218,7 +222,7 @@ def customer_ops(
     return ops + duplicate_key_ops(tenant_id, record, previous)
 
 
-def customer_removal_ops(tenant_id: str, record: dict[str, Any]) -> list[Op]:
+def customer_removal_ops(tenant_id: str, record: dict[str, Any]) -> list[Write]:
     """Every write that removes the stored ``record`` with all it brought: the item (on its
     version), its claims (while still its own), its search entries and duplicate keys.
 
@@ -227,27 +231,26 @@ def customer_removal_ops(tenant_id: str, record: dict[str, Any]) -> list[Op]:
     """
     ops = []
     for op in customer_ops(tenant_id, record, None):
-        if isinstance(op.model, CustomerItem):
-            condition = CustomerItem.version == record["version"]
-            ops.append(Op("delete", op.model, condition, stale("customer")))
-        elif op.condition is not None:  # a claim: only while it is still this customer's
-            ops.append(Op("delete", op.model, UniqueClaim.owner_id == record["id"], stale("claim")))
+        if op.item["entity"]["S"] == "customer":
+            ops.append(Write("delete", op.item, at_version(record["version"]), stale("customer")))
+        elif is_claim(op):  # only while it is still this customer's
+            ops.append(Write("delete", op.item, owned_by(record["id"]), stale("claim")))
         else:
-            ops.append(Op("delete", op.model))
+            ops.append(Write("delete", op.item))
     return ops
 
 
 def customer_items(
     tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None = None
-) -> tuple[list[TableModel], list[TableModel]]:
+) -> tuple[list[Item], list[Item]]:
     """The items to put and to delete to store ``record`` over ``previous``, for a batch writer.
 
     The same items the API writes in one transaction, without its conditions (for loading
     data in bulk; the importer writes ``customer_ops`` with them, a transaction per row).
     """
     ops = customer_ops(tenant_id, record, previous)
-    puts = [op.model for op in ops if op.action == "save"]
-    deletes = [op.model for op in ops if op.action == "delete"]
+    puts = [op.item for op in ops if op.action == "put"]
+    deletes = [op.key() for op in ops if op.action == "delete"]
     return puts, deletes
 
 
@@ -407,7 +410,7 @@ def insert_customer(
         ops = customer_ops(tenant_id, record, None)
         if generated:
             for op in ops:
-                if op.model.pk.startswith(f"{tenant_id}#UNIQUE#{NUMBER_SCOPE}#"):
+                if op.pk.startswith(f"{tenant_id}#UNIQUE#{NUMBER_SCOPE}#"):
                     op.on_fail = lambda: NumberTaken("generated number taken")
         try:
             transact(ops + checks)

@@ -10,7 +10,7 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.domain.duplicates import DuplicateKey, duplicate_keys
 from chalicelib.store.base import TableModel, bind
-from chalicelib.store.records import Op
+from chalicelib.store.item_json import Item, Write, keys
 
 # Customers read per key at most: a key a hundred customers share says little more at 500.
 MAX_PER_KEY = 100
@@ -32,22 +32,23 @@ def duplicate_key_pk(tenant_id: str, key: DuplicateKey) -> str:
     return f"{tenant_id}#DUPKEY#{kind}#{value}"
 
 
-def _item(tenant_id: str, customer_id: str, key: DuplicateKey) -> DuplicateKeyItem:
-    item = DuplicateKeyItem(duplicate_key_pk(tenant_id, key), customer_id, entity="duplicate_key")
-    item.customer_id = customer_id
+def duplicate_key_item(tenant_id: str, customer_id: str, key: DuplicateKey) -> Item:
+    """A duplicate key's item as DynamoDB JSON (what DuplicateKeyItem's ``serialize()`` gives)."""
+    item = keys(duplicate_key_pk(tenant_id, key), customer_id, "duplicate_key")
+    item["customer_id"] = {"S": customer_id}
     return item
 
 
 def duplicate_key_ops(
     tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None
-) -> list[Op]:
+) -> list[Write]:
     """Items to put for keys ``record`` gains over ``previous`` and to delete for keys it lost."""
-    keys = duplicate_keys(record)
+    new = duplicate_keys(record)
     old = duplicate_keys(previous) if previous else frozenset()
     customer_id = record["id"]
-    return [Op("save", _item(tenant_id, customer_id, k)) for k in sorted(keys - old)] + [
-        Op("delete", _item(tenant_id, customer_id, k)) for k in sorted(old - keys)
-    ]
+    return [
+        Write("put", duplicate_key_item(tenant_id, customer_id, k)) for k in sorted(new - old)
+    ] + [Write("delete", duplicate_key_item(tenant_id, customer_id, k)) for k in sorted(old - new)]
 
 
 def customers_sharing(tenant_id: str, keys: Iterable[DuplicateKey]) -> list[str]:

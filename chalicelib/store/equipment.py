@@ -9,8 +9,9 @@ from pynamodb.attributes import UnicodeAttribute
 from chalicelib.domain.customers import EQUIPMENT_FIELDS
 from chalicelib.domain.errors import Conflict, FieldError, NotFound
 from chalicelib.store.base import new_id, now_iso
-from chalicelib.store.children import CustomerChildItem, get_child, list_children
+from chalicelib.store.children import CustomerChildItem, child_item, get_child, list_children
 from chalicelib.store.customers import CustomerItem
+from chalicelib.store.item_json import Item, Write, absent, at_version
 from chalicelib.store.records import Op, claim_ops, stale, transact
 
 
@@ -48,6 +49,17 @@ class EquipmentItem(CustomerChildItem):
 
 
 PREFIX = EquipmentItem.PREFIX
+
+
+def equipment_item(tenant_id: str, record: dict[str, Any]) -> Item:
+    """Equipment's item as DynamoDB JSON, for the API's transactions and the importer's rows
+    alike: ``record`` has id, customer_id, its fields and bookkeeping (version, created_at,
+    updated_at, created_by, updated_by); the same item EquipmentItem's ``serialize()`` gives."""
+    return child_item(EquipmentItem, tenant_id, record, EQUIPMENT_FIELDS)
+
+
+def _record(item: EquipmentItem) -> dict[str, Any]:
+    return item.to_record() | {"created_by": item.created_by, "updated_by": item.updated_by}
 
 
 def number_scope(customer_id: str) -> str:
@@ -92,7 +104,7 @@ def insert_equipment(tenant_id: str, parent: CustomerItem, prepared: dict, by: s
     number = prepared.get("equipment_number")
     transact(
         [
-            Op("save", item, EquipmentItem.pk.does_not_exist()),
+            Write("put", equipment_item(tenant_id, _record(item)), absent()),
             Op("check", parent, CustomerItem.pk.exists(), lambda: NotFound("No such customer.")),
         ]
         + claim_ops(
@@ -111,7 +123,14 @@ def save_equipment(tenant_id: str, item: EquipmentItem, prepared: dict, by: str 
     item.version, item.updated_at, item.updated_by = current + 1, now_iso(), by
     scope = number_scope(item.customer_id)
     transact(
-        [Op("save", item, EquipmentItem.version == current, stale("equipment"))]
+        [
+            Write(
+                "put",
+                equipment_item(tenant_id, _record(item)),
+                at_version(current),
+                stale("equipment"),
+            )
+        ]
         + claim_ops(tenant_id, scope, item.id, old, new, _duplicate(new))
     )
     return item.to_record()

@@ -1,7 +1,8 @@
 """The importer's view of the customer store: bulk loads, and a row's records as one transaction.
 
-The items and conditions are the ones the API writes (customers.customer_ops, the contact and
-equipment models, the same uniqueness claims and search entries): a record is written only at
+The items and conditions are the ones the API writes (customers.customer_ops,
+contacts.contact_item, equipment.equipment_item, the same uniqueness claims and search entries,
+all built as DynamoDB JSON in chalicelib/store/item_json.py's terms): a record is written only at
 the version the plan read (or, new, only if absent), a claim taken only if free or already its
 own, so an import never overwrites a change it did not see (docs/decisions/import-writes.md).
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.store.contacts import PREFIX as CONTACT_PREFIX
-from chalicelib.store.contacts import ContactItem
+from chalicelib.store.contacts import ContactItem, contact_item
 from chalicelib.store.customers import (
     customer_ops,
     customer_pk,
@@ -22,47 +23,33 @@ from chalicelib.store.customers import (
     reserve_customer_number_block,
 )
 from chalicelib.store.equipment import PREFIX as EQUIPMENT_PREFIX
-from chalicelib.store.equipment import EquipmentItem, number_scope
-from chalicelib.store.records import Op, UniqueClaim, claim_ops
+from chalicelib.store.equipment import EquipmentItem, equipment_item, number_scope
+from chalicelib.store.item_json import Item, Write, absent, at_version, free_or_owned_by
+from chalicelib.store.records import claim_ops, is_claim
 from chalicelib.store.search_entries import contact_entry_ops
 
 Record = dict[str, Any]
-# What a TransactWriteItems entry may carry beside the item or key (TableName is added when
-# the row is written, so a stored plan does not name the table).
-_TRANSACT_KEYS = ("ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues")
 
 
-def transact_item(op: Op) -> dict[str, Any]:
-    """``op`` as one entry of TransactWriteItems, without TableName.
+def transact_item(write: Write) -> dict[str, Any]:
+    """``write`` as one entry of TransactWriteItems, without TableName (a stored plan does not
+    name the table; it is added when the row is written).
 
     A claim is put or deleted only while it is free or its owner's (the API's claim_ops
     condition, widened to "already its own" so a retried row takes its own claim again); every
-    other op keeps its condition (a record: absent, or at the version read; search entries:
+    other write keeps its condition (a record: absent, or at the version read; search entries:
     none).
     """
-    if isinstance(op.model, UniqueClaim):
-        op = Op(
-            op.action,
-            op.model,
-            UniqueClaim.pk.does_not_exist() | (UniqueClaim.owner_id == op.model.owner_id),
-        )
-    if op.action == "save":
-        kwargs = op.model.get_save_kwargs_from_instance(condition=op.condition)
-        entry = {"Item": kwargs["Item"]}
-        name = "Put"
-    else:
-        kwargs = op.model.get_delete_kwargs_from_instance(condition=op.condition)
-        entry = {"Key": kwargs["Key"]}
-        name = "Delete"
-    entry |= {key: kwargs[key] for key in _TRANSACT_KEYS if key in kwargs}
-    return {name: entry}
+    if is_claim(write):
+        write = Write(write.action, write.item, free_or_owned_by(write.item["owner_id"]["S"]))
+    return write.entry()
 
 
-def _record_op(item: Any, model: type, previous: Record | None) -> Op:
-    """The save of a contact or equipment item: new only if absent, else at the version read."""
+def _record_write(item: Item, previous: Record | None) -> Write:
+    """The put of a contact or equipment item: new only if absent, else at the version read."""
     if previous is None:
-        return Op("save", item, model.pk.does_not_exist())
-    return Op("save", item, model.version == previous["version"])
+        return Write("put", item, absent())
+    return Write("put", item, at_version(previous["version"]))
 
 
 def _stamped(record: Record, previous: Record | None, now: str, by: str | None) -> Record:
@@ -141,27 +128,13 @@ class ImportRecordWriter:
 
     def contact_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)
-        values = {k: v for k, v in stamped.items() if v is not None and k not in ("id",)}
-        values["is_default"] = bool(stamped.get("is_default"))
-        item = ContactItem.new(
-            tenant_id,
-            record["customer_id"],
-            record["id"],
-            **{k: v for k, v in values.items() if k != "customer_id"},
-        )
+        item = contact_item(tenant_id, stamped)
         entries = contact_entry_ops(tenant_id, stamped, previous)
-        ops = [_record_op(item, ContactItem, previous), *entries]
-        return [transact_item(op) for op in ops]
+        return [transact_item(w) for w in (_record_write(item, previous), *entries)]
 
     def equipment_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)
-        values = {k: v for k, v in stamped.items() if v is not None and k not in ("id",)}
-        item = EquipmentItem.new(
-            tenant_id,
-            record["customer_id"],
-            record["id"],
-            **{k: v for k, v in values.items() if k != "customer_id"},
-        )
+        item = equipment_item(tenant_id, stamped)
         claims = claim_ops(
             tenant_id,
             number_scope(record["customer_id"]),
@@ -170,5 +143,4 @@ class ImportRecordWriter:
             record.get("equipment_number"),
             lambda: Conflict("equipment number taken"),
         )
-        ops = [_record_op(item, EquipmentItem, previous), *claims]
-        return [transact_item(op) for op in ops]
+        return [transact_item(w) for w in (_record_write(item, previous), *claims)]

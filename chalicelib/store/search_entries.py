@@ -23,7 +23,7 @@ from chalicelib.domain.search import (
     sort_key,
 )
 from chalicelib.store.base import TableModel
-from chalicelib.store.records import Op
+from chalicelib.store.item_json import Item, Write, keys, strings
 
 # Each search reads SEARCH_SHARDS partitions; the largest partition's share of an import's
 # items is about 1/SEARCH_SHARDS of a first character's (bench/search_items.py measures it).
@@ -81,10 +81,25 @@ def entry_facets(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _entry(tenant_id: str, customer_id: str, word: str, contact_id: str | None = None):
+def entry_item(
+    tenant_id: str,
+    customer_id: str,
+    word: str,
+    contact_id: str | None = None,
+    match: frozenset[str] | None = None,
+    carried: Mapping[str, str | None] | None = None,
+) -> Item:
+    """One entry's item as DynamoDB JSON (what SearchEntryItem's ``serialize()`` gives): its
+    key, owner, ``match`` words (None: the key only, for a delete) and ``carried`` facets."""
     sk = f"{word}#{customer_id}" + (f"#{contact_id}" if contact_id else "")
-    item = SearchEntryItem(entry_pk(tenant_id, word, shard_of(customer_id)), sk, entity=ENTITY)
-    item.customer_id, item.contact_id = customer_id, contact_id
+    item = keys(entry_pk(tenant_id, word, shard_of(customer_id)), sk, ENTITY)
+    item["customer_id"] = {"S": customer_id}
+    if contact_id is not None:
+        item["contact_id"] = {"S": contact_id}
+    if match:
+        item["match"] = {"SS": sorted(match)}
+    if carried:
+        item |= strings(carried)
     return item
 
 
@@ -96,25 +111,24 @@ def _moves(
     carried: dict[str, Any],
     old_carried: dict[str, Any] | None,
     contact_id: str | None = None,
-) -> list[Op]:
+) -> list[Write]:
     """Put every entry when anything an entry carries changed; delete the words that went."""
-    ops: list[Op] = []
+    writes: list[Write] = []
     unchanged = old_terms == terms and old_carried == carried
     if not unchanged:
         for word in sorted(terms.indexed):
-            item = _entry(tenant_id, customer_id, word, contact_id)
-            item.match = set(terms.match)
-            for key, value in carried.items():
-                setattr(item, key, value)
-            ops.append(Op("save", item))
+            item = entry_item(tenant_id, customer_id, word, contact_id, terms.match, carried)
+            writes.append(Write("put", item))
     gone = (old_terms.indexed if old_terms else frozenset()) - terms.indexed
-    ops += [Op("delete", _entry(tenant_id, customer_id, w, contact_id)) for w in sorted(gone)]
-    return ops
+    writes += [
+        Write("delete", entry_item(tenant_id, customer_id, w, contact_id)) for w in sorted(gone)
+    ]
+    return writes
 
 
 def customer_entry_ops(
     tenant_id: str, record: Mapping[str, Any], previous: Mapping[str, Any] | None
-) -> list[Op]:
+) -> list[Write]:
     """The search entries to put and delete when ``record`` is stored over ``previous``.
 
     The one function that makes a customer's entries: the API's transactions
@@ -128,7 +142,7 @@ def customer_entry_ops(
 
 def contact_entry_ops(
     tenant_id: str, contact: Mapping[str, Any] | None, previous: Mapping[str, Any] | None
-) -> list[Op]:
+) -> list[Write]:
     """The entries to put and delete when ``contact`` is stored over ``previous`` (None: the
     contact is deleted). Counted against the contact, they point to its customer."""
     subject = contact or previous

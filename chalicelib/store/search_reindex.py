@@ -22,7 +22,11 @@ from chalicelib.store.contacts import ContactItem
 from chalicelib.store.customers import FILTER_INDEXES, CustomerItem, _list_pk, customer_item
 from chalicelib.store.lookups import LookupItem, _index_keys, all_lookups
 from chalicelib.store.records import conditional_failed
-from chalicelib.store.search_entries import contact_entry_ops, customer_entry_ops
+from chalicelib.store.search_entries import (
+    SearchEntryItem,
+    contact_entry_ops,
+    customer_entry_ops,
+)
 
 OLD_TOKEN_ENTITY = "search_token"  # one item per token in <tenant>#SEARCH#<first character>
 
@@ -38,13 +42,13 @@ def reindex_search(tenant_id: str) -> Counter:
             for item in CustomerItem.gsi1.query(_list_pk(tenant_id, status)):
                 record = item.to_record()
                 for op in customer_entry_ops(tenant_id, record, None):
-                    batch.save(op.model)
-                    first_characters.update(w[0] for w in op.model.match)
+                    batch.save(SearchEntryItem.from_raw_data(op.item))
+                    first_characters.update(w[0] for w in op.item["match"]["SS"])
                     done["customer entries"] += 1
                 done["customers re-keyed"] += _rekey_customer(tenant_id, item, record)
         for contact in iter_collection(ContactItem, tenant_id):
             for op in contact_entry_ops(tenant_id, contact, None):
-                batch.save(op.model)
+                batch.save(SearchEntryItem.from_raw_data(op.item))
                 done["contact entries"] += 1
         for pk in sorted(f"{tenant_id}#SEARCH#{c}" for c in first_characters):
             for old in TableModel.query(pk):
@@ -58,12 +62,13 @@ def reindex_search(tenant_id: str) -> Counter:
 
 
 def _rekey_customer(tenant_id: str, item: CustomerItem, record: dict) -> int:
-    fresh = customer_item(tenant_id, record)
+    fresh = {name: value["S"] for name, value in customer_item(tenant_id, record).items()
+             if "S" in value}  # fmt: skip
     names = ["gsi1sk", *(f"{index}sk" for index, _ in FILTER_INDEXES.values())]
     actions = [
-        getattr(CustomerItem, name).set(getattr(fresh, name))
+        getattr(CustomerItem, name).set(fresh[name])
         for name in names
-        if getattr(fresh, name) is not None and getattr(fresh, name) != getattr(item, name)
+        if fresh.get(name) is not None and fresh[name] != getattr(item, name)
     ]
     return _update(item, actions, CustomerItem.version == item.version)
 
