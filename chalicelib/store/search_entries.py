@@ -20,6 +20,7 @@ from chalicelib.domain.search import (
     SearchTerms,
     contact_search_terms,
     customer_search_terms,
+    former_indexed_words,
     sort_key,
 )
 from chalicelib.store.base import TableModel
@@ -138,3 +139,11 @@ def contact_entry_ops(
     return _moves(
         tenant_id, subject["customer_id"], terms, old, {}, {} if previous else None, subject["id"]
     )
+
+
+def former_entry_ops(tenant_id: str, record: Mapping[str, Any]) -> list[Op]:
+    """Deletes of the entries an earlier layout wrote for the stored customer ``record`` and
+    this one does not (the words its duplicate-key words now cover): ``search_reindex``."""
+    now = customer_search_terms(record).indexed
+    gone = former_indexed_words(record) - now
+    return [Op("delete", _entry(tenant_id, record["id"], word)) for word in sorted(gone)]

@@ -200,3 +200,37 @@ def test_reindexing_finds_and_sorts_customers_stored_in_the_old_format(api):
     ]
     assert reindex_search(api.tenant)["customers re-keyed"] == 0
     assert api.get(f"/v1/customers/{angel['id']}").json["version"] == angel["version"]
+
+
+def test_reindexing_removes_what_the_duplicate_key_words_replaced(api):
+    """Customers stored while duplicate keys had items of their own and the postcode an
+    entry of its own: after the reindex neither is left, so moving away leaves no trace."""
+    from chalicelib.store.base import TableModel, bind
+    from chalicelib.store.search_entries import SearchEntryItem, entry_pk, shard_of
+    from chalicelib.store.search_reindex import reindex_search
+
+    site = {"line1": "12 High St", "suburb": "Carlton", "postcode": "3053"}
+    flat = create(api, name="Flat", email="jo@acme.example", site_address=site)
+    bind()
+    # test set-up only: the items the former layout wrote besides today's
+    postcode = SearchEntryItem(
+        entry_pk(api.tenant, "3053", shard_of(flat["id"])), f"3053#{flat['id']}"
+    )
+    postcode.entity, postcode.customer_id = "search_entry", flat["id"]
+    postcode.match, postcode.sort, postcode.status = {"3053", "flat"}, "flat", "active"
+    postcode.save()
+    key = TableModel(f"{api.tenant}#DUPKEY#email#jo@acme.example", flat["id"], entity="x")
+    key.save()
+
+    done = reindex_search(api.tenant)
+
+    assert done["former entries deleted"] == 1 and done["duplicate-key items deleted"] == 2
+    assert list(TableModel.query(key.pk)) == []
+    assert names(api, "3053") == ["Flat"]
+    moved = api.patch(
+        f"/v1/customers/{flat['id']}",
+        {"site_address": {**site, "postcode": "3054"}},
+        headers={"If-Match": f'"{flat["version"]}"'},
+    )
+    assert moved.status == 200, moved.json
+    assert names(api, "3053") == [] and names(api, "3054") == ["Flat"]
