@@ -1,17 +1,19 @@
-"""The search index's entries: one item per indexed word of a customer or contact, sharded.
+"""The search index's entries: two indexed words of a customer or contact per item, sharded.
 
-An entry's pk is ``<tenant>#SEARCH#<first character of the word>#<shard>`` and its sk
-``<word>#<customer id>`` (a contact's: ``<word>#<customer id>#<contact id>``). The shard
-(0 … SEARCH_SHARDS-1) is a hash of the customer's id, so a word every customer shares (a
-suburb, a postcode, a switchboard number) is spread over SEARCH_SHARDS partitions instead
-of heating one; a search queries the lead word's partition in every shard. The same
-functions build the entries for the API's transactions and the importer's batches.
+An entry is found under one word by its table key and under a second word (when the
+record has one more) by its gsi1 key: pk ``<tenant>#SEARCH#<first character of the
+word>#<shard>``, sk ``<word>#<customer id>`` (a contact's: ``<word>#<customer id>#<contact
+id>``), the same shape in both. The shard (0 … SEARCH_SHARDS-1) is a hash of the customer's
+id, so a word every customer shares (a suburb, a postcode, a switchboard number) is spread
+over SEARCH_SHARDS partitions instead of heating one; a search queries the lead word's
+partition in every shard, in the table and in gsi1. The same functions build the entries
+for the API's transactions and the importer's batches.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
@@ -65,9 +67,35 @@ def entry_pk(tenant_id: str, word: str, shard: int) -> str:
     return f"{tenant_id}#SEARCH#{word[0]}#{shard}"
 
 
-def search_partitions(tenant_id: str, lead: str) -> list[str]:
-    """The partitions holding entries that start with ``lead``: one per shard."""
-    return [entry_pk(tenant_id, lead, shard) for shard in range(SEARCH_SHARDS)]
+EntryQuery = Callable[[int | None], Iterable["SearchEntryItem"]]
+
+
+def entry_queries(tenant_id: str, prefix: str) -> list[EntryQuery]:
+    """The Queries that together read every entry with a word starting with ``prefix``: one
+    per shard in the table and one per shard in gsi1, each called with a limit (None: all)."""
+    queries: list[EntryQuery] = []
+    for shard in range(SEARCH_SHARDS):
+        pk = entry_pk(tenant_id, prefix, shard)
+        queries.append(
+            lambda limit, pk=pk: SearchEntryItem.query(
+                pk, SearchEntryItem.sk.startswith(prefix), limit=limit
+            )
+        )
+        queries.append(
+            lambda limit, pk=pk: SearchEntryItem.gsi1.query(
+                pk, SearchEntryItem.gsi1sk.startswith(prefix), limit=limit
+            )
+        )
+    return queries
+
+
+def _pairs(words: Iterable[str]) -> list[tuple[str, str | None]]:
+    """The indexed words two by two, in order: (the table key's word, gsi1's word or None)."""
+    ordered = sorted(words)
+    return [
+        (ordered[i], ordered[i + 1] if i + 1 < len(ordered) else None)
+        for i in range(0, len(ordered), 2)
+    ]
 
 
 def entry_facets(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,10 +110,19 @@ def entry_facets(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _entry(tenant_id: str, customer_id: str, word: str, contact_id: str | None = None):
-    sk = f"{word}#{customer_id}" + (f"#{contact_id}" if contact_id else "")
-    item = SearchEntryItem(entry_pk(tenant_id, word, shard_of(customer_id)), sk, entity=ENTITY)
+def _entry(
+    tenant_id: str,
+    customer_id: str,
+    word: str,
+    contact_id: str | None = None,
+    second: str | None = None,
+):
+    tail = f"#{customer_id}" + (f"#{contact_id}" if contact_id else "")
+    shard = shard_of(customer_id)
+    item = SearchEntryItem(entry_pk(tenant_id, word, shard), f"{word}{tail}", entity=ENTITY)
     item.customer_id, item.contact_id = customer_id, contact_id
+    if second:
+        item.gsi1pk, item.gsi1sk = entry_pk(tenant_id, second, shard), f"{second}{tail}"
     return item
 
 
@@ -98,17 +135,20 @@ def _moves(
     old_carried: dict[str, Any] | None,
     contact_id: str | None = None,
 ) -> list[Op]:
-    """Put every entry when anything an entry carries changed; delete the words that went."""
+    """Put every entry when anything an entry carries changed (words pair up anew); delete
+    the entries whose table word is no longer one."""
     ops: list[Op] = []
+    pairs = _pairs(terms.indexed)
     unchanged = old_terms == terms and old_carried == carried
     if not unchanged:
-        for word in sorted(terms.indexed):
-            item = _entry(tenant_id, customer_id, word, contact_id)
+        for word, second in pairs:
+            item = _entry(tenant_id, customer_id, word, contact_id, second)
             item.match = set(terms.match)
             for key, value in carried.items():
                 setattr(item, key, value)
             ops.append(Op("save", item))
-    gone = (old_terms.indexed if old_terms else frozenset()) - terms.indexed
+    old_keys = {word for word, _ in _pairs(old_terms.indexed)} if old_terms else set()
+    gone = old_keys - {word for word, _ in pairs}
     ops += [Op("delete", _entry(tenant_id, customer_id, w, contact_id)) for w in sorted(gone)]
     return ops
 
@@ -142,8 +182,28 @@ def contact_entry_ops(
 
 
 def former_entry_ops(tenant_id: str, record: Mapping[str, Any]) -> list[Op]:
-    """Deletes of the entries an earlier layout wrote for the stored customer ``record`` and
-    this one does not (the words its duplicate-key words now cover): ``search_reindex``."""
+    """Deletes of the entries earlier layouts wrote for the stored customer ``record`` and
+    this one does not: one item per indexed word, the postcode's own (now the site
+    address' word). For ``search_reindex``; deleting an absent item costs a write, no harm."""
     now = customer_search_terms(record).indexed
-    gone = former_indexed_words(record) - now
-    return [Op("delete", _entry(tenant_id, record["id"], word)) for word in sorted(gone)]
+    return _former(tenant_id, record["id"], now, now | former_indexed_words(record))
+
+
+def former_contact_entry_ops(tenant_id: str, contact: Mapping[str, Any]) -> list[Op]:
+    """As ``former_entry_ops``, for a stored contact (one item per indexed word before)."""
+    now = contact_search_terms(contact).indexed
+    return _former(tenant_id, contact["customer_id"], now, now, contact["id"])
+
+
+def _former(
+    tenant_id: str,
+    customer_id: str,
+    now: frozenset[str],
+    words: frozenset[str],
+    contact_id: str | None = None,
+) -> list[Op]:
+    kept = {word for word, _ in _pairs(now)}
+    return [
+        Op("delete", _entry(tenant_id, customer_id, word, contact_id))
+        for word in sorted(words - kept)
+    ]

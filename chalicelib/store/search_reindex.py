@@ -27,6 +27,7 @@ from chalicelib.store.records import conditional_failed
 from chalicelib.store.search_entries import (
     contact_entry_ops,
     customer_entry_ops,
+    former_contact_entry_ops,
     former_entry_ops,
 )
 
@@ -71,6 +72,9 @@ def reindex_search(tenant_id: str) -> Counter:
             for op in contact_entry_ops(tenant_id, contact, None):
                 batch.save(op.model)
                 done["contact entries"] += 1
+            for op in former_contact_entry_ops(tenant_id, contact):
+                batch.delete(op.model)
+                done["former entries deleted"] += 1
         for pk in sorted(f"{tenant_id}#SEARCH#{c}" for c in first_characters):
             for old in TableModel.query(pk):
                 if old.entity == OLD_TOKEN_ENTITY:

@@ -202,9 +202,10 @@ def test_reindexing_finds_and_sorts_customers_stored_in_the_old_format(api):
     assert api.get(f"/v1/customers/{angel['id']}").json["version"] == angel["version"]
 
 
-def test_reindexing_removes_what_the_duplicate_key_words_replaced(api):
-    """Customers stored while duplicate keys had items of their own and the postcode an
-    entry of its own: after the reindex neither is left, so moving away leaves no trace."""
+def test_reindexing_removes_what_the_duplicate_key_words_and_paired_entries_replaced(api):
+    """Customers stored while duplicate keys had items of their own and each indexed word
+    (the postcode too) one entry: after the reindex only today's entries are left, so
+    moving away leaves no trace."""
     from chalicelib.store.base import TableModel, bind
     from chalicelib.store.search_entries import SearchEntryItem, entry_pk, shard_of
     from chalicelib.store.search_reindex import reindex_search
@@ -212,21 +213,31 @@ def test_reindexing_removes_what_the_duplicate_key_words_replaced(api):
     site = {"line1": "12 High St", "suburb": "Carlton", "postcode": "3053"}
     flat = create(api, name="Flat", email="jo@acme.example", site_address=site)
     bind()
-    # test set-up only: the items the former layout wrote besides today's
-    postcode = SearchEntryItem(
-        entry_pk(api.tenant, "3053", shard_of(flat["id"])), f"3053#{flat['id']}"
-    )
-    postcode.entity, postcode.customer_id = "search_entry", flat["id"]
-    postcode.match, postcode.sort, postcode.status = {"3053", "flat"}, "flat", "active"
-    postcode.save()
+
+    def entries():
+        found = SearchEntryItem.scan(SearchEntryItem.customer_id == flat["id"])
+        return sorted((e.pk, e.sk, e.gsi1sk) for e in found)
+
+    today = entries()
+    # test set-up only: the items the former layout wrote, one per word and per key
+    for word in ("3053", "carlton", "high", "jo@acme.example"):
+        former = SearchEntryItem(
+            entry_pk(api.tenant, word, shard_of(flat["id"])), f"{word}#{flat['id']}"
+        )
+        former.entity, former.customer_id = "search_entry", flat["id"]
+        former.match, former.sort, former.status = {word, "flat"}, "flat", "active"
+        former.save()
     key = TableModel(f"{api.tenant}#DUPKEY#email#jo@acme.example", flat["id"], entity="x")
     key.save()
+    # today's "3053 12 high st" (gsi1: "carlton") item, and 4 former ones ("high" replaced
+    # today's "high" + "jo@acme.example" item)
+    assert len(entries()) == 5
 
     done = reindex_search(api.tenant)
 
-    assert done["former entries deleted"] == 1 and done["duplicate-key items deleted"] == 2
-    assert list(TableModel.query(key.pk)) == []
-    assert names(api, "3053") == ["Flat"]
+    assert entries() == today and list(TableModel.query(key.pk)) == []
+    assert done["duplicate-key items deleted"] == 2  # e-mail and site address
+    assert names(api, "3053") == names(api, "carlton") == names(api, "jo@") == ["Flat"]
     moved = api.patch(
         f"/v1/customers/{flat['id']}",
         {"site_address": {**site, "postcode": "3054"}},
