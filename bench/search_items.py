@@ -136,7 +136,11 @@ def measure(customers: int) -> dict:
         counts = per_kind.setdefault(kind, Counter())
         counts["rows"] += 1
         for write in writes:
-            item = write["PutRequest"]["Item"]
+            # A batch's PutRequest or (since each row is one transaction) a transaction's Put.
+            put = write.get("PutRequest") or write.get("Put")
+            if put is None:
+                continue  # a Delete: a new record deletes nothing
+            item = put["Item"]
             units = math.ceil(item_size(item) / 1024)
             counts["items"] += 1
             counts["units"] += units

@@ -8,6 +8,12 @@ words) or when another entry starts with it (a query for "smith" finds the entry
 "smith@acme.com" by prefix). Variants are not stored: the query is normalised instead
 (phone forms, customer number forms), so one phone is one entry and a customer number
 none (it is looked up through its uniqueness claim).
+
+The same entries answer ``GET /v1/customers/{id}/duplicates``: every duplicate key of a
+customer (``domain.duplicates``) has a **key word** that is always indexed, never left out
+as covered — its e-mail, each phone's entry, and its site address as one word led by the
+postcode ("3053 12 high st"), which is the postcode's entry too. Customers sharing a key
+share its word, so they are one prefix Query away.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .duplicates import DuplicateKey, duplicate_keys, email_key
 from .names import drop_default_ignorables
 from .values import parsed_e164
 
@@ -46,7 +53,8 @@ ADDRESS_WORDS = frozenset(
 
 @dataclass(frozen=True)
 class SearchTerms:
-    """The words a record is found by: ``indexed`` ⊆ ``match``, each at most 40 characters."""
+    """The words a record is found by, each at most 40 characters: ``indexed`` are match
+    words or key words (``duplicate_word``), and a key word starts with a match word."""
 
     indexed: frozenset[str]
     match: frozenset[str]
@@ -93,17 +101,47 @@ def customer_search_terms(record: Mapping[str, Any]) -> SearchTerms:
     words; each phone's national number (a landline's entry is its local number without
     area code, and both forms match); its customer number (match only: the claim finds it);
     its site address' street, suburb and postcode (street numbers and street types match
-    only); its billing account number.
+    only); its billing account number. Indexed besides: the key word of each of its
+    duplicate keys (``duplicate_word``).
     """
+    keys = {duplicate_word(key) for key in duplicate_keys(record)}
+    return _terms(*_customer_words(record), covered=sort_key(record.get("name") or ""), keys=keys)
+
+
+def former_indexed_words(record: Mapping[str, Any]) -> frozenset[str]:
+    """The words a customer had entries for before key words were indexed (its duplicate
+    keys had items of their own): what ``search_reindex`` deletes when they are not
+    indexed now."""
+    return _terms(*_customer_words(record), covered=sort_key(record.get("name") or "")).indexed
+
+
+def duplicate_word(key: DuplicateKey) -> str:
+    """The indexed word of a duplicate key (kind, value from ``domain.duplicates``): the
+    folded e-mail; a phone's entry (``phone_terms``); a site address as its postcode, a
+    space and its line 1 ("3053 12 high st"), so it is the postcode's entry as well.
+
+    Two keys may share a word (accents folded, a landline's area code left out, cut at 40
+    characters): the customers found by it are candidates, the rule decides."""
+    kind, value = key
+    if kind == "phone":
+        return phone_terms(value)[0][:MAX_TOKEN_LENGTH]
+    if kind == "site_address":
+        line, _, code = value.rpartition("|")
+        return fold(f"{code} {line}")[:MAX_TOKEN_LENGTH]
+    return fold(value)[:MAX_TOKEN_LENGTH]
+
+
+def _customer_words(record: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+    """(the words that may lead, every match word) of a customer."""
     match: set[str] = set()
     leadable: set[str] = set()
     for field in ("name", "company_name", "first_name", "last_name"):
         words = _name_words(record.get(field))
         match |= words
         leadable |= words - STOP_WORDS
-    email = record.get("email")
+    email = email_key(record.get("email"))
     if email:
-        address = fold(email.strip())
+        address = fold(email)
         local = address.partition("@")[0]
         words = {address, local, *_WORD.findall(local)}
         match |= words
@@ -130,8 +168,7 @@ def customer_search_terms(record: Mapping[str, Any]) -> SearchTerms:
         words = _name_words(account) | {"".join(_WORD.findall(fold(account)))}
         match |= words
         leadable |= words
-    name = sort_key(record.get("name") or "")
-    return _terms(leadable, match, covered=name)
+    return leadable, match
 
 
 def contact_search_terms(contact: Mapping[str, Any]) -> SearchTerms:
@@ -142,12 +179,14 @@ def contact_search_terms(contact: Mapping[str, Any]) -> SearchTerms:
     return _terms(words, words)
 
 
-def _terms(leadable: set[str], match: set[str], covered: str = "") -> SearchTerms:
+def _terms(
+    leadable: set[str], match: set[str], covered: str = "", keys: Iterable[str] = ()
+) -> SearchTerms:
     cut = {w[:MAX_TOKEN_LENGTH] for w in leadable if w}
-    # An entry is redundant when a longer entry (or the sort key) starts with it.
-    ordered = sorted(cut, key=len, reverse=True)
-    kept: list[str] = []
-    for word in ordered:
+    # An entry is redundant when a longer entry (or the sort key) starts with it; key words
+    # are always kept, because the duplicates lookup reads them by their whole word.
+    kept: list[str] = sorted({k for k in keys if k})
+    for word in sorted(cut - set(kept), key=len, reverse=True):
         if covered.startswith(word) or any(other.startswith(word) for other in kept):
             continue
         kept.append(word)

@@ -112,8 +112,8 @@ def list_sites(
 
 def find_duplicates(tenant_id: str, customer_id: str) -> list[dict[str, Any]]:
     """Customers possibly the same as ``customer_id``: ``[{customer, same: [kinds]}]``, kinds
-    from domain.duplicates (email, phone, site_address), found through the duplicate-key items
-    (a Query per key the customer has, then one BatchGet); NotFound for an unknown id.
+    from domain.duplicates (email, phone, site_address), found through the search entries
+    (a Query per shard per key the customer has, then one BatchGet); NotFound for an unknown id.
 
     The rule is the importer's (``domain.duplicates.possible_duplicates``); archived
     customers are listed too, with their status."""

@@ -35,7 +35,7 @@ from chalicelib.store.customers import (
     list_customers,
 )
 from chalicelib.store.records import UniqueClaim, claim_key
-from chalicelib.store.search_entries import SearchEntryItem, entry_facets, search_partitions
+from chalicelib.store.search_entries import SearchEntryItem, entry_facets, entry_queries
 
 MAX_CANDIDATES = 500
 MAX_WALK = 1000
@@ -113,11 +113,12 @@ def _candidates(
 
 
 def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
-    """Entries starting with ``lead`` in every shard; _TooBroad past MAX_CANDIDATES."""
+    """Entries with a word starting with ``lead`` in every shard (table and gsi1);
+    _TooBroad past MAX_CANDIDATES."""
     found: list[SearchEntryItem] = []
-    for pk in search_partitions(tenant_id, lead):
+    for query in entry_queries(tenant_id, lead):
         left = MAX_CANDIDATES + 1 - len(found)
-        found += SearchEntryItem.query(pk, SearchEntryItem.sk.startswith(lead), limit=left)
+        found += query(left)
         if len(found) > MAX_CANDIDATES:
             raise _TooBroad
     return found

@@ -25,7 +25,6 @@ from chalicelib.store.base import (
     now_iso,
     query_page,
 )
-from chalicelib.store.duplicates import duplicate_key_ops
 from chalicelib.store.item_json import (
     Item,
     Write,
@@ -196,8 +195,8 @@ class NumberTaken(Conflict):
 def customer_ops(
     tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None = None
 ) -> list[Write]:
-    """Every write that stores ``record`` over ``previous``: the item, claims, search entries
-    and duplicate keys (``store/duplicates.py``).
+    """Every write that stores ``record`` over ``previous``: the item, claims and search
+    entries (which the duplicates lookup, ``store/duplicates.py``, reads too).
 
     The customer is saved on condition it is new (or still at ``previous``'s version);
     claims move from the old to the new name, number and import id; search entries
@@ -218,13 +217,12 @@ def customer_ops(
             tenant_id, scope, record["id"], old.get(field), record.get(field), conflict
         )
 
-    ops += customer_entry_ops(tenant_id, record, previous)
-    return ops + duplicate_key_ops(tenant_id, record, previous)
+    return ops + customer_entry_ops(tenant_id, record, previous)
 
 
 def customer_removal_ops(tenant_id: str, record: dict[str, Any]) -> list[Write]:
     """Every write that removes the stored ``record`` with all it brought: the item (on its
-    version), its claims (while still its own), its search entries and duplicate keys.
+    version), its claims (while still its own) and its search entries.
 
     The inverse of ``customer_ops(record)``, built from it, so whatever a customer's write
     adds is what its removal takes away (import undo; the API archives instead).

@@ -1,63 +1,39 @@
-"""Duplicate-key items: each customer under every e-mail, phone and site address it has, so the
-customers sharing one are a Query away (``GET /v1/customers/{id}/duplicates``)."""
+"""Who shares a duplicate key (e-mail, phone, site address) with a customer, read from the
+search entries: each key's word (``domain.search.duplicate_word``) is always one of a
+customer's indexed words, so the customers sharing it are a prefix Query per shard away
+(in the table and gsi1)
+(``GET /v1/customers/{id}/duplicates``); no item of its own is written for a key."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute
-
-from chalicelib.domain.duplicates import DuplicateKey, duplicate_keys
-from chalicelib.store.base import TableModel, bind
-from chalicelib.store.item_json import Item, Write, keys
+from chalicelib.domain.duplicates import DuplicateKey
+from chalicelib.domain.search import duplicate_word
+from chalicelib.store.base import bind
+from chalicelib.store.search_entries import entry_queries
 
 # Customers read per key at most: a key a hundred customers share says little more at 500.
 MAX_PER_KEY = 100
 
 
-class DuplicateKeyItem(TableModel):
-    """pk ``<tenant>#DUPKEY#<kind>#<value>``, sk ``<customer id>``: not unique, unlike claims.
-
-    Written with the customer (the API's transaction and the importer's batches alike, through
-    ``customers.customer_ops``), moved when the value changes; kinds and values come from
-    ``domain.duplicates.duplicate_keys``.
-    """
-
-    customer_id = UnicodeAttribute()
-
-
-def duplicate_key_pk(tenant_id: str, key: DuplicateKey) -> str:
-    kind, value = key
-    return f"{tenant_id}#DUPKEY#{kind}#{value}"
-
-
-def duplicate_key_item(tenant_id: str, customer_id: str, key: DuplicateKey) -> Item:
-    """A duplicate key's item as DynamoDB JSON (what DuplicateKeyItem's ``serialize()`` gives)."""
-    item = keys(duplicate_key_pk(tenant_id, key), customer_id, "duplicate_key")
-    item["customer_id"] = {"S": customer_id}
-    return item
-
-
-def duplicate_key_ops(
-    tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None
-) -> list[Write]:
-    """Items to put for keys ``record`` gains over ``previous`` and to delete for keys it lost."""
-    new = duplicate_keys(record)
-    old = duplicate_keys(previous) if previous else frozenset()
-    customer_id = record["id"]
-    return [
-        Write("put", duplicate_key_item(tenant_id, customer_id, k)) for k in sorted(new - old)
-    ] + [Write("delete", duplicate_key_item(tenant_id, customer_id, k)) for k in sorted(old - new)]
-
-
 def customers_sharing(tenant_id: str, keys: Iterable[DuplicateKey]) -> list[str]:
-    """Ids of the customers holding any of ``keys``: one Query per key (at most MAX_PER_KEY
-    items each), in key order then id order, without repeats."""
+    """Ids of the customers whose entries hold the word of any of ``keys``: candidates, which
+    the caller checks with ``domain.duplicates.possible_duplicates`` (two keys may share a
+    word). A Query per shard, in the table and gsi1, per key; at most MAX_PER_KEY customers
+    per key; in key order, then shard order, then id order, without repeats. Contacts'
+    entries are skipped."""
     bind()
     found: list[str] = []
-    for key in sorted(keys):
-        for item in DuplicateKeyItem.query(duplicate_key_pk(tenant_id, key), limit=MAX_PER_KEY):
-            if item.customer_id not in found:
-                found.append(item.customer_id)
+    for word in sorted({duplicate_word(key) for key in keys}):
+        holders: list[str] = []
+        for query in entry_queries(tenant_id, f"{word}#"):
+            for entry in query(None):
+                if entry.contact_id is None and entry.customer_id not in holders:
+                    holders.append(entry.customer_id)
+                    if len(holders) == MAX_PER_KEY:
+                        break
+            if len(holders) == MAX_PER_KEY:
+                break
+        found += [i for i in holders if i not in found]
     return found

@@ -1,17 +1,19 @@
-"""The search index's entries: one item per indexed word of a customer or contact, sharded.
+"""The search index's entries: two indexed words of a customer or contact per item, sharded.
 
-An entry's pk is ``<tenant>#SEARCH#<first character of the word>#<shard>`` and its sk
-``<word>#<customer id>`` (a contact's: ``<word>#<customer id>#<contact id>``). The shard
-(0 … SEARCH_SHARDS-1) is a hash of the customer's id, so a word every customer shares (a
-suburb, a postcode, a switchboard number) is spread over SEARCH_SHARDS partitions instead
-of heating one; a search queries the lead word's partition in every shard. The same
-functions build the entries for the API's transactions and the importer's batches.
+An entry is found under one word by its table key and under a second word (when the
+record has one more) by its gsi1 key: pk ``<tenant>#SEARCH#<first character of the
+word>#<shard>``, sk ``<word>#<customer id>`` (a contact's: ``<word>#<customer id>#<contact
+id>``), the same shape in both. The shard (0 … SEARCH_SHARDS-1) is a hash of the customer's
+id, so a word every customer shares (a suburb, a postcode, a switchboard number) is spread
+over SEARCH_SHARDS partitions instead of heating one; a search queries the lead word's
+partition in every shard, in the table and in gsi1. The same functions build the entries
+for the API's transactions and the importer's batches.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
@@ -20,6 +22,7 @@ from chalicelib.domain.search import (
     SearchTerms,
     contact_search_terms,
     customer_search_terms,
+    former_indexed_words,
     sort_key,
 )
 from chalicelib.store.base import TableModel
@@ -64,9 +67,35 @@ def entry_pk(tenant_id: str, word: str, shard: int) -> str:
     return f"{tenant_id}#SEARCH#{word[0]}#{shard}"
 
 
-def search_partitions(tenant_id: str, lead: str) -> list[str]:
-    """The partitions holding entries that start with ``lead``: one per shard."""
-    return [entry_pk(tenant_id, lead, shard) for shard in range(SEARCH_SHARDS)]
+EntryQuery = Callable[[int | None], Iterable["SearchEntryItem"]]
+
+
+def entry_queries(tenant_id: str, prefix: str) -> list[EntryQuery]:
+    """The Queries that together read every entry with a word starting with ``prefix``: one
+    per shard in the table and one per shard in gsi1, each called with a limit (None: all)."""
+    queries: list[EntryQuery] = []
+    for shard in range(SEARCH_SHARDS):
+        pk = entry_pk(tenant_id, prefix, shard)
+        queries.append(
+            lambda limit, pk=pk: SearchEntryItem.query(
+                pk, SearchEntryItem.sk.startswith(prefix), limit=limit
+            )
+        )
+        queries.append(
+            lambda limit, pk=pk: SearchEntryItem.gsi1.query(
+                pk, SearchEntryItem.gsi1sk.startswith(prefix), limit=limit
+            )
+        )
+    return queries
+
+
+def _pairs(words: Iterable[str]) -> list[tuple[str, str | None]]:
+    """The indexed words two by two, in order: (the table key's word, gsi1's word or None)."""
+    ordered = sorted(words)
+    return [
+        (ordered[i], ordered[i + 1] if i + 1 < len(ordered) else None)
+        for i in range(0, len(ordered), 2)
+    ]
 
 
 def entry_facets(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,14 +117,20 @@ def entry_item(
     contact_id: str | None = None,
     match: frozenset[str] | None = None,
     carried: Mapping[str, str | None] | None = None,
+    second: str | None = None,
 ) -> Item:
     """One entry's item as DynamoDB JSON (what SearchEntryItem's ``serialize()`` gives): its
-    key, owner, ``match`` words (None: the key only, for a delete) and ``carried`` facets."""
-    sk = f"{word}#{customer_id}" + (f"#{contact_id}" if contact_id else "")
-    item = keys(entry_pk(tenant_id, word, shard_of(customer_id)), sk, ENTITY)
+    key (``word``), its gsi1 key (``second``, the word it carries for the index, if any),
+    owner, ``match`` words (None: the key only, for a delete) and ``carried`` facets."""
+    tail = f"#{customer_id}" + (f"#{contact_id}" if contact_id else "")
+    shard = shard_of(customer_id)
+    item = keys(entry_pk(tenant_id, word, shard), f"{word}{tail}", ENTITY)
     item["customer_id"] = {"S": customer_id}
     if contact_id is not None:
         item["contact_id"] = {"S": contact_id}
+    if second:
+        item["gsi1pk"] = {"S": entry_pk(tenant_id, second, shard)}
+        item["gsi1sk"] = {"S": f"{second}{tail}"}
     if match:
         item["match"] = {"SS": sorted(match)}
     if carried:
@@ -112,14 +147,19 @@ def _moves(
     old_carried: dict[str, Any] | None,
     contact_id: str | None = None,
 ) -> list[Write]:
-    """Put every entry when anything an entry carries changed; delete the words that went."""
+    """Put every entry when anything an entry carries changed (words pair up anew); delete
+    the entries whose table word is no longer one."""
     writes: list[Write] = []
+    pairs = _pairs(terms.indexed)
     unchanged = old_terms == terms and old_carried == carried
     if not unchanged:
-        for word in sorted(terms.indexed):
-            item = entry_item(tenant_id, customer_id, word, contact_id, terms.match, carried)
+        for word, second in pairs:
+            item = entry_item(
+                tenant_id, customer_id, word, contact_id, terms.match, carried, second
+            )
             writes.append(Write("put", item))
-    gone = (old_terms.indexed if old_terms else frozenset()) - terms.indexed
+    old_keys = {word for word, _ in _pairs(old_terms.indexed)} if old_terms else set()
+    gone = old_keys - {word for word, _ in pairs}
     writes += [
         Write("delete", entry_item(tenant_id, customer_id, w, contact_id)) for w in sorted(gone)
     ]
@@ -152,3 +192,31 @@ def contact_entry_ops(
     return _moves(
         tenant_id, subject["customer_id"], terms, old, {}, {} if previous else None, subject["id"]
     )
+
+
+def former_entry_ops(tenant_id: str, record: Mapping[str, Any]) -> list[Write]:
+    """Deletes of the entries earlier layouts wrote for the stored customer ``record`` and
+    this one does not: one item per indexed word, the postcode's own (now the site
+    address' word). For ``search_reindex``; deleting an absent item costs a write, no harm."""
+    now = customer_search_terms(record).indexed
+    return _former(tenant_id, record["id"], now, now | former_indexed_words(record))
+
+
+def former_contact_entry_ops(tenant_id: str, contact: Mapping[str, Any]) -> list[Write]:
+    """As ``former_entry_ops``, for a stored contact (one item per indexed word before)."""
+    now = contact_search_terms(contact).indexed
+    return _former(tenant_id, contact["customer_id"], now, now, contact["id"])
+
+
+def _former(
+    tenant_id: str,
+    customer_id: str,
+    now: frozenset[str],
+    words: frozenset[str],
+    contact_id: str | None = None,
+) -> list[Write]:
+    kept = {word for word, _ in _pairs(now)}
+    return [
+        Write("delete", entry_item(tenant_id, customer_id, word, contact_id))
+        for word in sorted(words - kept)
+    ]

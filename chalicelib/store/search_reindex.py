@@ -1,11 +1,12 @@
 """Re-indexes one tenant's search and list order after their format changed: entries, sort keys.
 
-Run once per tenant after deploying the sharded search entries (docs/access-patterns.md,
+Run once per tenant after deploying a change of the entries' layout (docs/access-patterns.md,
 "Existing data"): ``python -m chalicelib.store.search_reindex <tenant id> [...]`` with the
 stage's TABLE_NAME (and credentials) in the environment. It is idempotent and safe beside
 live traffic: entries are rewritten from the stored records (a concurrent save writes the
 same entries), index keys are updated on condition the record's version is unchanged (a
-concurrent save already wrote the new keys), and only the old format's items are deleted.
+concurrent save already wrote the new keys), and only the old formats' items are deleted:
+token items, entries of words no longer indexed, duplicate-key items.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import Counter
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.domain.duplicates import duplicate_keys
 from chalicelib.domain.lookups import LOOKUP_KINDS
 from chalicelib.store.base import TableModel, bind
 from chalicelib.store.children import iter_collection
@@ -26,14 +28,29 @@ from chalicelib.store.search_entries import (
     SearchEntryItem,
     contact_entry_ops,
     customer_entry_ops,
+    former_contact_entry_ops,
+    former_entry_ops,
 )
 
 OLD_TOKEN_ENTITY = "search_token"  # one item per token in <tenant>#SEARCH#<first character>
 
 
+class OldDuplicateKeyItem(TableModel):
+    """A customer under one of its duplicate keys, before the search entries held them:
+    pk ``<tenant>#DUPKEY#<kind>#<value>``, sk the customer's id."""
+
+
+def _old_duplicate_keys(tenant_id: str, record: dict) -> list[OldDuplicateKeyItem]:
+    return [
+        OldDuplicateKeyItem(f"{tenant_id}#DUPKEY#{kind}#{value}", record["id"])
+        for kind, value in sorted(duplicate_keys(record))
+    ]
+
+
 def reindex_search(tenant_id: str) -> Counter:
     """Rewrite every customer's and contact's search entries and the customers' and lookups'
-    sort keys, then delete the tenant's old-format token items. Returns what it did."""
+    sort keys, delete the entries and duplicate-key items earlier layouts wrote for each
+    customer, then the tenant's old-format token items. Returns what it did."""
     bind()
     done: Counter = Counter()
     first_characters = set("0123456789abcdefghijklmnopqrstuvwxyz")
@@ -45,11 +62,20 @@ def reindex_search(tenant_id: str) -> Counter:
                     batch.save(SearchEntryItem.from_raw_data(op.item))
                     first_characters.update(w[0] for w in op.item["match"]["SS"])
                     done["customer entries"] += 1
+                for op in former_entry_ops(tenant_id, record):
+                    batch.delete(SearchEntryItem.from_raw_data(op.item))
+                    done["former entries deleted"] += 1
+                for old in _old_duplicate_keys(tenant_id, record):
+                    batch.delete(old)  # a key it never had costs a write unit, no error
+                    done["duplicate-key items deleted"] += 1
                 done["customers re-keyed"] += _rekey_customer(tenant_id, item, record)
         for contact in iter_collection(ContactItem, tenant_id):
             for op in contact_entry_ops(tenant_id, contact, None):
                 batch.save(SearchEntryItem.from_raw_data(op.item))
                 done["contact entries"] += 1
+            for op in former_contact_entry_ops(tenant_id, contact):
+                batch.delete(SearchEntryItem.from_raw_data(op.item))
+                done["former entries deleted"] += 1
         for pk in sorted(f"{tenant_id}#SEARCH#{c}" for c in first_characters):
             for old in TableModel.query(pk):
                 if old.entity == OLD_TOKEN_ENTITY:

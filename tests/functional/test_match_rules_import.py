@@ -177,6 +177,8 @@ def test_duplicates_of_a_customer_by_email_phone_and_site_address(api, aws):
         site_address={"line1": "12 high st.", "postcode": "3000"},
     )  # fmt: skip
     customer(api, name="Other", phone="03 9000 0000", site_address={"line1": "12 High St"})
+    # Shares the phone's entry word (the local number), not the phone: not a duplicate.
+    customer(api, name="Sydney Office", phone="02 9876 5432")
 
     found = api.get(f"/v1/customers/{acme['id']}/duplicates")
     assert found.status == 200, found.json

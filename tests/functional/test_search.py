@@ -200,3 +200,48 @@ def test_reindexing_finds_and_sorts_customers_stored_in_the_old_format(api):
     ]
     assert reindex_search(api.tenant)["customers re-keyed"] == 0
     assert api.get(f"/v1/customers/{angel['id']}").json["version"] == angel["version"]
+
+
+def test_reindexing_removes_what_the_duplicate_key_words_and_paired_entries_replaced(api):
+    """Customers stored while duplicate keys had items of their own and each indexed word
+    (the postcode too) one entry: after the reindex only today's entries are left, so
+    moving away leaves no trace."""
+    from chalicelib.store.base import TableModel, bind
+    from chalicelib.store.search_entries import SearchEntryItem, entry_pk, shard_of
+    from chalicelib.store.search_reindex import reindex_search
+
+    site = {"line1": "12 High St", "suburb": "Carlton", "postcode": "3053"}
+    flat = create(api, name="Flat", email="jo@acme.example", site_address=site)
+    bind()
+
+    def entries():
+        found = SearchEntryItem.scan(SearchEntryItem.customer_id == flat["id"])
+        return sorted((e.pk, e.sk, e.gsi1sk) for e in found)
+
+    today = entries()
+    # test set-up only: the items the former layout wrote, one per word and per key
+    for word in ("3053", "carlton", "high", "jo@acme.example"):
+        former = SearchEntryItem(
+            entry_pk(api.tenant, word, shard_of(flat["id"])), f"{word}#{flat['id']}"
+        )
+        former.entity, former.customer_id = "search_entry", flat["id"]
+        former.match, former.sort, former.status = {word, "flat"}, "flat", "active"
+        former.save()
+    key = TableModel(f"{api.tenant}#DUPKEY#email#jo@acme.example", flat["id"], entity="x")
+    key.save()
+    # today's "3053 12 high st" (gsi1: "carlton") item, and 4 former ones ("high" replaced
+    # today's "high" + "jo@acme.example" item)
+    assert len(entries()) == 5
+
+    done = reindex_search(api.tenant)
+
+    assert entries() == today and list(TableModel.query(key.pk)) == []
+    assert done["duplicate-key items deleted"] == 2  # e-mail and site address
+    assert names(api, "3053") == names(api, "carlton") == names(api, "jo@") == ["Flat"]
+    moved = api.patch(
+        f"/v1/customers/{flat['id']}",
+        {"site_address": {**site, "postcode": "3054"}},
+        headers={"If-Match": f'"{flat["version"]}"'},
+    )
+    assert moved.status == 200, moved.json
+    assert names(api, "3053") == [] and names(api, "3054") == ["Flat"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.domain.search import (
     contact_search_terms,
     customer_search_terms,
+    duplicate_word,
     matches,
     parse_query,
     sort_key,
@@ -124,8 +125,8 @@ def test_site_address_street_suburb_and_postcode_are_found():
     found = terms(
         site_address={"line1": "12 Harbour St", "suburb": "Surry Hills", "postcode": "2010"}
     )
-    assert {"harbour", "surry", "hills", "2010"} <= found.indexed
-    assert not {"12", "st"} & found.indexed
+    # The postcode's entry is the address' duplicate key word, which starts with it.
+    assert found.indexed == {"smith", "harbour", "surry", "hills", "2010 12 harbour st"}
     assert finds("harbour", found) and finds("12 harbour st", found)
     assert finds("surry hills", found) and finds("2010", found)
 
@@ -155,3 +156,18 @@ def test_the_longest_word_leads_a_query_without_repeats():
 
 def test_empty_query_has_no_readings():
     assert parse_query("   ") == []
+
+
+def test_duplicate_key_words_are_indexed_even_when_another_entry_covers_them():
+    found = customer_search_terms(
+        {
+            "name": "jo@acme.example",  # the sort key starts with the e-mail
+            "email": "Jo@Acme.example",
+            "phone_e164": "+61398765432",
+            "billing": {"account_number": "987654321"},  # starts with the phone's entry
+        }
+    )
+    assert {"jo@acme.example", "98765432", "987654321"} <= found.indexed
+    assert duplicate_word(("email", "jo@acme.example")) == "jo@acme.example"
+    assert duplicate_word(("phone", "+61398765432")) == "98765432"
+    assert duplicate_word(("site_address", "12 high st|3053")) == "3053 12 high st"

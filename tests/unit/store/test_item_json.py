@@ -22,7 +22,6 @@ from chalicelib.store.customers import (
     customer_item,
     customer_pk,
 )
-from chalicelib.store.duplicates import DuplicateKeyItem, duplicate_key_item, duplicate_key_pk
 from chalicelib.store.equipment import EquipmentItem, equipment_item
 from chalicelib.store.item_json import (
     absent,
@@ -181,12 +180,16 @@ def test_a_search_entrys_item_is_what_its_model_serialises(contact_id, carried):
     assert canonical(built) == canonical(model.serialize())
 
 
-def test_a_duplicate_keys_item_is_what_its_model_serialises():
-    key = ("phone", "+61291234567")
-    model = DuplicateKeyItem(
-        duplicate_key_pk("t1", key), "c1", entity="duplicate_key", customer_id="c1"
-    )
-    assert duplicate_key_item("t1", "c1", key) == model.serialize()
+def test_a_search_entry_with_a_second_word_carries_its_gsi1_key_as_the_model_does():
+    match = frozenset({"haymarket", "quay"})
+    built = entry_item("t1", "c1", "haymarket", None, match, {"status": "active"}, "quay")
+    shard = shard_of("c1")
+    model = SearchEntryItem(
+        entry_pk("t1", "haymarket", shard), "haymarket#c1", entity="search_entry",
+        customer_id="c1", match=set(match), status="active",
+        gsi1pk=entry_pk("t1", "quay", shard), gsi1sk="quay#c1",
+    )  # fmt: skip
+    assert canonical(built) == canonical(model.serialize())
 
 
 CONTACT = {

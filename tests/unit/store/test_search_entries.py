@@ -38,22 +38,54 @@ def test_the_api_and_the_importer_write_the_same_search_entries():
     assert imported == keys(customer_entry_ops("t1", RECORD, None))
 
 
+def words_of(ops):
+    """(table word, gsi1 word or None) of each saved entry."""
+    return sorted(
+        (op.sk.split("#")[0], _gsi1sk(op) and _gsi1sk(op).split("#")[0])
+        for op in ops
+        if op.action == "put"
+    )
+
+
+def _gsi1sk(op) -> str | None:
+    return op.item.get("gsi1sk", {}).get("S")
+
+
 def test_a_customers_entries_share_its_shard_and_carry_what_a_search_checks():
     ops = customer_entry_ops("t1", RECORD, None)
     shard = shard_of("c1")
     assert {op.pk.rsplit("#", 1)[1] for op in ops} == {str(shard)}
-    words = sorted(op.sk.split("#")[0] for op in ops)
-    assert words == ["2000", "91234567", "haymarket", "office@harbour.example", "plumbing", "quay"]
+    assert {op.item["gsi1pk"]["S"].rsplit("#", 1)[1] for op in ops} == {str(shard)}
+    # Two words per item: one under the table's key, one under gsi1's.
+    assert words_of(ops) == [
+        ("2000 4 quay st", "91234567"),  # the site address' duplicate key, the postcode's entry
+        ("haymarket", "office@harbour.example"),
+        ("plumbing", "quay"),
+    ]
+    assert ops[0].item["gsi1pk"] == {"S": f"t1#SEARCH#9#{shard}"}
     entry = ops[0].item
     assert entry["sort"] == {"S": "harbour plumbing"} and entry["status"] == {"S": "active"}
     assert {"c000007", "291234567", "4", "st", "harbour"} <= set(entry["match"]["SS"])
+
+
+def test_an_odd_word_out_has_an_entry_without_a_second_key():
+    ops = customer_entry_ops("t1", {"id": "c2", "name": "Solo Trader", "status": "active"}, None)
+    assert words_of(ops) == [("trader", None)]
+    assert "gsi1pk" not in ops[0].item
 
 
 def test_an_unchanged_customer_rewrites_nothing_and_a_rename_deletes_the_word_that_went():
     assert customer_entry_ops("t1", RECORD, RECORD) == []
     renamed = {**RECORD, "name": "Harbour Gasfitting"}
     ops = customer_entry_ops("t1", renamed, RECORD)
-    assert ("delete", "plumbing") in {(op.action, op.sk.split("#")[0]) for op in ops}
+    # The words pair up anew: "plumbing" went, "gasfitting" leads an item of its own.
+    assert words_of(ops) == [
+        ("2000 4 quay st", "91234567"),
+        ("gasfitting", "haymarket"),
+        ("office@harbour.example", "quay"),
+    ]
+    deleted = {op.sk.split("#")[0] for op in ops if op.action == "delete"}
+    assert deleted == {"haymarket", "plumbing"}
     assert all(op.item["sort"]["S"] == "harbour gasfitting" for op in ops if op.action == "put")
 
 
@@ -65,7 +97,7 @@ def test_an_archived_customers_entries_are_rewritten_with_its_status():
 def test_a_contacts_entries_point_to_its_customer_and_go_with_it():
     contact = {"id": "k1", "customer_id": "c1", "first_name": "Pat", "last_name": "Lee"}
     made = contact_entry_ops("t1", contact, None)
-    assert [op.sk for op in made] == ["lee#c1#k1", "pat#c1#k1"]
+    assert [(op.sk, _gsi1sk(op)) for op in made] == [("lee#c1#k1", "pat#c1#k1")]
     assert all(op.item["customer_id"]["S"] == "c1" for op in made)
     gone = contact_entry_ops("t1", None, contact)
     assert keys(gone) == [("delete", op.pk, op.sk) for op in made]
