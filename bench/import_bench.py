@@ -411,11 +411,13 @@ class CountingWriter:
                 kind = "site"
             self.rows[kind] += 1
             for request in writes:
-                item = (request.get("PutRequest") or {}).get("Item")
+                # a transaction's Put (2 write units per KB), or a batch's PutRequest (1)
+                put = request.get("Put") or request.get("PutRequest") or {}
+                item = put.get("Item")
                 if item is None:
                     continue
                 self.items[kind] += 1
-                self.units[kind] += -(-item_bytes(item) // 1024)
+                self.units[kind] += -(-item_bytes(item) // 1024) * (2 if "Put" in request else 1)
                 self.partitions[item["pk"]["S"]] += 1
             return writes
 
@@ -502,10 +504,13 @@ def _instrument(monkeypatch_targets: list, stages: Stages) -> None:
         def __enter__(self):
             return self
 
-        def __exit__(self, *exc):
+        def close(self):
             started = time.perf_counter()
             self._handle.close()
             stages.add("spool", started)
+
+        def __exit__(self, *exc):
+            self.close()
 
     swap(
         checkpoints,
