@@ -416,7 +416,7 @@ class CountingWriter:
                 if item is None:
                     continue
                 self.items[kind] += 1
-                self.units[kind] += -(-item_bytes(item) // 1024)
+                self.units[kind] += -(-item_bytes(item) // 1024) * (2 if "Put" in request else 1)
                 self.partitions[item["pk"]["S"]] += 1
             return writes
 
@@ -503,10 +503,13 @@ def _instrument(monkeypatch_targets: list, stages: Stages) -> None:
         def __enter__(self):
             return self
 
-        def __exit__(self, *exc):
+        def close(self):
             started = time.perf_counter()
             self._handle.close()
             stages.add("spool", started)
+
+        def __exit__(self, *exc):
+            self.close()
 
     swap(
         checkpoints,

@@ -1,11 +1,11 @@
-"""Every body of the work queue, built and parsed here: uploads, drops, follow-ons, exports,
-undos."""
+"""Every body of the work queue, built and parsed here: uploads, drops, follow-ons, write
+parts, exports, undos."""
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -45,6 +45,18 @@ class ContinueImport:
 
 
 @dataclass(frozen=True)
+class WriteGroups:
+    """One part of a planned import's writes (imports/write/parts.py): its checkpoint groups
+    ``first`` … ``end - 1``, written as ``owner`` (the delivery that planned the import)."""
+
+    tenant_id: str
+    import_id: str
+    owner: str
+    first: int
+    end: int
+
+
+@dataclass(frozen=True)
 class ExportRequested:
     """POST /v1/exports queued an export: write its workbook (chalicelib.exports.workbook)."""
 
@@ -61,7 +73,9 @@ class UndoRequested:
     owner: str | None = None  # a follow-on's: the delivery that holds the undo
 
 
-Message = UploadArrived | FileDropped | ContinueImport | ExportRequested | UndoRequested
+Message = (
+    UploadArrived | FileDropped | ContinueImport | WriteGroups | ExportRequested | UndoRequested
+)
 
 
 def messages_of(sqs_record_body: str) -> list[Message]:
@@ -75,6 +89,12 @@ def messages_of(sqs_record_body: str) -> list[Message]:
         return []
     if body.get("kind") == "continue":
         return [ContinueImport(body["tenant_id"], body["import_id"], body["owner"])]
+    if body.get("kind") == "write":
+        return [
+            WriteGroups(
+                body["tenant_id"], body["import_id"], body["owner"], body["first"], body["end"]
+            )
+        ]
     if body.get("kind") == "undo":
         return [UndoRequested(body["tenant_id"], body["import_id"], body.get("owner"))]
     if body.get("kind") == "export":
@@ -109,6 +129,11 @@ def continue_body(tenant_id: str, import_id: str, owner: str) -> str:
     return json.dumps(
         {"kind": "continue", "tenant_id": tenant_id, "import_id": import_id, "owner": owner}
     )
+
+
+def write_body(part: WriteGroups) -> str:
+    """The message that makes a worker write one part of an import (see WriteGroups)."""
+    return json.dumps({"kind": "write", **asdict(part)})
 
 
 def export_body(tenant_id: str, export_id: str) -> str:

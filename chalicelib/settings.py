@@ -44,6 +44,9 @@ class Settings:
     aws_retry_budget: str = "api"
     # Reference data kept per warm process (chalicelib/store/reference_cache.py); 0: none.
     reference_cache_seconds: int = 5
+    # Workers one import's writes are spread over (imports/write/parts.py); 1: one worker
+    # writes the groups in order, as before. See docs/decisions/import-write-scaling.md.
+    import_write_concurrency: int = 1
     extra: dict = field(default_factory=dict)
 
 
@@ -81,6 +84,7 @@ def load_settings() -> Settings:
         events_retention_days=_int("EVENTS_RETENTION_DAYS", 30),
         aws_retry_budget=env("AWS_RETRY_BUDGET", "api"),
         reference_cache_seconds=_int("REFERENCE_CACHE_SECONDS", 5),
+        import_write_concurrency=max(1, _int("IMPORT_WRITE_CONCURRENCY", 1)),
     )
 
 

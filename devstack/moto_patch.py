@@ -24,9 +24,11 @@ _originals: dict[str, tuple[Any, Any]] = {}  # "Owner.name" -> (owner, moto's ow
 _query_scope = threading.local()  # the candidates of the Query running on this thread
 _index_build = threading.Lock()
 _generation = 0  # bumped by apply(): indexes built before a remove() may have missed writes
-# DynamoDB runs each transaction in isolation from the others; moto's server runs requests on
-# threads with no lock at all. One lock per process gives transactions that isolation.
-transaction_lock = threading.Lock()
+# DynamoDB runs each transaction in isolation from the others, and each single-item write
+# (a conditional update, an ADD to a counter) atomically; moto's server runs requests on
+# threads with no lock at all. One lock per process gives them that isolation (re-entrant:
+# moto's transaction calls its own put_item and update_item).
+transaction_lock = threading.RLock()
 # SQS hands out a FIFO group's next message only once the one in flight is deleted or
 # visible again; moto's receive checks that without a lock. One lock per process orders
 # the receives, each of which is short (long polls wait outside it).
@@ -264,13 +266,15 @@ def _stored(table, key: tuple):
 
 
 def _put_item(self, *args, **kwargs):
-    item = _original("Table.put_item")(self, *args, **kwargs)
+    with transaction_lock:  # its condition and its write at once, as DynamoDB's
+        item = _original("Table.put_item")(self, *args, **kwargs)
     _index_item(self, item)
     return item
 
 
 def _update_item(self, table_name, *args, **kwargs):
-    item = _original("DynamoDBBackend.update_item")(self, table_name, *args, **kwargs)
+    with transaction_lock:  # its condition, its ADDs and its write at once, as DynamoDB's
+        item = _original("DynamoDBBackend.update_item")(self, table_name, *args, **kwargs)
     _index_item(self.get_table(table_name), item)  # moto updates the item in place
     return item
 

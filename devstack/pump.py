@@ -4,8 +4,12 @@ Lambda keeps a message invisible for the queue's visibility timeout (infra: 5400
 the function's limit) and lets it return when an invocation dies. The pump instead leases each
 message for ``--lease-seconds`` and renews the lease while the handler runs, so a pump that is
 killed mid-import lets its message return within seconds, and the restarted pump resumes the
-import from its checkpoint under the same message id, as a retried Lambda would. Between
-messages it also hands the dead-letter queue's messages to ``import_dead_letters``.
+import from its checkpoint under the same message id, as a retried Lambda would. It runs up
+to IMPORT_WRITE_CONCURRENCY handlers at once (``--concurrency``), as Lambda runs up to its
+concurrency, so an import's write parts (imports/write/parts.py) run side by side; a thread
+beside them hands the dead-letter queue's messages to ``import_dead_letters``. With several
+handlers at once, the DynamoDB requests a message's line reports include its neighbours'
+(the counter is the process's); their sum over all lines stays exact.
 """
 
 from __future__ import annotations
@@ -155,29 +159,6 @@ def lambda_event(message: dict, queue_arn: str) -> dict:
     }
 
 
-def pump_once(
-    handler,
-    *,
-    wait_seconds: int = 2,
-    timeout_ms: int = LAMBDA_TIMEOUT_MS,
-    lease_seconds: int = LEASE_SECONDS,
-    requests: DynamoDBRequests | None = None,
-) -> int:
-    """Receive up to one import-queue message and hand it to the handler; how many were handled.
-
-    With ``requests``, prints one line per message: its id, the handler's seconds and the
-    DynamoDB requests it made, by operation.
-    """
-    return receive_and_handle(
-        handler,
-        get_settings().import_queue_url,
-        wait_seconds=wait_seconds,
-        timeout_ms=timeout_ms,
-        lease_seconds=lease_seconds,
-        requests=requests,
-    )
-
-
 def receive_and_handle(
     handler,
     queue_url: str,
@@ -244,10 +225,46 @@ def _report(message: dict, outcome: str, started: float, requests: DynamoDBReque
         )
 
 
+def pump_concurrently(
+    handler,
+    queue_url: str,
+    *,
+    concurrency: int,
+    keep_going=lambda: True,
+    **options,
+) -> None:
+    """Up to ``concurrency`` handlers at once, as Lambda's event source mapping runs up to its
+    concurrency: each of as many threads receives and handles one message at a time (see
+    receive_and_handle, whose ``options`` it takes) while ``keep_going()``. A handler's
+    exception returns its message to the queue and the thread goes on, as Lambda's would."""
+
+    def loop() -> None:
+        while keep_going():
+            try:
+                receive_and_handle(handler, queue_url, **options)
+            except Exception as exc:  # the queue itself failed: try again shortly
+                print(f"pump: could not receive ({exc!r})", flush=True)
+                time.sleep(1)
+
+    threads = [
+        threading.Thread(target=loop, name=f"handler-{n}", daemon=True) for n in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout-ms", type=int, default=LAMBDA_TIMEOUT_MS)
     parser.add_argument("--lease-seconds", type=int, default=LEASE_SECONDS)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=get_settings().import_write_concurrency,
+        help="handlers at once (default: IMPORT_WRITE_CONCURRENCY)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "pynamodb"):
@@ -257,17 +274,24 @@ def main() -> None:
     os.environ["AWS_RETRY_BUDGET"] = "worker"
     from app import import_dead_letters, import_worker
 
-    dead_letters = get_settings().import_dlq_url
-    print("pump: waiting for import messages", flush=True)
-    while True:
-        pump_once(
-            import_worker,
-            timeout_ms=args.timeout_ms,
-            lease_seconds=args.lease_seconds,
-            requests=requests,
-        )
-        if dead_letters:  # as the import_dead_letters Lambda's mapping would
-            receive_and_handle(import_dead_letters, dead_letters, wait_seconds=0)
+    settings = get_settings()
+    print(f"pump: waiting for import messages, {args.concurrency} at once", flush=True)
+    if settings.import_dlq_url:  # as the import_dead_letters Lambda's mapping would
+        threading.Thread(
+            target=pump_concurrently,
+            args=(import_dead_letters, settings.import_dlq_url),
+            kwargs={"concurrency": 1, "wait_seconds": 2},
+            name="dead-letters",
+            daemon=True,
+        ).start()
+    pump_concurrently(
+        import_worker,
+        settings.import_queue_url,
+        concurrency=max(1, args.concurrency),
+        timeout_ms=args.timeout_ms,
+        lease_seconds=args.lease_seconds,
+        requests=requests,
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from chalicelib.messages import (
     FileDropped,
     Message,
     UploadArrived,
+    WriteGroups,
     messages_of,
     records_of,
 )
@@ -95,7 +96,7 @@ def close_abandoned(message: Message, message_id: str, *, times: int) -> str:
 def _import_of(message: Message, message_id: str) -> tuple[str, str, str] | None:
     from chalicelib.imports.worker import drop_import_id
 
-    if isinstance(message, ContinueImport):
+    if isinstance(message, ContinueImport | WriteGroups):
         return message.tenant_id, message.import_id, message.owner
     if isinstance(message, UploadArrived):
         return message.tenant_id, message.import_id, message_id

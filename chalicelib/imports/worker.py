@@ -27,6 +27,7 @@ from chalicelib.messages import (
     Message,
     UndoRequested,
     UploadArrived,
+    WriteGroups,
     continue_body,
     messages_of,
     records_of,
@@ -102,13 +103,24 @@ def dispatch(
     if isinstance(message, UndoRequested):
         undo(message, ports, owner=owner, context=context, last_delivery=last_delivery)
         return
-    work = _import_of(message, owner)
-    if work is None:
-        return
-    tenant_id, import_id, owner = work
+    if isinstance(message, WriteGroups):
+        tenant_id, import_id, owner = message.tenant_id, message.import_id, message.owner
+
+        def run() -> None:
+            run_part(message, ports, context=context)
+
+    else:
+        work = _import_of(message, owner)
+        if work is None:
+            return
+        tenant_id, import_id, owner = work
+
+        def run() -> None:
+            run_import(tenant_id, import_id, ports, owner=owner, context=context)
+
     add_log_keys(import_id=import_id)
     try:
-        run_import(tenant_id, import_id, ports, owner=owner, context=context)
+        run()
     except Exception as exc:
         if not (last_delivery or isinstance(exc, PERMANENT_ERRORS)):
             log.warning("import %s: %r; SQS delivers the message again", import_id, exc)
@@ -168,7 +180,9 @@ def run_import(tenant_id: str, import_id: str, ports: Ports, *, owner: str, cont
     """Claim the import; analyse and plan it if new; write from its checkpoint; finish it, or
     hand over to a follow-on message before the Lambda's time runs out."""
     from chalicelib.imports.report.finish import finish
+    from chalicelib.imports.write.parts import PLANNER, advance
     from chalicelib.imports.write.resume import Written, write_from_checkpoint
+    from chalicelib.store import import_parts
 
     item = _claimed(tenant_id, import_id, owner)
     if item is None:
@@ -185,6 +199,9 @@ def run_import(tenant_id: str, import_id: str, ports: Ports, *, owner: str, cont
     def has_time() -> bool:
         return _time_left_ms(context) >= SAFETY_MARGIN_MS
 
+    if import_parts.write_progress(ports.dynamodb, ports.settings.table_name, item):
+        advance(item, ports, owner=owner, by=PLANNER)  # its parts write it (write/parts.py)
+        return
     written = write_from_checkpoint(item, ports, owner=owner, has_time=has_time)
     if written is Written.PAUSED:
         ports.sqs.send_message(
@@ -194,6 +211,29 @@ def run_import(tenant_id: str, import_id: str, ports: Ports, *, owner: str, cont
         log.info("import %s continues in a follow-on at batch %d", item.id, item.checkpoint)
     elif written is Written.ALL:
         finish(item, ports, owner=owner)
+
+
+def run_part(message: WriteGroups, ports: Ports, *, context: Any) -> None:
+    """Write one part of an import spread over workers (imports/write/parts.py) while the
+    import is still running for the delivery that planned it (``message.owner``).
+
+    A part does not claim the import (the planner's delivery holds it): each of its updates
+    is conditional on that owner and on the import running, so a failed or taken-over import
+    stops every part at its next group.
+    """
+    from chalicelib.imports.write.parts import write_part
+
+    try:
+        item = records.get_import(message.tenant_id, message.import_id)
+    except NotFound:
+        log.warning("import %s: no such import; part ignored", message.import_id)
+        return
+    if item.status != "running" or item.owner != message.owner:
+        log.info(
+            "import %s is %s; its part at %d does nothing", item.id, item.status, message.first
+        )
+        return
+    write_part(item, message, ports, has_time=lambda: _time_left_ms(context) >= SAFETY_MARGIN_MS)
 
 
 def fail_on_error(tenant_id: str, import_id: str, owner: str, error: Exception) -> bool:

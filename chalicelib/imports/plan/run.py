@@ -22,7 +22,6 @@ def plan_and_store(
     (a dry run finishes now) or was taken over, True when its batches wait to be written."""
     from chalicelib.imports.report.finish import publish_results, result_fields
     from chalicelib.imports.report.results import Results
-    from chalicelib.imports.write.checkpoints import plan_key, spool_plan
     from chalicelib.store.tenant_settings import get_tenant_settings
 
     policy = on_invalid_value(item)
@@ -45,11 +44,9 @@ def plan_and_store(
             )
             return False
         numbers = _customer_numbers(item, ports, owner, planner.new_customers)
-        plan_path = os.path.join(folder, "plan.jsonl.gz")
-        count = spool_plan(plan_path, outcomes, ports.writer, item, numbers, now_iso())
+        count = _spool(item, ports, outcomes, numbers, owner=owner, folder=folder)
         keys = publish_results(item, ports, results, source.layouts, folder)
-        ports.s3.upload_file(plan_path, ports.settings.bucket_name, plan_key(item))
-        stored = records.save_progress(
+        stored = count is not None and records.save_progress(
             item,
             owner=owner,
             checkpoint=0,
@@ -61,6 +58,39 @@ def plan_and_store(
     if stored and numbers.unused:
         ports.writer.release_customer_numbers(item.tenant_id, numbers.last, numbers.unused)
     return stored
+
+
+def _spool(
+    item: records.ImportItem,
+    ports: Ports,
+    outcomes: Iterable,
+    numbers: Any,
+    *,
+    owner: str,
+    folder: str,
+) -> int | None:
+    """Each row's writes into checkpoint groups stored in S3; the group count (None: the
+    import was taken over). One plan written in order, or with IMPORT_WRITE_CONCURRENCY > 1
+    parts by write level, recorded on the import (imports/write/parts.py)."""
+    from chalicelib.imports.write.checkpoints import part_key, plan_key, spool_parts, spool_plan
+    from chalicelib.store.import_parts import save_write_plan
+
+    bucket, concurrency = ports.settings.bucket_name, ports.settings.import_write_concurrency
+    if concurrency < 2:
+        plan_path = os.path.join(folder, "plan.jsonl.gz")
+        count = spool_plan(plan_path, outcomes, ports.writer, item, numbers, now_iso())
+        ports.s3.upload_file(plan_path, bucket, plan_key(item))
+        return count
+    levels, files = spool_parts(
+        folder, outcomes, ports.writer, item, numbers, now_iso(), concurrency
+    )
+    for first, path in files:
+        ports.s3.upload_file(path, bucket, part_key(item, first))
+        os.remove(path)
+    table = ports.settings.table_name
+    if not save_write_plan(ports.dynamodb, table, item, owner=owner, levels=levels):
+        return None
+    return sum(end - first for level in levels for first, end in level)
 
 
 def on_invalid_value(item: records.ImportItem) -> str:

@@ -73,6 +73,10 @@ def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
         owner=owner,
         status=import_status(failed or item.errors_total, item.warnings_total or 0),
         rows_done=item.rows_total,
+        # As settled: per group when written in order, here when spread (write/parts.py).
+        counts=item.counts,
+        errors=item.errors,
+        errors_total=item.errors_total,
     )
     ports.s3.delete_object(Bucket=ports.settings.bucket_name, Key=plan_key(item))
     if item.rows_lost:

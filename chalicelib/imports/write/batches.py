@@ -164,3 +164,51 @@ def checkpoint_groups(
             group, items = [], 0
     if group:
         yield CheckpointGroup(group, written)
+
+
+class GroupLevels:
+    """Each checkpoint group's write level, for writes spread over workers (write/parts.py).
+
+    A group is one level past every earlier group it depends on: one that writes an item it
+    writes too (the same record, claim or entry: its order matters), or creates a customer one
+    of its rows ``needs``. Groups of one level share nothing, so they can be written at once;
+    level k+1 starts when level k is written. Keys are kept as hashes (a collision only adds
+    an order that was not needed).
+    """
+
+    def __init__(self) -> None:
+        self._key_level: dict[int, int] = {}
+        self._created_level: dict[str, int] = {}
+        self.count = 0
+
+    def level(self, group: CheckpointGroup) -> int:
+        """The level of the next group of the file (call for each group, in order)."""
+        level, keys = 0, []
+        for row in group.rows:
+            for customer in row.needs:
+                if customer in self._created_level:
+                    level = max(level, self._created_level[customer] + 1)
+            for key in item_keys(row.items):
+                keys.append(hashed := hash(key))
+                if hashed in self._key_level:
+                    level = max(level, self._key_level[hashed] + 1)
+        for hashed in keys:
+            self._key_level[hashed] = level
+        for row in group.rows:
+            if row.creates and row.record_id:
+                self._created_level[row.record_id] = level
+        self.count = max(self.count, level + 1)
+        return level
+
+
+def split_level(first: int, count: int, parts: int) -> list[list[int]]:
+    """``count`` groups from ``first`` as up to ``parts`` ``[first, end]`` ranges of near-equal
+    size, in order."""
+    parts = max(1, min(parts, count))
+    size, extra = divmod(count, parts)
+    ranges, start = [], first
+    for n in range(parts):
+        end = start + size + (n < extra)
+        ranges.append([start, end])
+        start = end
+    return ranges

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -47,6 +48,76 @@ def spool_plan(
             out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
             count += 1
     return count
+
+
+def parts_prefix(item: Any) -> str:
+    """Where the parts of a plan spread over workers wait in S3, one object per part."""
+    return f"work/{item.tenant_id}/{item.id}/parts/"
+
+
+def part_key(item: Any, first: int) -> str:
+    """The stored part whose first group is ``first``."""
+    return f"{parts_prefix(item)}{first:07d}.jsonl.gz"
+
+
+def spool_parts(
+    folder: str,
+    outcomes: Iterable,
+    writer: Any,
+    item: Any,
+    numbers: CustomerNumbers,
+    now: str,
+    concurrency: int,
+) -> tuple[list[list[list[int]]], list[tuple[int, str]]]:
+    """The plan as parts for ``concurrency`` workers: its groups ordered by write level
+    (batches.GroupLevels), each level split into up to ``concurrency`` ranges of groups.
+
+    Returns ``(levels, files)``: per level its parts as ``[first, end]`` (group indexes in the
+    new order), and ``(first, path)`` of each part's file in ``folder`` (JSON lines as
+    spool_plan's). Each level is spooled to a file of its own first, so rows are held only
+    one group at a time.
+    """
+    from chalicelib.imports.write.batches import GroupLevels, split_level
+
+    writes = row_writes(
+        outcomes,
+        writer,
+        item.tenant_id,
+        now=now,
+        by=IMPORTER,
+        next_number=numbers,
+        ledger=ledger_writer(item.tenant_id, item.id),
+    )
+    levels = GroupLevels()
+    spooled: list[Any] = []
+    counts: list[int] = []
+    try:
+        for group in checkpoint_groups(writes):
+            level = levels.level(group)
+            while len(spooled) <= level:
+                path = os.path.join(folder, f"level-{len(spooled)}.jsonl.gz")
+                spooled.append(gzip.open(path, "wt"))  # noqa: SIM115 (closed below, all at once)
+                counts.append(0)
+            spooled[level].write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
+            counts[level] += 1
+    finally:
+        for out in spooled:
+            out.close()
+    ranges: list[list[list[int]]] = []
+    files: list[tuple[int, str]] = []
+    first = 0
+    for level, count in enumerate(counts):
+        ranges.append(split_level(first, count, concurrency))
+        with gzip.open(os.path.join(folder, f"level-{level}.jsonl.gz"), "rt") as lines:
+            for start, end in ranges[-1]:
+                path = os.path.join(folder, f"part-{start:07d}.jsonl.gz")
+                with gzip.open(path, "wt") as out:
+                    for _ in range(end - start):
+                        out.write(next(lines))
+                files.append((start, path))
+        os.remove(os.path.join(folder, f"level-{level}.jsonl.gz"))
+        first += count
+    return ranges, files
 
 
 def ledger_writer(tenant_id: str, import_id: str) -> Callable[[int, Any, Any], dict]:
@@ -94,14 +165,22 @@ def races_prefix(item: Any) -> str:
 
 
 def save_races(s3: Any, bucket: str, item: Any, index: int, results: Iterable) -> None:
-    """The lost rows of group ``index``: their errors and the customers they left out.
+    """The lost rows of group ``index``: their errors, the customers they left out, and what
+    the counts settle of them at the finish of spread writes (rows.settled_fields).
 
     One object per group, written before its checkpoint: a retried group writes it again.
     """
     from chalicelib.imports.write.rows import lost_customer
 
     lost = [
-        {"error": r.error.to_dict(), "customer": lost_customer(r), "where": r.where}
+        {
+            "error": r.error.to_dict(),
+            "customer": lost_customer(r),
+            "where": r.where,
+            "target": r.row.target,
+            "action": r.row.action,
+            "warned": r.row.warned,
+        }
         for r in results
         if r.lost
     ]
@@ -122,9 +201,27 @@ def load_races(s3: Any, bucket: str, item: Any) -> tuple[dict[str, str], list[di
     return customers, errors
 
 
+def load_lost_rows(s3: Any, bucket: str, item: Any) -> list[tuple[str, str, bool, dict]]:
+    """Every lost row so far as ``(target, action as planned, warned, error)``."""
+    return [
+        (lost["target"], lost["action"], lost["warned"], lost["error"])
+        for key in _race_keys(s3, bucket, item)
+        for lost in json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    ]
+
+
 def delete_races(s3: Any, bucket: str, item: Any) -> None:
     """Drop the spooled races once the results hold them."""
     keys = _race_keys(s3, bucket, item)
+    for start in range(0, len(keys), 1000):
+        objects = [{"Key": key} for key in keys[start : start + 1000]]
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+
+
+def delete_prefix(s3: Any, bucket: str, prefix: str) -> None:
+    """Drop every object under ``prefix`` (a plan's parts once the import is finished)."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
     for start in range(0, len(keys), 1000):
         objects = [{"Key": key} for key in keys[start : start + 1000]]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})

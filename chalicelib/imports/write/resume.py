@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
 from chalicelib.imports.ports import Ports
 from chalicelib.imports.write.checkpoints import groups_from, plan_key
@@ -35,9 +36,52 @@ def write_from_checkpoint(
     ledger holds what was written. Every row is in a group, so ``rows_done`` is the group's
     ``rows_written``.
     """
+    from chalicelib.imports.write.rows import settled_fields
+
+    if item.checkpoint:
+        log.info(
+            "import %s resumes at batch %d of %d (attempt %d)",
+            item.id,
+            item.checkpoint,
+            item.batches_total,
+            item.attempts,
+        )
+
+    def save(index: int, group: Any, results: list) -> bool:
+        return records.save_progress(
+            item,
+            owner=owner,
+            checkpoint=index + 1,
+            rows_done=group.rows_written,
+            **settled_fields(item, results),
+        )
+
+    return write_groups(
+        item, ports, plan_key(item), start=item.checkpoint, save=save, has_time=has_time
+    )
+
+
+def write_groups(
+    item: records.ImportItem,
+    ports: Ports,
+    key: str,
+    *,
+    start: int,
+    save: Callable[[int, Any, list], bool],
+    has_time: Callable[[], bool],
+    base: int = 0,
+) -> Written:
+    """Write the groups of the stored plan (or part) at S3 ``key``, whose first group is
+    number ``base``, from group ``start`` on; after each, ``save(index, group, results)``
+    counts it (False: the import is no longer this delivery's, or the group was counted
+    already: stop).
+
+    Rows lost in earlier groups (spooled, imports.write.checkpoints.save_races) are loaded
+    first, so a row needing a customer that lost is not written either.
+    """
     from chalicelib.imports.write.batches import CheckpointGroup
     from chalicelib.imports.write.checkpoints import load_races, save_races, write_ledger_puts
-    from chalicelib.imports.write.rows import ledger_puts, settled_fields, write_rows
+    from chalicelib.imports.write.rows import ledger_puts, write_rows
     from chalicelib.store.row_transactions import RowWrite, write_row
 
     def write(row) -> bool:
@@ -48,18 +92,11 @@ def write_from_checkpoint(
 
     bucket = ports.settings.bucket_name
     lost_customers = load_races(ports.s3, bucket, item)[0] if item.rows_lost else {}
-    if item.checkpoint:
-        log.info(
-            "import %s resumes at batch %d of %d (attempt %d)",
-            item.id,
-            item.checkpoint,
-            item.batches_total,
-            item.attempts,
-        )
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "plan.jsonl.gz")
-        ports.s3.download_file(bucket, plan_key(item), path)
-        for index, stored in groups_from(path, item.checkpoint):
+        ports.s3.download_file(bucket, key, path)
+        for offset, stored in groups_from(path, start - base):
+            index = base + offset
             if not has_time():
                 log.info("import %s pauses at batch %d", item.id, index)
                 return Written.PAUSED
@@ -68,11 +105,7 @@ def write_from_checkpoint(
             save_races(ports.s3, bucket, item, index, results)
             write_ledger_puts(ports.dynamodb, ports.settings.table_name, ledger_puts(results))
             ports.after_batch(index)
-            done = group.rows_written
-            settled = settled_fields(item, results)
-            if not records.save_progress(
-                item, owner=owner, checkpoint=index + 1, rows_done=done, **settled
-            ):
+            if not save(index, group, results):
                 log.warning("import %s was taken over; this delivery stops", item.id)
                 return Written.TAKEN_OVER
     return Written.ALL

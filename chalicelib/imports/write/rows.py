@@ -128,25 +128,31 @@ def settled_fields(item: Any, results: list[RowResult]) -> dict[str, Any]:
 
     Saved with the group's checkpoint in one update, so a retried group is never counted twice.
     """
-    lost = [r for r in results if r.lost]
+    lost = [
+        (r.row.target, r.row.action, r.row.warned, r.error.to_dict()) for r in results if r.lost
+    ]
     if not lost:
         return {}
+    return {**settled_counts(item, lost), "rows_lost": (item.rows_lost or 0) + len(lost)}
+
+
+def settled_counts(item: Any, lost: list[tuple[str, str, bool, dict]]) -> dict[str, Any]:
+    """``counts``, ``errors`` and ``errors_total`` of the import record with the ``lost`` rows
+    (``(target, action as planned, warned, error)``) moved from created/updated to failed."""
     counts = copy.deepcopy(item.counts or {})
     errors = list(item.errors or [])
-    for result in lost:
-        row = result.row
-        target = counts.setdefault(row.target, {})
-        target[row.action] = target.get(row.action, 0) - 1
+    for target_name, action, warned, error in lost:
+        target = counts.setdefault(target_name, {})
+        target[action] = target.get(action, 0) - 1
         target["failed"] = target.get("failed", 0) + 1
-        if row.warned:  # "warned" counts written rows only
+        if warned:  # "warned" counts written rows only
             target["warned"] = target.get("warned", 0) - 1
         if len(errors) < MAX_ERRORS_ON_RECORD:
-            errors.append(result.error.to_dict())
+            errors.append(error)
     return {
         "counts": counts,
         "errors": errors,
         "errors_total": (item.errors_total or 0) + len(lost),
-        "rows_lost": (item.rows_lost or 0) + len(lost),
     }
 
 

@@ -1,0 +1,134 @@
+"""The write use case spread over workers: a planned import's groups written as parts, one
+queue message each, level by level, the last group's worker finishing the import.
+
+The plan's groups are ordered by write level (batches.GroupLevels: a group that shares an item
+with an earlier group, or needs a customer one creates, is a level past it), and each level is
+split into up to IMPORT_WRITE_CONCURRENCY parts (checkpoints.spool_parts). Level 0's parts are
+queued by the worker that planned; the worker whose part completes a level queues the next;
+the one whose group completes the import finishes it. Every step is a conditional update of the
+import record (store/import_parts.py), so a retried or duplicated message repeats nothing:
+a part resumes at its own next group, a group is counted once, a level is queued by one part
+(which sends it again if it crashed before sending), and one part finishes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.imports.ports import Ports
+from chalicelib.messages import WriteGroups, write_body
+from chalicelib.store import import_parts
+from chalicelib.store import imports as records
+
+log = logging.getLogger("sitebook.imports")
+
+PLANNER = "plan"  # who queues level 0: the delivery that planned the import
+
+
+def write_part(
+    item: records.ImportItem, part: WriteGroups, ports: Ports, *, has_time: Callable[[], bool]
+) -> None:
+    """Write ``part``'s groups from its next one; then queue the next level or finish the
+    import if this part completed one. Short of time, the part continues in a follow-on (its
+    own message again)."""
+    from chalicelib.imports.write.checkpoints import part_key
+    from chalicelib.imports.write.resume import Written, write_groups
+
+    client, table = ports.dynamodb, ports.settings.table_name
+    progress = import_parts.write_progress(client, table, item)
+    if progress is None or part.first not in progress.next_group:
+        log.warning("import %s has no part at group %d; message ignored", item.id, part.first)
+        return
+    start = progress.next_group[part.first]
+    if start < part.end:
+
+        def count(index: int, group: Any, results: list) -> bool:
+            done = import_parts.count_group(
+                client,
+                table,
+                item,
+                owner=part.owner,
+                part=part.first,
+                index=index,
+                rows=len(group.rows),
+                lost=sum(result.lost for result in results),
+            )
+            return done is not None
+
+        written = write_groups(
+            item,
+            ports,
+            part_key(item, part.first),
+            start=start,
+            base=part.first,
+            save=count,
+            has_time=has_time,
+        )
+        if written is Written.PAUSED:
+            _send(ports, [part])
+            return
+        if written is Written.TAKEN_OVER:
+            return
+    advance(item, ports, owner=part.owner, by=str(part.first))
+
+
+def advance(item: records.ImportItem, ports: Ports, *, owner: str, by: str) -> None:
+    """What follows a written part (``by``: its first group, or PLANNER after planning):
+    finish the import when every group is written, else queue the next level once every
+    queued one is written."""
+    client, table = ports.dynamodb, ports.settings.table_name
+    progress = import_parts.write_progress(client, table, item)
+    if progress is None or progress.status != "running" or progress.owner != owner:
+        return
+    if progress.groups_done >= progress.groups_total:
+        if import_parts.claim_finish(client, table, item, owner=owner, by=by):
+            finish_parts(item, ports, owner=owner)
+        return
+    level = progress.levels_queued
+    if level < len(progress.levels) and progress.groups_done >= progress.level_start(level):
+        parts = progress.levels[level]
+        if import_parts.claim_level(
+            client, table, item, owner=owner, level=level, parts=parts, by=by
+        ):
+            _send(ports, _parts_of(item, owner, parts))
+            log.info("import %s: level %d queued as %d parts", item.id, level, len(parts))
+    elif level > 0 and progress.level_queuer == by:
+        # This part queued the level and is here again: it may have died before sending it
+        # (a part already written only counts nothing again).
+        _send(ports, _parts_of(item, owner, progress.levels[level - 1]))
+
+
+def finish_parts(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
+    """Every group is written: the lost rows spooled by every part settle the counts (a part
+    only counted them), then the import finishes as one written in order does."""
+    from chalicelib.imports.report.finish import finish
+    from chalicelib.imports.write.checkpoints import delete_prefix, load_lost_rows, parts_prefix
+    from chalicelib.imports.write.rows import settled_counts
+
+    item.refresh(consistent_read=True)
+    if item.rows_lost:
+        lost = load_lost_rows(ports.s3, ports.settings.bucket_name, item)
+        for name, value in settled_counts(item, lost).items():
+            setattr(item, name, value)
+    finish(item, ports, owner=owner)
+    delete_prefix(ports.s3, ports.settings.bucket_name, parts_prefix(item))
+
+
+def _parts_of(item: records.ImportItem, owner: str, ranges: list[list[int]]) -> list[WriteGroups]:
+    return [WriteGroups(item.tenant_id, item.id, owner, first, end) for first, end in ranges]
+
+
+def _send(ports: Ports, parts: list[WriteGroups]) -> None:
+    """Queue each part's message (SendMessageBatch, ten at a time)."""
+    for start in range(0, len(parts), 10):
+        entries = [
+            {"Id": str(n), "MessageBody": write_body(part)}
+            for n, part in enumerate(parts[start : start + 10])
+        ]
+        reply = ports.sqs.send_message_batch(
+            QueueUrl=ports.settings.import_queue_url, Entries=entries
+        )
+        if reply.get("Failed"):  # raised: SQS delivers this message again, which sends again
+            raise ConnectionError(f"SQS refused {len(reply['Failed'])} part messages")

@@ -1,0 +1,185 @@
+"""An import's writes spread over several workers through the real (moto) import queue: every
+row written once, a row after the customer it needs, groups counted once, one finish, and a
+worker that crashes mid-file resumed from its part's checkpoint."""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import partial
+
+import pytest
+
+from tests.functional.test_template_import import record, runner, stored, upload
+
+CUSTOMERS = 30
+FILE = {
+    "customers": [
+        {"Customer Name": f"Customer {n:02d}", "Import ID": f"C-{n}"} for n in range(CUSTOMERS)
+    ],
+    # Each site is billed to a customer of this file, each equipment row is at a site of it,
+    # each contact belongs to a customer: three levels of groups.
+    "sites": [
+        {"Customer Name": f"Site {n:02d}", "Billing Customer": f"C-{n}"} for n in range(12)
+    ],
+    "contacts": [
+        {"Customer Import ID or Name": f"Customer {n:02d}", "First Name": f"Pat {n}"}
+        for n in range(12)
+    ],
+    "equipment": [
+        {"Customer Import ID or Name": f"Site {n:02d}", "Equipment Name": "Boiler",
+         "Equipment Number": f"B-{n}", "Equipment Type": "Boiler"}
+        for n in range(6)
+    ],
+}  # fmt: skip
+ROWS = CUSTOMERS + 12 + 12 + 6
+
+
+class Watch:
+    """Wraps the worker's seams to see, across threads, when each group's rows were written,
+    how many groups were in flight at once, and how many times the import finished."""
+
+    def __init__(self, monkeypatch) -> None:
+        from chalicelib.imports.report import finish as finishing
+        from chalicelib.imports.write import rows
+
+        self.lock = threading.Lock()
+        self.clock = 0
+        self.created_at: dict[str, int] = {}  # customer id -> tick its group ended
+        self.needed: list[tuple[str, int]] = []  # (customer needed, tick the group started)
+        self.in_flight = self.most_in_flight = 0
+        self.finishes = 0
+        write_rows, finish = rows.write_rows, finishing.finish
+
+        def watched_write_rows(group_rows, *args, **kwargs):
+            with self.lock:
+                self.clock += 1
+                started = self.clock
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+                self.needed += [(c, started) for row in group_rows for c in row.needs]
+            time.sleep(0.05)  # a group takes a while, as against DynamoDB
+            try:
+                return write_rows(group_rows, *args, **kwargs)
+            finally:
+                with self.lock:
+                    self.clock += 1
+                    self.in_flight -= 1
+                    for row in group_rows:
+                        if row.creates:
+                            self.created_at.setdefault(row.record_id, self.clock)
+
+        def watched_finish(*args, **kwargs):
+            with self.lock:
+                self.finishes += 1
+            return finish(*args, **kwargs)
+
+        monkeypatch.setattr(rows, "write_rows", watched_write_rows)
+        monkeypatch.setattr(finishing, "finish", watched_finish)
+
+
+@pytest.fixture
+def three_workers(aws, monkeypatch):
+    """IMPORT_WRITE_CONCURRENCY=3, and groups of ~40 items so that this small file has many."""
+    from chalicelib.imports.write import batches, checkpoints
+    from chalicelib.settings import reset_settings
+    from devstack import pump
+
+    monkeypatch.setenv("IMPORT_WRITE_CONCURRENCY", "3")
+    reset_settings()
+    monkeypatch.setattr(
+        checkpoints, "checkpoint_groups", partial(batches.checkpoint_groups, items_per_group=40)
+    )
+    monkeypatch.setattr(pump, "RETRY_AFTER_SECONDS", 0)  # a failed message returns at once
+
+
+def pump_until_finished(api, import_id: str, handler, seconds: float = 240) -> dict:
+    """Three handlers at once on the import queue (devstack.pump, as `make run` does) until the
+    import ends."""
+    from chalicelib.settings import get_settings
+    from chalicelib.store import imports as records
+    from devstack.pump import pump_concurrently
+
+    deadline = time.monotonic() + seconds
+
+    def running() -> bool:
+        item = records.get_import(api.tenant, import_id)
+        return item.status not in records.FINISHED and time.monotonic() < deadline
+
+    pump_concurrently(
+        handler,
+        get_settings().import_queue_url,
+        concurrency=3,
+        keep_going=running,
+        wait_seconds=0,
+        lease_seconds=30,
+    )
+    return record(api, import_id)
+
+
+def assert_imported_once(api, done: dict) -> None:
+    assert done["status"] == "succeeded", done
+    assert done["rows_done"] == done["rows_total"] == ROWS
+    counts = done["counts"]
+    assert counts["customers"]["created"] == CUSTOMERS
+    assert counts["sites"]["created"] == 12
+    assert counts["contacts"]["created"] == 12
+    assert counts["equipment"]["created"] == 6
+    register = stored(api.tenant)
+    customers = list(register.customers.values())
+    assert len(customers) == CUSTOMERS + 12
+    assert len({c["customer_number"] for c in customers}) == CUSTOMERS + 12
+    assert len(register.contacts) == 12 and len(register.equipment) == 6
+    by_name = {c["name"]: c for c in customers}
+    for n in range(12):
+        billing = by_name[f"Site {n:02d}"]["billing"]["billing_customer_id"]
+        assert billing == by_name[f"Customer {n:02d}"]["id"]
+    rows = api.get(f"/v1/imports/{done['id']}/rows?limit=200").json["items"]
+    assert len(rows) == ROWS and {r["outcome"] for r in rows} == {"created"}
+
+
+def test_writes_spread_over_three_workers_keep_order_and_finish_once(
+    api, aws, tmp_path, monkeypatch, three_workers
+):
+    from chalicelib.store import import_parts
+
+    watch = Watch(monkeypatch)
+    import_id, _ = upload(api, aws, FILE, tmp_path=tmp_path)  # S3 notifies the queue itself
+
+    done = pump_until_finished(api, import_id, runner())
+
+    assert_imported_once(api, done)
+    assert watch.finishes == 1
+    assert watch.most_in_flight > 1  # groups of one level were written side by side
+    for customer, started in watch.needed:  # a row waits for the customer it needs
+        assert watch.created_at[customer] < started
+    from chalicelib import aws as clients
+    from chalicelib.settings import get_settings
+    from chalicelib.store import imports as records
+
+    item = records.get_import(api.tenant, import_id)
+    progress = import_parts.write_progress(
+        clients.client("dynamodb"), get_settings().table_name, item
+    )
+    assert len(progress.levels) == 3  # customers; sites and contacts; equipment
+    assert progress.groups_done == progress.groups_total == item.batches_total > 3
+
+
+def test_a_worker_that_crashes_mid_file_is_resumed_from_its_part(
+    api, aws, tmp_path, monkeypatch, three_workers
+):
+    watch = Watch(monkeypatch)
+    import_id, _ = upload(api, aws, FILE, tmp_path=tmp_path)
+    crashed = []
+
+    def crash(index: int) -> None:
+        if index == 1 and not crashed:  # group 1 is written, not yet counted
+            crashed.append(index)
+            raise RuntimeError("injected crash mid-file")
+
+    done = pump_until_finished(api, import_id, runner(after_batch=crash))
+
+    assert crashed == [1]
+    assert_imported_once(api, done)
+    assert done["attempts"] == 1  # parts never claim the import; the planner did, once
+    assert watch.finishes == 1
