@@ -13,7 +13,9 @@ docs/decisions/local-stack.md says why, what else was considered and when to dro
 
 from __future__ import annotations
 
+import bisect
 import copy
+import itertools
 import threading
 import time
 from typing import Any
@@ -22,7 +24,7 @@ PATCHED_MOTO_VERSION = "5.2.5"
 
 _originals: dict[str, tuple[Any, Any]] = {}  # "Owner.name" -> (owner, moto's own function)
 _query_scope = threading.local()  # the candidates of the Query running on this thread
-_index_build = threading.Lock()
+_index_lock = threading.RLock()  # the buckets of every index (_Bucket)
 _generation = 0  # bumped by apply(): indexes built before a remove() may have missed writes
 # DynamoDB runs each transaction in isolation from the others; moto's server runs requests on
 # threads with no lock at all. One lock per process gives transactions that isolation.
@@ -101,12 +103,11 @@ def _query(
     # handing it the matching partition instead gives the same answer without the walk.
     index_name = args[2] if len(args) > 2 else kwargs.get("index_name")
     conditions = dict(kwargs.get("hash_key_conditions") or [])
-    candidates = _partition(self, hash_key, index_name, conditions)
-    filter_kwargs = set(kwargs) - _QUERY_KEYWORDS
-    if candidates and range_comparison and not filter_kwargs:
-        ranges = kwargs.get("range_key_conditions") or []
-        if len(ranges) <= 1:
-            candidates = _in_range(self, candidates, index_name, range_comparison, range_objs)
+    narrow = None
+    legacy_filter = set(kwargs) - _QUERY_KEYWORDS  # QueryFilter: moto filters as it pages
+    if range_comparison and not legacy_filter and len(kwargs.get("range_key_conditions") or []) < 2:
+        narrow = (range_comparison, range_objs)
+    candidates = _candidates(self, hash_key, index_name, conditions, narrow)
     _query_scope.candidates = (self, candidates)
     try:
         return _original("Table.query")(
@@ -132,55 +133,6 @@ _QUERY_KEYWORDS = {
     "hash_key_conditions",
     "range_key_conditions",
 }
-_STRING_TESTS = {
-    "EQ": lambda v, a: v == a[0],
-    "LT": lambda v, a: v < a[0],
-    "LE": lambda v, a: v <= a[0],
-    "GT": lambda v, a: v > a[0],
-    "GE": lambda v, a: v >= a[0],
-    "BEGINS_WITH": lambda v, a: v.startswith(a[0]),
-    "BETWEEN": lambda v, a: a[0] <= v <= a[1],
-}
-
-
-def _in_range(table, candidates: list, index_name, comparison: str, objs: list) -> list:
-    """The candidates meeting a string sort-key condition, plus the lowest and highest others.
-
-    moto would compute each candidate's size and sort them all to page a few: this keeps
-    those it can return. The matches sit in one run of the sort order, so the lowest and
-    highest of the rest are the only others whose place tells moto something: whether the
-    page after a full one may hold more (so LastEvaluatedKey comes out as moto gives it).
-    Anything other than strings is left to moto.
-    """
-    test = _STRING_TESTS.get(comparison)
-    if test is None or any(o.type != "S" for o in objs):
-        return candidates
-    attr = None
-    if index_name:
-        index = next(i for i in table.all_indexes() if i.name == index_name)
-        ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
-        if len(ranges) != 1:
-            return candidates  # moto raises, or compares a multi-attribute key
-        attr = ranges[0]
-    bounds = [o.value for o in objs]
-    kept, lowest, highest = [], None, None
-    for item in candidates:
-        value = item.range_key if attr is None else item.attrs.get(attr)
-        if value is None:
-            continue  # not in the index: moto leaves it out too
-        if value.type != "S":
-            return candidates
-        raw = value.value
-        if test(raw, bounds):
-            kept.append(item)
-        else:
-            if lowest is None or raw < lowest[0]:
-                lowest = (raw, item)
-            if highest is None or raw > highest[0]:
-                highest = (raw, item)
-    if kept:
-        kept += [o[1] for o in {id(o[1]): o for o in (lowest, highest) if o}.values()]
-    return kept
 
 
 def _all_items(self):
@@ -191,63 +143,229 @@ def _all_items(self):
     return _original("Table.all_items")(self)
 
 
-def _partition(table, hash_key, index_name: str | None, conditions: dict) -> list | None:
-    """The items a Query can match, or None when this patch cannot narrow it (moto walks)."""
+def _candidates(table, hash_key, index_name: str | None, conditions: dict, narrow) -> list | None:
+    """The items a Query can match, or None when this patch cannot narrow it (moto walks).
+
+    ``narrow``: (comparison, values) of a sort-key condition, or None. With one, the
+    candidates are the items meeting it plus the lowest and highest of the others in the
+    partition: the matches sit in one run of the sort order, so those two are the only
+    others whose place tells moto something (whether the page after a full one may hold
+    more, so LastEvaluatedKey comes out as moto gives it).
+    """
     if not index_name:
         if hash_key is None:
             return None
         stored = table.items.get(hash_key)  # .get: table.items is a defaultdict
         if stored is None:
             return []
-        return list(stored.values()) if table.range_key_attr else [stored]
-    index = next((i for i in table.all_indexes() if i.name == index_name), None)
-    if index is None:
-        return None  # moto raises its own validation error
-    attrs = tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
-    if not attrs or any(a not in conditions for a in attrs):
+        if not table.range_key_attr:
+            return [stored]
+        if narrow is None:
+            return list(stored.values())
+        attrs, range_attr, wanted = (table.hash_key_attr,), table.range_key_attr, (hash_key,)
+        bucket = _table_partition(table, hash_key)
+    else:
+        index = next((i for i in table.all_indexes() if i.name == index_name), None)
+        if index is None:
+            return None  # moto raises its own validation error
+        attrs = tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+        if not attrs or any(a not in conditions for a in attrs):
+            return None
+        ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+        range_attr = ranges[0] if len(ranges) == 1 else None
+        if len(ranges) > 1:
+            narrow = None  # a multi-attribute sort key: moto compares it
+        wanted = tuple(conditions[a] for a in attrs)
+        bucket = _index_of(table, index_name, attrs, range_attr).get(wanted)
+        if bucket is None:
+            return []
+    with _index_lock:
+        if narrow is not None:
+            found = bucket.select(table, attrs, wanted, range_attr, *narrow)
+            if found is not None:
+                return found
+        return bucket.items(table, attrs, wanted)
+
+
+_NOT_A_STRING = object()  # an indexed sort-key value that is not a string: never narrowed
+
+
+def _sort_value(item, range_attr: str | None):
+    """The item's sort-key value as a str, None when it has none, else _NOT_A_STRING."""
+    value = item.attrs.get(range_attr) if range_attr else None
+    if value is None:
         return None
-    wanted = tuple(conditions[a] for a in attrs)
-    bucket = _index_of(table, index_name, attrs).get(wanted, {})
-    found = []
-    for key in list(bucket):
+    return value.value if value.type == "S" else _NOT_A_STRING
+
+
+_BOUNDS = {  # comparison -> (values, bounds) -> the [lo, hi) run of sorted values meeting it
+    "EQ": lambda v, b: (bisect.bisect_left(v, b[0]), bisect.bisect_right(v, b[0])),
+    "LT": lambda v, b: (0, bisect.bisect_left(v, b[0])),
+    "LE": lambda v, b: (0, bisect.bisect_right(v, b[0])),
+    "GT": lambda v, b: (bisect.bisect_right(v, b[0]), len(v)),
+    "GE": lambda v, b: (bisect.bisect_left(v, b[0]), len(v)),
+    "BETWEEN": lambda v, b: (bisect.bisect_left(v, b[0]), bisect.bisect_right(v, b[1])),
+    "BEGINS_WITH": lambda v, b: (bisect.bisect_left(v, b[0]), _prefix_end(v, b[0])),
+}
+
+
+def _prefix_end(values: list[str], prefix: str) -> int:
+    end = bisect.bisect_left(values, prefix)
+    while end < len(values) and values[end].startswith(prefix):
+        end += 1
+    return end
+
+
+class _Bucket:
+    """The keys of the items under one hash-key value (of an index, or of the table), with
+    their string sort-key values kept in order (``values``, ``order``: the keys alike).
+
+    May hold keys whose item has since moved away or gone: checked, and dropped, when read.
+    Used under _index_lock only.
+    """
+
+    __slots__ = ("keys", "values", "order", "not_strings")
+
+    def __init__(self) -> None:
+        self.keys: dict = {}  # (hash key, range key) -> sort value (see _sort_value)
+        self.values: list[str] = []
+        self.order: list = []
+        self.not_strings = 0
+
+    def add(self, key, value) -> None:
+        old = self.keys.get(key, self)
+        if old is not self:
+            if old is value or (isinstance(old, str) and old == value):
+                return
+            self.discard(key)
+        self.keys[key] = value
+        if isinstance(value, str):
+            at = bisect.bisect_right(self.values, value)
+            self.values.insert(at, value)
+            self.order.insert(at, key)
+        elif value is _NOT_A_STRING:
+            self.not_strings += 1
+
+    def discard(self, key) -> None:
+        old = self.keys.pop(key, self)
+        if isinstance(old, str):
+            at = bisect.bisect_left(self.values, old)
+            while self.order[at] != key:
+                at += 1
+            del self.values[at], self.order[at]
+        elif old is _NOT_A_STRING:
+            self.not_strings -= 1
+
+    def items(self, table, attrs: tuple, wanted: tuple) -> list:
+        """Every item still under this hash-key value."""
+        found = []
+        for key in list(self.keys):
+            item = _stored(table, key)
+            if item is not None and _hash_values(item, attrs) == wanted:
+                found.append(item)
+            else:
+                self.discard(key)  # an entry the item has moved away from (updated, deleted)
+        return found
+
+    def select(self, table, attrs, wanted, range_attr, comparison: str, objs: list) -> list | None:
+        """The items meeting a string sort-key condition, plus the lowest and highest others
+        (see _candidates); None when it is not a string condition on string values."""
+        bounds = _BOUNDS.get(comparison)
+        if bounds is None or self.not_strings or any(o.type != "S" for o in objs):
+            return None
+        lo, hi = bounds(self.values, [o.value for o in objs])
+        hi = max(lo, hi)
+        gone: list = []  # dropped after the walk, which reads positions
+        try:
+            found = [
+                self._current(table, attrs, wanted, range_attr, p, gone) for p in range(lo, hi)
+            ]
+            found = [item for item in found if item is not None]
+            if found:
+                end = len(self.order)
+                lowest_first = itertools.chain(range(lo), range(hi, end))
+                highest_first = itertools.chain(reversed(range(hi, end)), reversed(range(lo)))
+                for positions in (lowest_first, highest_first):
+                    for position in positions:
+                        item = self._current(table, attrs, wanted, range_attr, position, gone)
+                        if item is not None:
+                            if item is not found[-1]:
+                                found.append(item)
+                            break
+        except _Unhooked:
+            return None
+        finally:
+            for key in gone:
+                self.discard(key)
+        return found
+
+    def _current(self, table, attrs, wanted, range_attr, position: int, gone: list):
+        """The item at ``position`` if it is still under this hash-key value (else its key
+        goes to ``gone``); _Unhooked if its sort key changed unseen."""
+        key = self.order[position]
         item = _stored(table, key)
-        if item is not None and _hash_values(item, attrs) == wanted:
-            found.append(item)
-        else:
-            bucket.pop(key, None)  # an entry the item has moved away from (updated, deleted)
-    return found
+        if item is None or _hash_values(item, attrs) != wanted:
+            gone.append(key)
+            return None
+        if _sort_value(item, range_attr) != self.values[position]:
+            raise _Unhooked
+        return item
 
 
-# An index per table and GSI/LSI: hash-key values -> the keys of the items under them. It may
-# hold keys that no longer match (pruned when read); it never misses one, because every way
-# moto stores or changes an item (put_item, update_item, a rolled-back transaction) adds it.
+class _Unhooked(Exception):
+    """An item changed by a path this patch does not hook: moto decides, over the bucket."""
 
 
-def _index_of(table, index_name: str, attrs: tuple[str, ...]) -> dict:
+# The buckets of an index: hash-key values -> _Bucket, per table and GSI/LSI (built whole
+# on its first Query), and per partition of the table itself (built on its first Query with
+# a sort-key condition). Every way moto stores or changes an item (put_item, update_item, a
+# rolled-back transaction) adds it, so a bucket never misses one.
+
+
+def _index_of(table, index_name: str, attrs: tuple[str, ...], range_attr: str | None) -> dict:
     indexes = table.__dict__.setdefault("_partitions_by_index", {})
     known = indexes.get(index_name)
-    if known is not None and known[:2] == (attrs, _generation):
-        return known[2]
-    with _index_build:
+    if known is not None and known[:3] == (attrs, range_attr, _generation):
+        return known[3]
+    with _index_lock:
         buckets: dict = {}
-        # Registered before it is filled, so a write landing meanwhile is added either by
-        # its own hook or by the fill below; never by neither.
-        indexes[index_name] = (attrs, _generation, buckets)
         for stored in list(table.items.values()):
             for item in list(stored.values()) if table.range_key_attr else [stored]:
-                _add(buckets, attrs, item)
+                _add(buckets, attrs, range_attr, item)
+        indexes[index_name] = (attrs, range_attr, _generation, buckets)
         return buckets
 
 
+def _table_partition(table, hash_key) -> _Bucket:
+    indexes = table.__dict__.setdefault("_partitions_by_index", {})
+    attrs, range_attr = (table.hash_key_attr,), table.range_key_attr
+    with _index_lock:
+        known = indexes.get(None)
+        if known is None or known[2] != _generation:
+            known = indexes[None] = (attrs, range_attr, _generation, {})
+        buckets = known[3]
+        if (hash_key,) not in buckets:
+            buckets[(hash_key,)] = bucket = _Bucket()
+            for item in list(table.items.get(hash_key, {}).values()):
+                bucket.add((item.hash_key, item.range_key), _sort_value(item, range_attr))
+        return buckets[(hash_key,)]
+
+
 def _index_item(table, item) -> None:
-    for attrs, _, buckets in list(table.__dict__.get("_partitions_by_index", {}).values()):
-        _add(buckets, attrs, item)
+    with _index_lock:
+        for name, (attrs, range_attr, _, buckets) in table.__dict__.get(
+            "_partitions_by_index", {}
+        ).items():
+            # An index has every bucket; the table only the partitions queried so far.
+            if name is not None or (item.hash_key,) in buckets:
+                _add(buckets, attrs, range_attr, item)
 
 
-def _add(buckets: dict, attrs: tuple[str, ...], item) -> None:
+def _add(buckets: dict, attrs: tuple[str, ...], range_attr: str | None, item) -> None:
     values = _hash_values(item, attrs)
     if values is not None:
-        buckets.setdefault(values, {})[(item.hash_key, item.range_key)] = None
+        bucket = buckets.get(values) or buckets.setdefault(values, _Bucket())
+        bucket.add((item.hash_key, item.range_key), _sort_value(item, range_attr))
 
 
 def _hash_values(item, attrs: tuple[str, ...]) -> tuple | None:
