@@ -61,6 +61,7 @@ def apply() -> None:
         return
     _generation += 1
     from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
     from moto.sqs.models import SQSBackend
 
@@ -69,6 +70,7 @@ def apply() -> None:
         (Table, "query", _query),
         (Table, "all_items", _all_items),
         (Table, "put_item", _put_item),
+        (Item, "__init__", _item_init),
         (backend, "update_item", _update_item),
         (backend, "transact_write_items", _transact_write_items),
         (models, "copy", _CopyKeepingTables),
@@ -391,6 +393,25 @@ def _update_item(self, table_name, *args, **kwargs):
     item = _original("DynamoDBBackend.update_item")(self, table_name, *args, **kwargs)
     _index_item(self.get_table(table_name), item)  # moto updates the item in place
     return item
+
+
+def _item_init(self, hash_key, range_key, attrs) -> None:
+    # moto sets the attributes one at a time, each time summing the sizes of all those set
+    # so far (quadratic in the attributes, on every write). Sizes are never negative, so
+    # some running total passes moto's limit exactly when the whole does: checked once.
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = LimitedSizeDict(values)  # its update() does not check again
+
+
+ITEM_SIZE_LIMIT = 405000  # moto's LimitedSizeDict: between DynamoDB's measured 409 and 410 KB
 
 
 # --- TransactWriteItems: snapshot the touched items, not the tables ---------------------
