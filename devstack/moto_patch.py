@@ -109,7 +109,9 @@ def _query(
     legacy_filter = set(kwargs) - _QUERY_KEYWORDS  # QueryFilter: moto filters as it pages
     if range_comparison and not legacy_filter and len(kwargs.get("range_key_conditions") or []) < 2:
         narrow = (range_comparison, range_objs)
-    candidates = _candidates(self, hash_key, index_name, conditions, narrow)
+    forward = args[0] if args else kwargs.get("scan_index_forward", True)
+    page = (limit, exclusive_start_key, forward is not False) if not legacy_filter else None
+    candidates = _candidates(self, hash_key, index_name, conditions, narrow, page)
     _query_scope.candidates = (self, candidates)
     try:
         return _original("Table.query")(
@@ -145,14 +147,17 @@ def _all_items(self):
     return _original("Table.all_items")(self)
 
 
-def _candidates(table, hash_key, index_name: str | None, conditions: dict, narrow) -> list | None:
+def _candidates(
+    table, hash_key, index_name: str | None, conditions: dict, narrow, page
+) -> list | None:
     """The items a Query can match, or None when this patch cannot narrow it (moto walks).
 
     ``narrow``: (comparison, values) of a sort-key condition, or None. With one, the
     candidates are the items meeting it plus the lowest and highest of the others in the
     partition: the matches sit in one run of the sort order, so those two are the only
     others whose place tells moto something (whether the page after a full one may hold
-    more, so LastEvaluatedKey comes out as moto gives it).
+    more, so LastEvaluatedKey comes out as moto gives it). ``page``: (Limit, ExclusiveStartKey,
+    forward) or None; the run is cut to the page moto will read (see _Bucket.select).
     """
     if not index_name:
         if hash_key is None:
@@ -162,7 +167,7 @@ def _candidates(table, hash_key, index_name: str | None, conditions: dict, narro
             return []
         if not table.range_key_attr:
             return [stored]
-        if narrow is None:
+        if narrow is None and (page is None or len(stored) <= SMALL_PARTITION):
             return list(stored.values())
         attrs, range_attr, wanted = (table.hash_key_attr,), table.range_key_attr, (hash_key,)
         bucket = _table_partition(table, hash_key)
@@ -175,18 +180,20 @@ def _candidates(table, hash_key, index_name: str | None, conditions: dict, narro
             return None
         ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
         range_attr = ranges[0] if len(ranges) == 1 else None
-        if len(ranges) > 1:
-            narrow = None  # a multi-attribute sort key: moto compares it
         wanted = tuple(conditions[a] for a in attrs)
         bucket = _index_of(table, index_name, attrs, range_attr).get(wanted)
         if bucket is None:
             return []
+        if len(ranges) > 1:
+            return bucket.items(table, attrs, wanted)  # a multi-attribute sort key: moto's
     with _index_lock:
-        if narrow is not None:
-            found = bucket.select(table, attrs, wanted, range_attr, *narrow)
-            if found is not None:
-                return found
-        return bucket.items(table, attrs, wanted)
+        found = bucket.select(table, attrs, wanted, range_attr, narrow, page)
+        return found if found is not None else bucket.items(table, attrs, wanted)
+
+
+# Below this many items, a partition read without a sort-key condition is handed to moto
+# whole (moto sorts it anyway); above it, only the page moto will read.
+SMALL_PARTITION = 100
 
 
 _NOT_A_STRING = object()  # an indexed sort-key value that is not a string: never narrowed
@@ -269,21 +276,29 @@ class _Bucket:
                 self.discard(key)  # an entry the item has moved away from (updated, deleted)
         return found
 
-    def select(self, table, attrs, wanted, range_attr, comparison: str, objs: list) -> list | None:
-        """The items meeting a string sort-key condition, plus the lowest and highest others
-        (see _candidates); None when it is not a string condition on string values."""
-        bounds = _BOUNDS.get(comparison)
-        if bounds is None or self.not_strings or any(o.type != "S" for o in objs):
+    def select(self, table, attrs, wanted, range_attr, narrow, page) -> list | None:
+        """The candidates of a Query on this bucket (see _candidates); None when it cannot
+        tell them (a sort-key value or bound that is not a string, or no sort key).
+
+        With ``page`` (Limit, ExclusiveStartKey, forward), the run is cut to what moto reads:
+        from the start key's sort value on, Limit + 1 items, and every item sharing a sort
+        value with either end (moto breaks such ties by the table's keys).
+        """
+        if range_attr is None or self.not_strings:
             return None
-        lo, hi = bounds(self.values, [o.value for o in objs])
-        hi = max(lo, hi)
+        if narrow is None:
+            lo, hi = 0, len(self.values)
+        else:
+            comparison, objs = narrow
+            bounds = _BOUNDS.get(comparison)
+            if bounds is None or any(o.type != "S" for o in objs):
+                return None
+            lo, hi = bounds(self.values, [o.value for o in objs])
+            hi = max(lo, hi)
         gone: list = []  # dropped after the walk, which reads positions
         try:
-            found = [
-                self._current(table, attrs, wanted, range_attr, p, gone) for p in range(lo, hi)
-            ]
-            found = [item for item in found if item is not None]
-            if found:
+            found = self._run(table, attrs, wanted, range_attr, lo, hi, page, gone)
+            if found and narrow is not None:
                 end = len(self.order)
                 lowest_first = itertools.chain(range(lo), range(hi, end))
                 highest_first = itertools.chain(reversed(range(hi, end)), reversed(range(lo)))
@@ -299,6 +314,39 @@ class _Bucket:
         finally:
             for key in gone:
                 self.discard(key)
+        return found
+
+    def _run(self, table, attrs, wanted, range_attr, lo: int, hi: int, page, gone) -> list:
+        """The current items at positions [lo, hi), cut to ``page`` where it can be."""
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        limit, start, forward = page or (None, None, True)
+        after = None  # the start key's sort value
+        if start:
+            value = start.get(range_attr)
+            same_hash = all(
+                isinstance(start.get(a), dict) and DynamoType(start[a]) == w
+                for a, w in zip(attrs, wanted, strict=True)
+            )
+            if not (isinstance(value, dict) and set(value) == {"S"} and same_hash):
+                limit = None  # a start this cannot place: moto skips to it over the whole run
+            else:
+                after = value["S"]
+                if forward:
+                    lo = max(lo, bisect.bisect_left(self.values, after))
+                else:
+                    hi = min(hi, bisect.bisect_right(self.values, after))
+        positions = range(lo, hi) if forward else reversed(range(lo, hi))
+        found, counted, last = [], 0, None
+        for position in positions:
+            value = self.values[position]
+            if limit and counted > limit and value != last:
+                break
+            item = self._current(table, attrs, wanted, range_attr, position, gone)
+            if item is not None:
+                found.append(item)
+                if value != after:  # items tied with the start may come before it: not counted
+                    counted, last = counted + 1, value
         return found
 
     def _current(self, table, attrs, wanted, range_attr, position: int, gone: list):
