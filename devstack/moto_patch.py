@@ -13,7 +13,9 @@ docs/decisions/local-stack.md says why, what else was considered and when to dro
 
 from __future__ import annotations
 
+import bisect
 import copy
+import itertools
 import threading
 import time
 from typing import Any
@@ -22,7 +24,7 @@ PATCHED_MOTO_VERSION = "5.2.5"
 
 _originals: dict[str, tuple[Any, Any]] = {}  # "Owner.name" -> (owner, moto's own function)
 _query_scope = threading.local()  # the candidates of the Query running on this thread
-_index_build = threading.Lock()
+_index_lock = threading.RLock()  # the buckets of every index (_Bucket)
 _generation = 0  # bumped by apply(): indexes built before a remove() may have missed writes
 # DynamoDB runs each transaction in isolation from the others, and each single-item write
 # (a conditional update, an ADD to a counter) atomically; moto's server runs requests on
@@ -61,6 +63,7 @@ def apply() -> None:
         return
     _generation += 1
     from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
     from moto.sqs.models import SQSBackend
 
@@ -69,6 +72,7 @@ def apply() -> None:
         (Table, "query", _query),
         (Table, "all_items", _all_items),
         (Table, "put_item", _put_item),
+        (Item, "__init__", _item_init),
         (backend, "update_item", _update_item),
         (backend, "transact_write_items", _transact_write_items),
         (models, "copy", _CopyKeepingTables),
@@ -103,12 +107,13 @@ def _query(
     # handing it the matching partition instead gives the same answer without the walk.
     index_name = args[2] if len(args) > 2 else kwargs.get("index_name")
     conditions = dict(kwargs.get("hash_key_conditions") or [])
-    candidates = _partition(self, hash_key, index_name, conditions)
-    filter_kwargs = set(kwargs) - _QUERY_KEYWORDS
-    if candidates and range_comparison and not filter_kwargs:
-        ranges = kwargs.get("range_key_conditions") or []
-        if len(ranges) <= 1:
-            candidates = _in_range(self, candidates, index_name, range_comparison, range_objs)
+    narrow = None
+    legacy_filter = set(kwargs) - _QUERY_KEYWORDS  # QueryFilter: moto filters as it pages
+    if range_comparison and not legacy_filter and len(kwargs.get("range_key_conditions") or []) < 2:
+        narrow = (range_comparison, range_objs)
+    forward = args[0] if args else kwargs.get("scan_index_forward", True)
+    page = (limit, exclusive_start_key, forward is not False) if not legacy_filter else None
+    candidates = _candidates(self, hash_key, index_name, conditions, narrow, page)
     _query_scope.candidates = (self, candidates)
     try:
         return _original("Table.query")(
@@ -134,55 +139,6 @@ _QUERY_KEYWORDS = {
     "hash_key_conditions",
     "range_key_conditions",
 }
-_STRING_TESTS = {
-    "EQ": lambda v, a: v == a[0],
-    "LT": lambda v, a: v < a[0],
-    "LE": lambda v, a: v <= a[0],
-    "GT": lambda v, a: v > a[0],
-    "GE": lambda v, a: v >= a[0],
-    "BEGINS_WITH": lambda v, a: v.startswith(a[0]),
-    "BETWEEN": lambda v, a: a[0] <= v <= a[1],
-}
-
-
-def _in_range(table, candidates: list, index_name, comparison: str, objs: list) -> list:
-    """The candidates meeting a string sort-key condition, plus the lowest and highest others.
-
-    moto would compute each candidate's size and sort them all to page a few: this keeps
-    those it can return. The matches sit in one run of the sort order, so the lowest and
-    highest of the rest are the only others whose place tells moto something: whether the
-    page after a full one may hold more (so LastEvaluatedKey comes out as moto gives it).
-    Anything other than strings is left to moto.
-    """
-    test = _STRING_TESTS.get(comparison)
-    if test is None or any(o.type != "S" for o in objs):
-        return candidates
-    attr = None
-    if index_name:
-        index = next(i for i in table.all_indexes() if i.name == index_name)
-        ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
-        if len(ranges) != 1:
-            return candidates  # moto raises, or compares a multi-attribute key
-        attr = ranges[0]
-    bounds = [o.value for o in objs]
-    kept, lowest, highest = [], None, None
-    for item in candidates:
-        value = item.range_key if attr is None else item.attrs.get(attr)
-        if value is None:
-            continue  # not in the index: moto leaves it out too
-        if value.type != "S":
-            return candidates
-        raw = value.value
-        if test(raw, bounds):
-            kept.append(item)
-        else:
-            if lowest is None or raw < lowest[0]:
-                lowest = (raw, item)
-            if highest is None or raw > highest[0]:
-                highest = (raw, item)
-    if kept:
-        kept += [o[1] for o in {id(o[1]): o for o in (lowest, highest) if o}.values()]
-    return kept
 
 
 def _all_items(self):
@@ -193,63 +149,275 @@ def _all_items(self):
     return _original("Table.all_items")(self)
 
 
-def _partition(table, hash_key, index_name: str | None, conditions: dict) -> list | None:
-    """The items a Query can match, or None when this patch cannot narrow it (moto walks)."""
+def _candidates(
+    table, hash_key, index_name: str | None, conditions: dict, narrow, page
+) -> list | None:
+    """The items a Query can match, or None when this patch cannot narrow it (moto walks).
+
+    ``narrow``: (comparison, values) of a sort-key condition, or None. With one, the
+    candidates are the items meeting it plus the lowest and highest of the others in the
+    partition: the matches sit in one run of the sort order, so those two are the only
+    others whose place tells moto something (whether the page after a full one may hold
+    more, so LastEvaluatedKey comes out as moto gives it). ``page``: (Limit, ExclusiveStartKey,
+    forward) or None; the run is cut to the page moto will read (see _Bucket.select).
+    """
     if not index_name:
         if hash_key is None:
             return None
         stored = table.items.get(hash_key)  # .get: table.items is a defaultdict
         if stored is None:
             return []
-        return list(stored.values()) if table.range_key_attr else [stored]
-    index = next((i for i in table.all_indexes() if i.name == index_name), None)
-    if index is None:
-        return None  # moto raises its own validation error
-    attrs = tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
-    if not attrs or any(a not in conditions for a in attrs):
+        if not table.range_key_attr:
+            return [stored]
+        if narrow is None and (page is None or len(stored) <= SMALL_PARTITION):
+            return list(stored.values())
+        attrs, range_attr, wanted = (table.hash_key_attr,), table.range_key_attr, (hash_key,)
+        bucket = _table_partition(table, hash_key)
+    else:
+        index = next((i for i in table.all_indexes() if i.name == index_name), None)
+        if index is None:
+            return None  # moto raises its own validation error
+        attrs = tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+        if not attrs or any(a not in conditions for a in attrs):
+            return None
+        ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+        range_attr = ranges[0] if len(ranges) == 1 else None
+        wanted = tuple(conditions[a] for a in attrs)
+        bucket = _index_of(table, index_name, attrs, range_attr).get(wanted)
+        if bucket is None:
+            return []
+        if len(ranges) > 1:
+            return bucket.items(table, attrs, wanted)  # a multi-attribute sort key: moto's
+    with _index_lock:
+        found = bucket.select(table, attrs, wanted, range_attr, narrow, page)
+        return found if found is not None else bucket.items(table, attrs, wanted)
+
+
+# Below this many items, a partition read without a sort-key condition is handed to moto
+# whole (moto sorts it anyway); above it, only the page moto will read.
+SMALL_PARTITION = 100
+
+
+_NOT_A_STRING = object()  # an indexed sort-key value that is not a string: never narrowed
+
+
+def _sort_value(item, range_attr: str | None):
+    """The item's sort-key value as a str, None when it has none, else _NOT_A_STRING."""
+    value = item.attrs.get(range_attr) if range_attr else None
+    if value is None:
         return None
-    wanted = tuple(conditions[a] for a in attrs)
-    bucket = _index_of(table, index_name, attrs).get(wanted, {})
-    found = []
-    for key in list(bucket):
-        item = _stored(table, key)
-        if item is not None and _hash_values(item, attrs) == wanted:
-            found.append(item)
+    return value.value if value.type == "S" else _NOT_A_STRING
+
+
+_BOUNDS = {  # comparison -> (values, bounds) -> the [lo, hi) run of sorted values meeting it
+    "EQ": lambda v, b: (bisect.bisect_left(v, b[0]), bisect.bisect_right(v, b[0])),
+    "LT": lambda v, b: (0, bisect.bisect_left(v, b[0])),
+    "LE": lambda v, b: (0, bisect.bisect_right(v, b[0])),
+    "GT": lambda v, b: (bisect.bisect_right(v, b[0]), len(v)),
+    "GE": lambda v, b: (bisect.bisect_left(v, b[0]), len(v)),
+    "BETWEEN": lambda v, b: (bisect.bisect_left(v, b[0]), bisect.bisect_right(v, b[1])),
+    "BEGINS_WITH": lambda v, b: (bisect.bisect_left(v, b[0]), _prefix_end(v, b[0])),
+}
+
+
+def _prefix_end(values: list[str], prefix: str) -> int:
+    end = bisect.bisect_left(values, prefix)
+    while end < len(values) and values[end].startswith(prefix):
+        end += 1
+    return end
+
+
+class _Bucket:
+    """The keys of the items under one hash-key value (of an index, or of the table), with
+    their string sort-key values kept in order (``values``, ``order``: the keys alike).
+
+    May hold keys whose item has since moved away or gone: checked, and dropped, when read.
+    Used under _index_lock only.
+    """
+
+    __slots__ = ("keys", "values", "order", "not_strings")
+
+    def __init__(self) -> None:
+        self.keys: dict = {}  # (hash key, range key) -> sort value (see _sort_value)
+        self.values: list[str] = []
+        self.order: list = []
+        self.not_strings = 0
+
+    def add(self, key, value) -> None:
+        old = self.keys.get(key, self)
+        if old is not self:
+            if old is value or (isinstance(old, str) and old == value):
+                return
+            self.discard(key)
+        self.keys[key] = value
+        if isinstance(value, str):
+            at = bisect.bisect_right(self.values, value)
+            self.values.insert(at, value)
+            self.order.insert(at, key)
+        elif value is _NOT_A_STRING:
+            self.not_strings += 1
+
+    def discard(self, key) -> None:
+        old = self.keys.pop(key, self)
+        if isinstance(old, str):
+            at = bisect.bisect_left(self.values, old)
+            while self.order[at] != key:
+                at += 1
+            del self.values[at], self.order[at]
+        elif old is _NOT_A_STRING:
+            self.not_strings -= 1
+
+    def items(self, table, attrs: tuple, wanted: tuple) -> list:
+        """Every item still under this hash-key value."""
+        found = []
+        for key in list(self.keys):
+            item = _stored(table, key)
+            if item is not None and _hash_values(item, attrs) == wanted:
+                found.append(item)
+            else:
+                self.discard(key)  # an entry the item has moved away from (updated, deleted)
+        return found
+
+    def select(self, table, attrs, wanted, range_attr, narrow, page) -> list | None:
+        """The candidates of a Query on this bucket (see _candidates); None when it cannot
+        tell them (a sort-key value or bound that is not a string, or no sort key).
+
+        With ``page`` (Limit, ExclusiveStartKey, forward), the run is cut to what moto reads:
+        from the start key's sort value on, Limit + 1 items, and every item sharing a sort
+        value with either end (moto breaks such ties by the table's keys).
+        """
+        if range_attr is None or self.not_strings:
+            return None
+        if narrow is None:
+            lo, hi = 0, len(self.values)
         else:
-            bucket.pop(key, None)  # an entry the item has moved away from (updated, deleted)
-    return found
+            comparison, objs = narrow
+            bounds = _BOUNDS.get(comparison)
+            if bounds is None or any(o.type != "S" for o in objs):
+                return None
+            lo, hi = bounds(self.values, [o.value for o in objs])
+            hi = max(lo, hi)
+        gone: list = []  # dropped after the walk, which reads positions
+        try:
+            found = self._run(table, attrs, wanted, range_attr, lo, hi, page, gone)
+            if found and narrow is not None:
+                end = len(self.order)
+                lowest_first = itertools.chain(range(lo), range(hi, end))
+                highest_first = itertools.chain(reversed(range(hi, end)), reversed(range(lo)))
+                for positions in (lowest_first, highest_first):
+                    for position in positions:
+                        item = self._current(table, attrs, wanted, range_attr, position, gone)
+                        if item is not None:
+                            if item is not found[-1]:
+                                found.append(item)
+                            break
+        except _Unhooked:
+            return None
+        finally:
+            for key in gone:
+                self.discard(key)
+        return found
+
+    def _run(self, table, attrs, wanted, range_attr, lo: int, hi: int, page, gone) -> list:
+        """The current items at positions [lo, hi), cut to ``page`` where it can be."""
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        limit, start, forward = page or (None, None, True)
+        after = None  # the start key's sort value
+        if start:
+            value = start.get(range_attr)
+            same_hash = all(
+                isinstance(start.get(a), dict) and DynamoType(start[a]) == w
+                for a, w in zip(attrs, wanted, strict=True)
+            )
+            if not (isinstance(value, dict) and set(value) == {"S"} and same_hash):
+                limit = None  # a start this cannot place: moto skips to it over the whole run
+            else:
+                after = value["S"]
+                if forward:
+                    lo = max(lo, bisect.bisect_left(self.values, after))
+                else:
+                    hi = min(hi, bisect.bisect_right(self.values, after))
+        positions = range(lo, hi) if forward else reversed(range(lo, hi))
+        found, counted, last = [], 0, None
+        for position in positions:
+            value = self.values[position]
+            if limit and counted > limit and value != last:
+                break
+            item = self._current(table, attrs, wanted, range_attr, position, gone)
+            if item is not None:
+                found.append(item)
+                if value != after:  # items tied with the start may come before it: not counted
+                    counted, last = counted + 1, value
+        return found
+
+    def _current(self, table, attrs, wanted, range_attr, position: int, gone: list):
+        """The item at ``position`` if it is still under this hash-key value (else its key
+        goes to ``gone``); _Unhooked if its sort key changed unseen."""
+        key = self.order[position]
+        item = _stored(table, key)
+        if item is None or _hash_values(item, attrs) != wanted:
+            gone.append(key)
+            return None
+        if _sort_value(item, range_attr) != self.values[position]:
+            raise _Unhooked
+        return item
 
 
-# An index per table and GSI/LSI: hash-key values -> the keys of the items under them. It may
-# hold keys that no longer match (pruned when read); it never misses one, because every way
-# moto stores or changes an item (put_item, update_item, a rolled-back transaction) adds it.
+class _Unhooked(Exception):
+    """An item changed by a path this patch does not hook: moto decides, over the bucket."""
 
 
-def _index_of(table, index_name: str, attrs: tuple[str, ...]) -> dict:
+# The buckets of an index: hash-key values -> _Bucket, per table and GSI/LSI (built whole
+# on its first Query), and per partition of the table itself (built on its first Query with
+# a sort-key condition). Every way moto stores or changes an item (put_item, update_item, a
+# rolled-back transaction) adds it, so a bucket never misses one.
+
+
+def _index_of(table, index_name: str, attrs: tuple[str, ...], range_attr: str | None) -> dict:
     indexes = table.__dict__.setdefault("_partitions_by_index", {})
     known = indexes.get(index_name)
-    if known is not None and known[:2] == (attrs, _generation):
-        return known[2]
-    with _index_build:
+    if known is not None and known[:3] == (attrs, range_attr, _generation):
+        return known[3]
+    with _index_lock:
         buckets: dict = {}
-        # Registered before it is filled, so a write landing meanwhile is added either by
-        # its own hook or by the fill below; never by neither.
-        indexes[index_name] = (attrs, _generation, buckets)
         for stored in list(table.items.values()):
             for item in list(stored.values()) if table.range_key_attr else [stored]:
-                _add(buckets, attrs, item)
+                _add(buckets, attrs, range_attr, item)
+        indexes[index_name] = (attrs, range_attr, _generation, buckets)
         return buckets
 
 
+def _table_partition(table, hash_key) -> _Bucket:
+    indexes = table.__dict__.setdefault("_partitions_by_index", {})
+    attrs, range_attr = (table.hash_key_attr,), table.range_key_attr
+    with _index_lock:
+        known = indexes.get(None)
+        if known is None or known[2] != _generation:
+            known = indexes[None] = (attrs, range_attr, _generation, {})
+        buckets = known[3]
+        if (hash_key,) not in buckets:
+            buckets[(hash_key,)] = bucket = _Bucket()
+            for item in list(table.items.get(hash_key, {}).values()):
+                bucket.add((item.hash_key, item.range_key), _sort_value(item, range_attr))
+        return buckets[(hash_key,)]
+
+
 def _index_item(table, item) -> None:
-    for attrs, _, buckets in list(table.__dict__.get("_partitions_by_index", {}).values()):
-        _add(buckets, attrs, item)
+    with _index_lock:
+        for name, (attrs, range_attr, _, buckets) in table.__dict__.get(
+            "_partitions_by_index", {}
+        ).items():
+            # An index has every bucket; the table only the partitions queried so far.
+            if name is not None or (item.hash_key,) in buckets:
+                _add(buckets, attrs, range_attr, item)
 
 
-def _add(buckets: dict, attrs: tuple[str, ...], item) -> None:
+def _add(buckets: dict, attrs: tuple[str, ...], range_attr: str | None, item) -> None:
     values = _hash_values(item, attrs)
     if values is not None:
-        buckets.setdefault(values, {})[(item.hash_key, item.range_key)] = None
+        bucket = buckets.get(values) or buckets.setdefault(values, _Bucket())
+        bucket.add((item.hash_key, item.range_key), _sort_value(item, range_attr))
 
 
 def _hash_values(item, attrs: tuple[str, ...]) -> tuple | None:
@@ -277,6 +445,25 @@ def _update_item(self, table_name, *args, **kwargs):
         item = _original("DynamoDBBackend.update_item")(self, table_name, *args, **kwargs)
     _index_item(self.get_table(table_name), item)  # moto updates the item in place
     return item
+
+
+def _item_init(self, hash_key, range_key, attrs) -> None:
+    # moto sets the attributes one at a time, each time summing the sizes of all those set
+    # so far (quadratic in the attributes, on every write). Sizes are never negative, so
+    # some running total passes moto's limit exactly when the whole does: checked once.
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = LimitedSizeDict(values)  # its update() does not check again
+
+
+ITEM_SIZE_LIMIT = 405000  # moto's LimitedSizeDict: between DynamoDB's measured 409 and 410 KB
 
 
 # --- TransactWriteItems: snapshot the touched items, not the tables ---------------------

@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chalicelib.domain.errors import BadRequest
@@ -35,7 +37,12 @@ from chalicelib.store.customers import (
     list_customers,
 )
 from chalicelib.store.records import UniqueClaim, claim_key
-from chalicelib.store.search_entries import SearchEntryItem, entry_facets, entry_queries
+from chalicelib.store.search_entries import (
+    SEARCH_SHARDS,
+    SearchEntryItem,
+    entry_facets,
+    entry_queries,
+)
 
 MAX_CANDIDATES = 500
 MAX_WALK = 1000
@@ -89,6 +96,7 @@ def _candidates(
     to_check: list[tuple[str, frozenset[str], QueryOption]] = []  # (customer, extra words, …)
     for option in options:
         for lead in option.leads:
+            names = _reads().submit(_names, tenant_id, wanted["status"], lead)
             for entry in _entries(tenant_id, lead):
                 if entry.contact_id is not None:
                     to_check.append((entry.customer_id, frozenset(entry.match), option))
@@ -96,7 +104,7 @@ def _candidates(
                     entry.match, option.words
                 ):
                     found[f"{entry.sort}#{entry.customer_id}"] = entry.customer_id
-            for record in _names(tenant_id, wanted["status"], lead):
+            for record in names.result():
                 records[record["id"]] = record
                 if _record_matches(record, option, wanted):
                     found[_key(record)] = record["id"]
@@ -113,15 +121,31 @@ def _candidates(
 
 
 def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
-    """Entries with a word starting with ``lead`` in every shard (table and gsi1);
-    _TooBroad past MAX_CANDIDATES."""
-    found: list[SearchEntryItem] = []
-    for query in entry_queries(tenant_id, lead):
-        left = MAX_CANDIDATES + 1 - len(found)
-        found += query(left)
-        if len(found) > MAX_CANDIDATES:
-            raise _TooBroad
+    """Entries with a word starting with ``lead`` in every shard, in the table and gsi1 (in
+    that order); _TooBroad past MAX_CANDIDATES. The Queries run at once, each reading up to
+    MAX_CANDIDATES + 1 entries."""
+    parts = _reads().map(
+        lambda query: list(query(MAX_CANDIDATES + 1)), entry_queries(tenant_id, lead)
+    )
+    found = [entry for part in parts for entry in part]
+    if len(found) > MAX_CANDIDATES:
+        raise _TooBroad
     return found
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_made = threading.Lock()
+
+
+def _reads() -> ThreadPoolExecutor:
+    """The threads a search's Queries run on at once (every shard and the name index), kept
+    by a warm process; they share the process's one client (botocore clients are
+    thread-safe), so a search waits for its slowest Query rather than the sum of them all."""
+    global _pool
+    with _pool_made:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(2 * SEARCH_SHARDS + 1, thread_name_prefix="search")
+        return _pool
 
 
 def _names(tenant_id: str, status: str, lead: str) -> list[Record]:
