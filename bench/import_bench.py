@@ -519,8 +519,8 @@ def _instrument(monkeypatch_targets: list, stages: Stages) -> None:
         checkpoints,
         "gzip",
         types.SimpleNamespace(
-            open=lambda path, mode="rb": (
-                TimedFile(gzip.open(path, mode))  # noqa: SIM115 (closed by TimedFile)
+            open=lambda path, mode="rb", **options: (
+                TimedFile(gzip.open(path, mode, **options))  # noqa: SIM115 (closed by TimedFile)
                 if "w" in mode
                 else gzip.open(path, mode)  # noqa: SIM115 (the caller's with closes it)
             )
