@@ -41,6 +41,8 @@ def drop_default_ignorables(text: str) -> str:
     isolates, variation selectors and tag characters: nothing a person can see, so two
     names differing only by them are the same name, and a stored name keeps none.
     """
+    if text.isascii():  # every range starts above U+007F; most cells are ASCII
+        return text
     return _IGNORABLE.sub("", text)
 
 

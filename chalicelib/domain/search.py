@@ -74,6 +74,8 @@ class QueryOption:
 def fold(text: str) -> str:
     """``text`` as search and sorting compare it: NFKC, case-folded, accents and invisible
     characters dropped ("Ángel" → "angel")."""
+    if text.isascii():  # nothing to decompose, compose or drop: only the case folds
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", drop_default_ignorables(text))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFKC", bare.casefold())

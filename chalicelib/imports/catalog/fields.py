@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 
 from chalicelib.domain.tenant_settings import in_customer_words
 from chalicelib.imports.catalog.definitions import CATALOG, CUSTOM_TYPES, NAME_ONE_OF
@@ -42,8 +43,7 @@ def fields_for(
     column of a template is found again by its label.
     """
     check_target(target)
-    label = customer_label.strip() or "Customer"
-    fields = [_in_tenant_words(f, label) for f in CATALOG[target]]
+    fields = list(_catalog_fields(target, customer_label.strip() or "Customer"))
     if target in ("customers", "sites"):
         taken = {f.label.casefold() for f in fields}
         for custom in custom_fields:
@@ -53,6 +53,13 @@ def fields_for(
             taken.add(f.label.casefold())
             fields.append(f)
     return fields
+
+
+@lru_cache(maxsize=64)
+def _catalog_fields(target: str, label: str) -> tuple[ImportField, ...]:
+    """The catalog's fields of ``target`` in the tenant's words, worded once per label (the
+    planner asks for them per row); the fields are frozen, so they are shared safely."""
+    return tuple(_in_tenant_words(f, label) for f in CATALOG[target])
 
 
 def _in_tenant_words(f: ImportField, label: str) -> ImportField:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from chalicelib.domain.errors import NotFound
@@ -20,6 +22,27 @@ def plan_and_store(
 ) -> bool:
     """Decide row by row into results and the stored plan; False when the import ended here
     (a dry run finishes now) or was taken over, True when its batches wait to be written."""
+    with _old_objects_frozen():
+        return _plan_and_store(item, ports, source, owner=owner, folder=folder)
+
+
+@contextmanager
+def _old_objects_frozen() -> Iterator[None]:
+    """Keep the cyclic garbage collector to what planning makes: everything alive before
+    (modules, botocore's service models) is set aside until planning ends. Planning makes
+    millions of small objects, and each full collection would walk that whole heap again
+    (in bench/import_bench.py, 0.26 of 4 CPU seconds for 2,500 rows; 0.02 frozen). Unfrozen
+    after, so nothing from before stays uncollectable in a warm Lambda."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _plan_and_store(
+    item: records.ImportItem, ports: Ports, source: RowSource, *, owner: str, folder: str
+) -> bool:
     from chalicelib.imports.report.finish import publish_results, result_fields
     from chalicelib.imports.report.results import Results
     from chalicelib.store.tenant_settings import get_tenant_settings
