@@ -242,6 +242,7 @@ def decode_after(cursor: str | None, kind: str) -> str | None:
         isinstance(value, dict)
         and set(value) == {"after", "of"}
         and isinstance(value["after"], str)
+        and 0 < len(value["after"].encode()) <= 1024  # a sort key DynamoDB accepts
         and value["of"] == kind
     ):
         raise BadRequest("The cursor is not valid for this list; start again without it.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from itertools import chain, islice
 from operator import attrgetter
@@ -90,7 +90,7 @@ FILTER_INDEXES = {
 # record and two claims. Issue 12 allows no partition more than 5 % of a 100,000-customer
 # import (DynamoDB writes 1,000 items/s per partition against the table's 4,000+): eight
 # shards make that 1.8 % and 4.2 % at worst, at the cost of 8 Queries per page run at once
-# (docs/decisions/search.md, "Sharded customer lists").
+# (docs/decisions/search.md, "Third pass: the customer lists sharded").
 LIST_SHARDS = 8
 
 
@@ -172,7 +172,11 @@ def list_key(
 
 def list_shard_key(key: str, customer_id: str) -> str:
     """The partition key of the customer's shard of list ``key`` (``list_key``)."""
-    return f"{key}#{shard_of(customer_id, LIST_SHARDS)}"
+    return _shard_pk(key, shard_of(customer_id, LIST_SHARDS))
+
+
+def _shard_pk(key: str, shard: int) -> str:
+    return f"{key}#{shard}"
 
 
 def read_list(
@@ -200,7 +204,7 @@ def read_list(
 
     def first_request(shard: int) -> tuple[CustomerItem | None, Iterator[CustomerItem]]:
         results = index.query(
-            f"{key}#{shard}",
+            _shard_pk(key, shard),
             condition,
             filter_condition=filter_condition,
             page_size=page_size,
@@ -212,7 +216,9 @@ def read_list(
     return _merged(started, attrgetter(f"{index_name}sk"))
 
 
-def _merged(started: list[Future], sort_of) -> Iterator[CustomerItem]:
+def _merged(
+    started: list[Future], sort_of: Callable[[CustomerItem], str]
+) -> Iterator[CustomerItem]:
     streams = []
     for future in started:
         first, rest = future.result()
