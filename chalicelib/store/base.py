@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -218,6 +220,35 @@ def decode_cursor(cursor: str | None, *, partition: tuple[str, str]) -> dict[str
     return key
 
 
+def encode_after(after: str, kind: str) -> str:
+    """A cursor of a ``kind`` of list ("customers", "search") read in sort-key order and
+    restarted after the last key returned (``<sk> > after``): no partition, no per-shard
+    state."""
+    raw = json.dumps({"after": after, "of": kind}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_after(cursor: str | None, kind: str) -> str | None:
+    """The sort key an ``encode_after`` cursor of ``kind`` restarts after (None: from the
+    start), or BadRequest (400) for anything else (another list's cursor, a forged one)."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequest("The cursor is not valid; start again without it.") from exc
+    if not (
+        isinstance(value, dict)
+        and set(value) == {"after", "of"}
+        and isinstance(value["after"], str)
+        and 0 < len(value["after"].encode()) <= 1024  # a sort key DynamoDB accepts
+        and value["of"] == kind
+    ):
+        raise BadRequest("The cursor is not valid for this list; start again without it.")
+    return value["after"]
+
+
 def _is_string_value(value: Any) -> bool:
     return isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str)
 
@@ -231,3 +262,24 @@ def query_page(
     items = list(result)
     next_key = result.last_evaluated_key if len(items) >= limit else None
     return items, encode_cursor(next_key)
+
+
+# --- Queries at once -----------------------------------------------------------
+
+# A search runs 2 Queries per search shard (table and gsi1) and one per list shard at once;
+# a list page one per list shard. 24 threads cover a search (2 × 8 + 8) without queueing.
+READ_THREADS = 24
+_pool: ThreadPoolExecutor | None = None
+_pool_made = threading.Lock()
+
+
+def reads() -> ThreadPoolExecutor:
+    """The threads a request's Queries run on at once (every shard of a list or search), kept
+    by a warm process; they share the process's one client (botocore clients are
+    thread-safe), so a read waits for its slowest Query rather than the sum of them all.
+    A task run here must not wait for another task run here (no nesting: no deadlock)."""
+    global _pool
+    with _pool_made:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="reads")
+        return _pool

@@ -10,15 +10,11 @@ read on that path), at most MAX_WALK customers per page.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import threading
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+import math
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
-from chalicelib.domain.errors import BadRequest
 from chalicelib.domain.search import (
     QueryOption,
     customer_search_terms,
@@ -27,18 +23,19 @@ from chalicelib.domain.search import (
     parse_query,
     sort_key,
 )
-from chalicelib.store.base import bind
+from chalicelib.store.base import bind, decode_after, encode_after, reads
 from chalicelib.store.customers import (
     CUSTOMER_SK,
+    LIST_SHARDS,
     NUMBER_SCOPE,
     CustomerItem,
-    _list_pk,
     customer_pk,
     list_customers,
+    list_key,
+    read_list,
 )
 from chalicelib.store.records import UniqueClaim, claim_key
 from chalicelib.store.search_entries import (
-    SEARCH_SHARDS,
     SearchEntryItem,
     entry_facets,
     entry_queries,
@@ -72,7 +69,7 @@ def search_customers(
     if not options:
         return list_customers(tenant_id, status=status, limit=limit, cursor=cursor, **filters)
     bind()
-    after = _decode(cursor)
+    after = decode_after(cursor, "search")
     wanted = {"status": status, **{k: v for k, v in filters.items() if v}}
     try:
         found, records = _candidates(tenant_id, options, wanted)
@@ -83,7 +80,7 @@ def search_customers(
     ids = [found[key] for key in page]
     missing = [i for i in ids if i not in records]
     records |= _batch_get(tenant_id, missing)
-    nxt = _encode(page[-1]) if len(ordered) > limit else None
+    nxt = encode_after(page[-1], "search") if len(ordered) > limit else None
     return [records[i] for i in ids if i in records], nxt
 
 
@@ -96,7 +93,7 @@ def _candidates(
     to_check: list[tuple[str, frozenset[str], QueryOption]] = []  # (customer, extra words, …)
     for option in options:
         for lead in option.leads:
-            names = _reads().submit(_names, tenant_id, wanted["status"], lead)
+            names = _names(tenant_id, wanted["status"], lead)  # runs while entries are read
             for entry in _entries(tenant_id, lead):
                 if entry.contact_id is not None:
                     to_check.append((entry.customer_id, frozenset(entry.match), option))
@@ -104,7 +101,7 @@ def _candidates(
                     entry.match, option.words
                 ):
                     found[f"{entry.sort}#{entry.customer_id}"] = entry.customer_id
-            for record in names.result():
+            for record in _at_most_candidates(names):
                 records[record["id"]] = record
                 if _record_matches(record, option, wanted):
                     found[_key(record)] = record["id"]
@@ -124,7 +121,7 @@ def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
     """Entries with a word starting with ``lead`` in every shard, in the table and gsi1 (in
     that order); _TooBroad past MAX_CANDIDATES. The Queries run at once, each reading up to
     MAX_CANDIDATES + 1 entries."""
-    parts = _reads().map(
+    parts = reads().map(
         lambda query: list(query(MAX_CANDIDATES + 1)), entry_queries(tenant_id, lead)
     )
     found = [entry for part in parts for entry in part]
@@ -133,29 +130,20 @@ def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
     return found
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_made = threading.Lock()
-
-
-def _reads() -> ThreadPoolExecutor:
-    """The threads a search's Queries run on at once (every shard and the name index), kept
-    by a warm process; they share the process's one client (botocore clients are
-    thread-safe), so a search waits for its slowest Query rather than the sum of them all."""
-    global _pool
-    with _pool_made:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(2 * SEARCH_SHARDS + 1, thread_name_prefix="search")
-        return _pool
-
-
-def _names(tenant_id: str, status: str, lead: str) -> list[Record]:
-    """Customers whose sort key (folded name) starts with ``lead``: the name index."""
-    query = CustomerItem.gsi1.query(
-        _list_pk(tenant_id, status),
-        CustomerItem.gsi1sk.startswith(fold(lead)),
-        limit=MAX_CANDIDATES + 1,
+def _names(tenant_id: str, status: str, lead: str) -> Iterator[CustomerItem]:
+    """Customers whose sort key (folded name) starts with ``lead``: the name index, a Query
+    per shard, started at once. Each request reads twice a shard's even share of
+    MAX_CANDIDATES, so a broad lead costs about 2 × MAX_CANDIDATES items, not 8 ×."""
+    return read_list(
+        "gsi1",
+        list_key(tenant_id, status),
+        prefix=fold(lead),
+        page_size=2 * math.ceil((MAX_CANDIDATES + 1) / LIST_SHARDS),
     )
-    found = [item.to_record() for item in query]
+
+
+def _at_most_candidates(items: Iterator[CustomerItem]) -> list[Record]:
+    found = [item.to_record() for item in islice(items, MAX_CANDIDATES + 1)]
     if len(found) > MAX_CANDIDATES:
         raise _TooBroad
     return found
@@ -188,9 +176,11 @@ def _walk_names(
     after: str | None,
 ) -> tuple[list[Record], str | None]:
     """A broad query's page: the name index from ``after`` on, each customer checked."""
-    condition = CustomerItem.gsi1sk > after if after else None
-    query = CustomerItem.gsi1.query(
-        _list_pk(tenant_id, wanted["status"]), condition, page_size=min(limit * 4, 200)
+    query = read_list(
+        "gsi1",
+        list_key(tenant_id, wanted["status"]),
+        after=after,
+        page_size=min(limit * 4, 200) // LIST_SHARDS + 1,
     )
     page: list[Record] = []
     last = None
@@ -200,7 +190,7 @@ def _walk_names(
         if any(_record_matches(record, option, wanted) for option in options):
             page.append(record)
         if len(page) == limit or read == MAX_WALK:
-            return page, _encode(last)
+            return page, encode_after(last, "search")
     return page, None
 
 
@@ -213,23 +203,3 @@ def _batch_get(tenant_id: str, ids: Iterable[str]) -> dict[str, Record]:
     if not keys:
         return {}
     return {item.id: item.to_record() for item in CustomerItem.batch_get(keys)}
-
-
-def _encode(after: str) -> str:
-    raw = json.dumps({"after": after}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str | None) -> str | None:
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
-        raise BadRequest("The cursor is not valid; start again without it.") from exc
-    if not (
-        isinstance(value, dict) and set(value) == {"after"} and isinstance(value["after"], str)
-    ):
-        raise BadRequest("The cursor is not valid for this search; start again without it.")
-    return value["after"]

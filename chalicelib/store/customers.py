@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import heapq
+import math
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from itertools import chain, islice
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
@@ -22,8 +27,10 @@ from chalicelib.store.base import (
     TableModel,
     VersionedModel,
     bind,
+    decode_after,
+    encode_after,
     now_iso,
-    query_page,
+    reads,
 )
 from chalicelib.store.item_json import (
     Item,
@@ -43,7 +50,7 @@ from chalicelib.store.records import (
     stale,
     transact,
 )
-from chalicelib.store.search_entries import customer_entry_ops
+from chalicelib.store.search_entries import customer_entry_ops, shard_of
 
 CUSTOMER_SK = "CUSTOMER"
 NAME_SCOPE, NUMBER_SCOPE, IMPORT_ID_SCOPE = "customer-name", "customer-number", "customer-import-id"
@@ -75,6 +82,16 @@ FILTER_INDEXES = {
     "customer_type_id": ("gsi3", "TYPE"),
     "lead_source_id": ("gsi4", "SOURCE"),
 }
+# Each list of customers (by name, and each filter value's) is spread over LIST_SHARDS
+# partitions, a customer's shard a hash of its id. Every customer and site record lands in
+# the name list, and in a facet's list when most share a type or a billing customer (a
+# property manager with thousands of sites), so one list key would receive a record's share
+# of an import's items: 1/7 for the bench's customers (14 %), up to 1/3 for one with only its
+# record and two claims. Issue 12 allows no partition more than 5 % of a 100,000-customer
+# import (DynamoDB writes 1,000 items/s per partition against the table's 4,000+): eight
+# shards make that 1.8 % and 4.2 % at worst, at the cost of 8 Queries per page run at once
+# (docs/decisions/search.md, "Third pass: the customer lists sharded").
+LIST_SHARDS = 8
 
 
 class CustomerItem(VersionedModel):
@@ -142,11 +159,72 @@ def customer_pk(tenant_id: str, customer_id: str) -> str:
     return f"{tenant_id}#CUSTOMER#{customer_id}"
 
 
-def _list_pk(
+def list_key(
     tenant_id: str, status: str, facet: str | None = None, value: str | None = None
 ) -> str:
+    """The key of a list of customers of ``status`` (by name; with ``facet`` and ``value``:
+    those of one filter's value, e.g. ``TYPE``, a type's id), unsharded: each of its shards'
+    partition keys is this plus ``#<shard>`` (``list_shard_key``); items written before the
+    lists were sharded carry it as it is, until ``search_reindex`` re-keys them."""
     middle = f"{facet}#{value}#" if facet else ""
     return f"{tenant_id}#CUSTOMERS#{middle}{status}"
+
+
+def list_shard_key(key: str, customer_id: str) -> str:
+    """The partition key of the customer's shard of list ``key`` (``list_key``)."""
+    return _shard_pk(key, shard_of(customer_id, LIST_SHARDS))
+
+
+def _shard_pk(key: str, shard: int) -> str:
+    return f"{key}#{shard}"
+
+
+def read_list(
+    index_name: str,
+    key: str,
+    *,
+    after: str | None = None,
+    prefix: str | None = None,
+    filter_condition: Any = None,
+    page_size: int | None = None,
+    limit: int | None = None,
+) -> Iterator[CustomerItem]:
+    """The customers of list ``key`` (``list_key``) on ``index_name`` ("gsi1" … "gsi5") in
+    sort-key order: the merge of one Query per shard, with sort keys after ``after`` or
+    starting with ``prefix`` (not both), ``filter_condition`` applied by DynamoDB.
+
+    The shards' first requests start at once on the read threads when this is called; each
+    shard's next requests run as the merge reaches them. ``page_size``: items a request
+    reads; ``limit``: at most that many items per shard (None: all).
+    """
+    bind()
+    index = getattr(CustomerItem, index_name)
+    sk = getattr(CustomerItem, f"{index_name}sk")
+    condition = sk > after if after is not None else sk.startswith(prefix) if prefix else None
+
+    def first_request(shard: int) -> tuple[CustomerItem | None, Iterator[CustomerItem]]:
+        results = index.query(
+            _shard_pk(key, shard),
+            condition,
+            filter_condition=filter_condition,
+            page_size=page_size,
+            limit=limit,
+        )
+        return next(results, None), results
+
+    started = [reads().submit(first_request, shard) for shard in range(LIST_SHARDS)]
+    return _merged(started, attrgetter(f"{index_name}sk"))
+
+
+def _merged(
+    started: list[Future], sort_of: Callable[[CustomerItem], str]
+) -> Iterator[CustomerItem]:
+    streams = []
+    for future in started:
+        first, rest = future.result()
+        if first is not None:
+            streams.append(chain([first], rest))
+    yield from heapq.merge(*streams, key=sort_of)
 
 
 # ---------------------------------------------------------------- items of a record
@@ -170,11 +248,13 @@ def customer_item(tenant_id: str, record: dict[str, Any]) -> Item:
     item |= strings({name: record.get(name) for name in BOOKKEEPING_FIELDS[1:]})
     # Sorted by the folded name, so "Ángel" lists among the A's; a name prefix query reads it too.
     sort = {"S": f"{sort_key(record['name'])}#{record['id']}"}
-    item["gsi1pk"], item["gsi1sk"] = {"S": _list_pk(tenant_id, status)}, sort
+    item["gsi1pk"] = {"S": list_shard_key(list_key(tenant_id, status), record["id"])}
+    item["gsi1sk"] = sort
     for field, (index, facet) in FILTER_INDEXES.items():
         value = billing.get(field) if field == "billing_customer_id" else record.get(field)
         if value:
-            item[f"{index}pk"] = {"S": _list_pk(tenant_id, status, facet, value)}
+            key = list_key(tenant_id, status, facet, value)
+            item[f"{index}pk"] = {"S": list_shard_key(key, record["id"])}
             item[f"{index}sk"] = sort
     return item
 
@@ -265,10 +345,9 @@ class IndexedCustomer(NamedTuple):
 
 def load_customer_index(tenant_id: str) -> list[IndexedCustomer]:
     """Every customer of the tenant (active and archived), from gsi1 Queries: no per-row reads."""
-    bind()
     found = []
     for status in ("active", "archived"):
-        for item in CustomerItem.gsi1.query(_list_pk(tenant_id, status)):
+        for item in read_list("gsi1", list_key(tenant_id, status)):
             record = item.to_record()
             found.append(
                 IndexedCustomer(
@@ -284,9 +363,8 @@ def load_customer_index(tenant_id: str) -> list[IndexedCustomer]:
 
 
 def iter_customers(tenant_id: str, status: str = "active") -> Iterator[dict[str, Any]]:
-    """The tenant's customers of ``status``, streamed page by page from a gsi1 Query."""
-    bind()
-    for item in CustomerItem.gsi1.query(_list_pk(tenant_id, status)):
+    """The tenant's customers of ``status`` by name, streamed page by page from gsi1 Queries."""
+    for item in read_list("gsi1", list_key(tenant_id, status)):
         yield item.to_record()
 
 
@@ -437,7 +515,8 @@ def save_customer(tenant_id: str, prepared: dict, previous: dict, by: str | None
 
 
 def first_active_site(tenant_id: str, customer_id: str) -> dict[str, Any] | None:
-    """One active customer billed to ``customer_id``, or None: one Query of one item."""
+    """One active customer billed to ``customer_id``, or None: a Query of a few items per
+    shard (at once)."""
     sites, _ = list_customers(tenant_id, billing_customer_id=customer_id, limit=1, cursor=None)
     return sites[0] if sites else None
 
@@ -453,30 +532,34 @@ def list_customers(
     """One page of customers sorted by name, from the index of the first filter given.
 
     Each filter has its own index (``FILTER_INDEXES``); when several are given, the
-    first picks the index and the rest filter its items.
+    first picks the index and the rest filter its items. The page merges the list's shards
+    (``read_list``); the cursor holds the last sort key returned, so the next page restarts
+    every shard after it. A cursor of another kind is BadRequest.
     """
-    bind()
+    after = decode_after(cursor, "customers")
     given = {k: v for k, v in filters.items() if v}
     chosen = next((f for f in FILTER_INDEXES if f in given), None)
     if chosen is None:
-        index, pk = CustomerItem.gsi1, _list_pk(tenant_id, status)
-        attr = "gsi1pk"
+        index, key = "gsi1", list_key(tenant_id, status)
     else:
-        name, facet = FILTER_INDEXES[chosen]
-        index, pk = getattr(CustomerItem, name), _list_pk(tenant_id, status, facet, given[chosen])
-        attr = f"{name}pk"
+        index, facet = FILTER_INDEXES[chosen]
+        key = list_key(tenant_id, status, facet, given[chosen])
     condition = None
     for field, value in given.items():
         if field != chosen:
             term = getattr(CustomerItem, field) == value
             condition = term if condition is None else condition & term
-    items, nxt = query_page(
-        lambda **kw: index.query(pk, filter_condition=condition, **kw),
-        limit=limit,
-        cursor=cursor,
-        partition=(attr, pk),
+    # A page's customers are spread about evenly over the shards (a hash of the id): twice
+    # a shard's share per request reads most pages in one round of requests.
+    page_size = 2 * math.ceil(limit / LIST_SHARDS) + 1
+    read = read_list(index, key, after=after, filter_condition=condition, page_size=page_size)
+    items = list(islice(read, limit + 1))
+    nxt = (
+        encode_after(getattr(items[limit - 1], f"{index}sk"), "customers")
+        if len(items) > limit
+        else None
     )
-    return [item.to_record() for item in items], nxt
+    return [item.to_record() for item in items[:limit]], nxt
 
 
 def list_sites(

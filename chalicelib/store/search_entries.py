@@ -56,11 +56,10 @@ class SearchEntryItem(TableModel):
 FACETS = ("status", "assigned_user_id", "customer_type_id", "lead_source_id", "billing_customer_id")
 
 
-def shard_of(customer_id: str) -> int:
-    """The shard of every entry of a customer and its contacts (stable: a hash of the id)."""
-    return int.from_bytes(hashlib.blake2b(customer_id.encode(), digest_size=4).digest()) % (
-        SEARCH_SHARDS
-    )
+def shard_of(customer_id: str, shards: int = SEARCH_SHARDS) -> int:
+    """The shard (0 … shards-1) of every entry of a customer and its contacts, and of the
+    customer in its lists (``customers.LIST_SHARDS``): stable, a hash of the id."""
+    return int.from_bytes(hashlib.blake2b(customer_id.encode(), digest_size=4).digest()) % shards
 
 
 def entry_pk(tenant_id: str, word: str, shard: int) -> str:

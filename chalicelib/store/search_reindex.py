@@ -1,4 +1,4 @@
-"""Re-indexes one tenant's search and list order after their format changed: entries, sort keys.
+"""Re-indexes one tenant's search and lists after their format changed: entries, list keys.
 
 Run once per tenant after deploying a change of the entries' layout (docs/access-patterns.md,
 "Existing data"): ``python -m chalicelib.store.search_reindex <tenant id> [...]`` with the
@@ -6,13 +6,16 @@ stage's TABLE_NAME (and credentials) in the environment. It is idempotent and sa
 live traffic: entries are rewritten from the stored records (a concurrent save writes the
 same entries), index keys are updated on condition the record's version is unchanged (a
 concurrent save already wrote the new keys), and only the old formats' items are deleted:
-token items, entries of words no longer indexed, duplicate-key items.
+token items, entries of words no longer indexed, duplicate-key items. Customers written
+before the lists were sharded are read from the unsharded list keys and moved to their
+shards (``customers.list_shard_key``).
 """
 
 from __future__ import annotations
 
 import sys
 from collections import Counter
+from itertools import chain
 
 from pynamodb.exceptions import UpdateError
 
@@ -21,7 +24,13 @@ from chalicelib.domain.lookups import LOOKUP_KINDS
 from chalicelib.store.base import TableModel, bind
 from chalicelib.store.children import iter_collection
 from chalicelib.store.contacts import ContactItem
-from chalicelib.store.customers import FILTER_INDEXES, CustomerItem, _list_pk, customer_item
+from chalicelib.store.customers import (
+    FILTER_INDEXES,
+    CustomerItem,
+    customer_item,
+    list_key,
+    read_list,
+)
 from chalicelib.store.lookups import LookupItem, _index_keys, all_lookups
 from chalicelib.store.records import conditional_failed
 from chalicelib.store.search_entries import (
@@ -48,15 +57,19 @@ def _old_duplicate_keys(tenant_id: str, record: dict) -> list[OldDuplicateKeyIte
 
 
 def reindex_search(tenant_id: str) -> Counter:
-    """Rewrite every customer's and contact's search entries and the customers' and lookups'
-    sort keys, delete the entries and duplicate-key items earlier layouts wrote for each
-    customer, then the tenant's old-format token items. Returns what it did."""
+    """Rewrite every customer's and contact's search entries, the customers' list keys (shard
+    and sort key) and the lookups' sort keys, delete the entries and duplicate-key items
+    earlier layouts wrote for each customer, then the tenant's old-format token items.
+    Returns what it did."""
     bind()
     done: Counter = Counter()
     first_characters = set("0123456789abcdefghijklmnopqrstuvwxyz")
     with TableModel.batch_write() as batch:
         for status in ("active", "archived"):
-            for item in CustomerItem.gsi1.query(_list_pk(tenant_id, status)):
+            # The shards first, then the unsharded key of the customers stored before: those
+            # re-keyed into a shard move after its Query has ended, and are read once.
+            key = list_key(tenant_id, status)
+            for item in chain(read_list("gsi1", key), CustomerItem.gsi1.query(key)):
                 record = item.to_record()
                 for op in customer_entry_ops(tenant_id, record, None):
                     batch.save(SearchEntryItem.from_raw_data(op.item))
@@ -90,7 +103,11 @@ def reindex_search(tenant_id: str) -> Counter:
 def _rekey_customer(tenant_id: str, item: CustomerItem, record: dict) -> int:
     fresh = {name: value["S"] for name, value in customer_item(tenant_id, record).items()
              if "S" in value}  # fmt: skip
-    names = ["gsi1sk", *(f"{index}sk" for index, _ in FILTER_INDEXES.values())]
+    names = [
+        f"{index}{part}"
+        for index in ("gsi1", *(i for i, _ in FILTER_INDEXES.values()))
+        for part in ("pk", "sk")
+    ]
     actions = [
         getattr(CustomerItem, name).set(fresh[name])
         for name in names

@@ -18,9 +18,10 @@ from chalicelib.store.customers import (
     CUSTOMER_SK,
     FILTER_INDEXES,
     CustomerItem,
-    _list_pk,
     customer_item,
     customer_pk,
+    list_key,
+    list_shard_key,
 )
 from chalicelib.store.equipment import EquipmentItem, equipment_item
 from chalicelib.store.item_json import (
@@ -131,11 +132,13 @@ def model_customer(tenant_id: str, record: dict[str, Any]) -> dict:
             setattr(item, name, record[name])
     sort = f"{sort_key(record['name'])}#{record['id']}"
     status = record.get("status") or "active"
-    item.gsi1pk, item.gsi1sk = _list_pk(tenant_id, status), sort
+    item.gsi1pk = list_shard_key(list_key(tenant_id, status), record["id"])
+    item.gsi1sk = sort
     for field, (index, facet) in FILTER_INDEXES.items():
         value = billing.get(field) if field == "billing_customer_id" else record.get(field)
         if value:
-            setattr(item, f"{index}pk", _list_pk(tenant_id, status, facet, value))
+            key = list_key(tenant_id, status, facet, value)
+            setattr(item, f"{index}pk", list_shard_key(key, record["id"]))
             setattr(item, f"{index}sk", sort)
     return item.serialize()
 
