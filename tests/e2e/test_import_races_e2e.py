@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 
 import requests
 
-from tests.e2e.test_template_import_e2e import FINISHED, WAIT_SECONDS, upload, wait_finished
+from tests.e2e.test_template_import_e2e import (
+    FINISHED,
+    WAIT_SECONDS,
+    upload,
+    wait_finished,
+    write_parts,
+)
 
+# Enough that level 0's last part has two groups or more (~40 customers a group, 4 parts),
+# so the racing rows, last in the file, wait for the group before theirs.
+FILLERS = 400
 RACE = "changed by someone else during the import — import it again to apply"
 
 
@@ -34,16 +44,30 @@ def racing_file(admin, fillers: int) -> bytes:
     return out.getvalue()
 
 
+def racing_rows_unwritten(stack, tenant: str, import_id: str) -> bool:
+    """The import writes, and the group holding the file's last customer rows has not started.
+
+    Spread over workers (IMPORT_WRITE_CONCURRENCY > 1), level 0's parts start at once, so the
+    last rows' part writes from the start: the race is on while that part (the level's last)
+    has not counted the group before its last one. Written in order, half the rows are."""
+    item, queued = write_parts(stack, tenant, import_id)
+    done, total = (int(item.get(name, {"N": "0"})["N"]) for name in ("rows_done", "rows_total"))
+    if item["status"]["S"] != "running" or done == 0:
+        return False
+    if "write_parts" not in item:
+        return done < total // 2
+    first, end = json.loads(item["write_parts"]["S"])[0][-1]
+    return end - first >= 2 and queued.get((first, end), first) < end - 1
+
+
 def test_api_writes_made_while_an_import_writes_win_and_the_import_reports_its_lost_rows(
-    stack, admin
+    stack, admin, tenant
 ):
     patched = admin.post("/v1/customers", json={"name": "Patched Co", "notes": "before"}).json()
-    created = upload(admin, racing_file(admin, fillers=150))
+    created = upload(admin, racing_file(admin, fillers=FILLERS))
     deadline = time.monotonic() + WAIT_SECONDS
-    while True:  # race once the import writes, well before it reaches the last rows
+    while not racing_rows_unwritten(stack, tenant, created["id"]):
         now = admin.get(f"/v1/imports/{created['id']}").json()
-        if now["status"] == "running" and 0 < now["rows_done"] < now["rows_total"] // 2:
-            break
         assert now["status"] not in FINISHED, "the import finished before the race: make it bigger"
         assert time.monotonic() < deadline, f"the import never started writing: {now}"
         time.sleep(0.05)
@@ -58,11 +82,11 @@ def test_api_writes_made_while_an_import_writes_win_and_the_import_reports_its_l
 
     done = wait_finished(admin, created["id"])
     assert done["status"] == "completed_with_errors"
-    assert done["counts"]["customers"]["created"] == 150
+    assert done["counts"]["customers"]["created"] == FILLERS
     assert done["counts"]["customers"]["failed"] == 2
     assert done["counts"]["contacts"]["failed"] == 1
     lost = {(e["sheet"], e["row"]): e["message"] for e in done["errors"]}
-    assert lost[("Customers", 152)] == RACE and lost[("Customers", 153)] == RACE
+    assert lost[("Customers", FILLERS + 2)] == lost[("Customers", FILLERS + 3)] == RACE
     assert lost[("Contacts", 2)].endswith(RACE)
 
     named = admin.get("/v1/customers", params={"q": "racer"}).json()["items"]
