@@ -7,9 +7,9 @@ killed mid-import lets its message return within seconds, and the restarted pump
 import from its checkpoint under the same message id, as a retried Lambda would. It runs up
 to IMPORT_WRITE_CONCURRENCY handlers at once (``--concurrency``), as Lambda runs up to its
 concurrency, so an import's write parts (imports/write/parts.py) run side by side; a thread
-beside them hands the dead-letter queue's messages to ``import_dead_letters``. With several
-handlers at once, the DynamoDB requests a message's line reports include its neighbours'
-(the counter is the process's); their sum over all lines stays exact.
+beside them hands the dead-letter queue's messages to ``import_dead_letters``. Each message's
+line reports the DynamoDB requests its own handler made (from its thread and the threads
+that thread started), not its neighbours'.
 """
 
 from __future__ import annotations
@@ -75,18 +75,23 @@ class Lease:
 
 
 class DynamoDBRequests:
-    """Counts this process's DynamoDB requests, boto3's and PynamoDB's, by operation.
+    """Counts DynamoDB requests, boto3's and PynamoDB's, by operation, for the message whose
+    handler made them.
 
     A botocore ``before-call.dynamodb`` handler on the boto3 client and on every botocore
-    session PynamoDB makes (one per thread); the bench sums the pump's per-message lines.
+    session PynamoDB makes (one per thread) charges each request to the message its thread
+    handles: the handler's thread, or a thread started from it (the worker writes a group's
+    rows from a pool), which inherits the message when it starts. Requests of no message
+    (the dead-letter thread's) are not reported. The bench sums the pump's per-message lines.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()  # the worker may write batches from several threads
-        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()  # several handlers, each with a pool of row writers
+        self._counts: dict[str, Counter[str]] = {}
 
     def install(self) -> DynamoDBRequests:
-        """Count PynamoDB's requests too: call before any model is used."""
+        """Count PynamoDB's requests too, and let threads inherit their starter's message:
+        call before any model is used or thread started."""
         import pynamodb.connection.base as pynamodb_base
 
         original = pynamodb_base.get_session
@@ -97,6 +102,13 @@ class DynamoDBRequests:
             return session
 
         pynamodb_base.get_session = counted_session
+        start = threading.Thread.start
+
+        def start_with_message(thread: threading.Thread) -> None:
+            thread._pump_message = _message_of(threading.current_thread())  # type: ignore[attr-defined]
+            start(thread)
+
+        threading.Thread.start = start_with_message  # type: ignore[method-assign]
         return self
 
     def watch(self, dynamodb) -> None:
@@ -105,15 +117,29 @@ class DynamoDBRequests:
             "before-call.dynamodb", self._count, unique_id="pump-dynamodb-requests"
         )
 
-    def _count(self, model, **_) -> None:
+    def begin(self, delivery: str) -> None:
+        """Charge this thread's requests (and its new threads') to ``delivery`` (a message's
+        receipt handle) from now."""
+        threading.current_thread()._pump_message = delivery  # type: ignore[attr-defined]
         with self._lock:
-            self._counts[model.name] += 1
+            self._counts[delivery] = Counter()
 
-    def take(self) -> Counter[str]:
-        """The counts since the last take, by operation."""
+    def take(self, delivery: str) -> Counter[str]:
+        """The requests charged to ``delivery`` since ``begin``, by operation; this thread
+        charges nothing more to it."""
+        threading.current_thread()._pump_message = None  # type: ignore[attr-defined]
         with self._lock:
-            counts, self._counts = self._counts, Counter()
-        return counts
+            return self._counts.pop(delivery, Counter())
+
+    def _count(self, model, **_) -> None:
+        message_id = _message_of(threading.current_thread())
+        with self._lock:
+            if message_id in self._counts:
+                self._counts[message_id][model.name] += 1
+
+
+def _message_of(thread: threading.Thread) -> str | None:
+    return getattr(thread, "_pump_message", None)
 
 
 def describe(counts: Counter[str]) -> str:
@@ -193,7 +219,7 @@ def receive_and_handle(
         receipt = message["ReceiptHandle"]
         if requests:
             requests.watch(client("dynamodb"))
-            requests.take()
+            requests.begin(receipt)  # one receipt per delivery, even of one message
         started = time.monotonic()
         try:
             held = Lease(sqs, queue_url, receipt, lease_seconds) if renew else nullcontext()
@@ -208,6 +234,8 @@ def receive_and_handle(
             continue
         failures = answer.get("batchItemFailures", []) if isinstance(answer, dict) else []
         if message["MessageId"] in {failure["itemIdentifier"] for failure in failures}:
+            if requests:
+                requests.take(receipt)
             continue  # the handler asked for a retry of this one; it comes back by itself
         # Before the delete: once the queue is empty, every handled message has its line.
         _report(message, "handled in", started, requests)
@@ -220,7 +248,7 @@ def _report(message: dict, outcome: str, started: float, requests: DynamoDBReque
         seconds = time.monotonic() - started
         print(
             f"pump: message {message['MessageId']} {outcome} {seconds:.1f} s; "
-            f"{describe(requests.take())}",
+            f"{describe(requests.take(message['ReceiptHandle']))}",
             flush=True,
         )
 

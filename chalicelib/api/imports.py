@@ -42,7 +42,7 @@ def fields(call: Call):
     body=ImportCreate,
     response=ImportCreated,
     status=201,
-    errors=(422,),
+    errors=(404, 422),  # 404: a mapping_id of no saved mapping
 )
 def create_import(call: Call):
     body = call.body(ImportCreate)

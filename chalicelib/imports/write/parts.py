@@ -42,6 +42,10 @@ def write_part(
         log.warning("import %s has no part at group %d; message ignored", item.id, part.first)
         return
     start = progress.next_group[part.first]
+    if part.first < start < part.end:  # a retried part: the interrupted group is written again
+        log.info(
+            "import %s resumes at batch %d of part %d-%d", item.id, start, part.first, part.end
+        )
     if start < part.end:
 
         def count(index: int, group: Any, results: list) -> bool:
