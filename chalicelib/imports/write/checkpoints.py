@@ -33,7 +33,17 @@ def spool_plan(
     """Each row's transaction and ledger entry (store/import_rows.py) in checkpoint groups at
     ``path``; the group count. Every row is in a group (its entry is), so a row counts as
     written once its group is."""
-    writes = row_writes(
+    count = 0
+    with _spool_file(path) as out:
+        for group in checkpoint_groups(_plan_writes(outcomes, writer, item, numbers, now)):
+            out.write(_line(group))
+            count += 1
+    return count
+
+
+def _plan_writes(outcomes: Iterable, writer: Any, item: Any, numbers: CustomerNumbers, now: str):
+    """Each planned row's transaction and ledger put, in order (write.rows.row_writes)."""
+    return row_writes(
         outcomes,
         writer,
         item.tenant_id,
@@ -42,13 +52,18 @@ def spool_plan(
         next_number=numbers,
         ledger=ledger_writer(item.tenant_id, item.id),
     )
-    count = 0
-    # Level 6 (zlib's default) compresses as well as gzip's 9 here (2 % larger) in 60 % of the time.
-    with gzip.open(path, "wt", compresslevel=6) as out:
-        for group in checkpoint_groups(writes):
-            out.write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
-            count += 1
-    return count
+
+
+def _spool_file(path: str):
+    """A plan file (gzipped JSON lines) opened for writing.
+
+    Level 6 (zlib's default) compresses the plan as well as gzip's 9 (2 % larger) in 60 % of
+    the time."""
+    return gzip.open(path, "wt", compresslevel=6)
+
+
+def _line(group: Any) -> str:
+    return json.dumps(group.to_json(), separators=(",", ":")) + "\n"
 
 
 def parts_prefix(item: Any) -> str:
@@ -80,15 +95,7 @@ def spool_parts(
     """
     from chalicelib.imports.write.batches import GroupLevels, split_level
 
-    writes = row_writes(
-        outcomes,
-        writer,
-        item.tenant_id,
-        now=now,
-        by=IMPORTER,
-        next_number=numbers,
-        ledger=ledger_writer(item.tenant_id, item.id),
-    )
+    writes = _plan_writes(outcomes, writer, item, numbers, now)
     levels = GroupLevels()
     spooled: list[Any] = []
     counts: list[int] = []
@@ -97,9 +104,9 @@ def spool_parts(
             level = levels.level(group)
             while len(spooled) <= level:
                 path = os.path.join(folder, f"level-{len(spooled)}.jsonl.gz")
-                spooled.append(gzip.open(path, "wt"))  # noqa: SIM115 (closed below, all at once)
+                spooled.append(_spool_file(path))  # noqa: SIM115 (closed below, all at once)
                 counts.append(0)
-            spooled[level].write(json.dumps(group.to_json(), separators=(",", ":")) + "\n")
+            spooled[level].write(_line(group))
             counts[level] += 1
     finally:
         for out in spooled:
@@ -112,7 +119,7 @@ def spool_parts(
         with gzip.open(os.path.join(folder, f"level-{level}.jsonl.gz"), "rt") as lines:
             for start, end in ranges[-1]:
                 path = os.path.join(folder, f"part-{start:07d}.jsonl.gz")
-                with gzip.open(path, "wt") as out:
+                with _spool_file(path) as out:
                     for _ in range(end - start):
                         out.write(next(lines))
                 files.append((start, path))
