@@ -35,6 +35,7 @@ from pathlib import Path
 
 import psutil
 import requests
+from item_size import item_size  # beside this script (sys.path[0])
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -417,34 +418,12 @@ class CountingWriter:
                 if item is None:
                     continue
                 self.items[kind] += 1
-                self.units[kind] += -(-item_bytes(item) // 1024) * (2 if "Put" in request else 1)
+                self.units[kind] += -(-item_size(item) // 1024) * (2 if "Put" in request else 1)
                 self.partitions[item["pk"]["S"]] += 1
             self._stages.add("counting", started)  # the bench's own: taken out of planning
             return writes
 
         return build
-
-
-def item_bytes(item: dict) -> int:
-    """An item's size as DynamoDB bills it: names plus values (numbers about 1 byte a 2 digits)."""
-    return sum(len(name.encode()) + _value_bytes(value) for name, value in item.items())
-
-
-def _value_bytes(value: dict) -> int:
-    ((kind, inner),) = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        return len(inner.lstrip("-").replace(".", "")) // 2 + 1
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + _value_bytes(v) + 1 for k, v in inner.items())
-    if kind == "L":
-        return 3 + sum(_value_bytes(v) + 1 for v in inner)
-    if kind in ("SS", "NS", "BS"):
-        return sum(len(str(v).encode()) for v in inner)
-    return len(str(inner))
 
 
 @dataclass

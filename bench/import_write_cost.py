@@ -33,34 +33,13 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote_plus
 
+from item_size import item_size  # beside this script (sys.path[0])
+
 HERE = Path(__file__).resolve().parent.parent
 GSI_KEYS = ("gsi1pk", "gsi2pk", "gsi3pk", "gsi4pk", "gsi5pk")
 REGISTER = ("customer", "contact", "equipment", "unique", "search_token")
 
 units: Counter = Counter()
-
-
-def item_size(item: dict) -> int:
-    """An item's size in bytes as DynamoDB counts it: names plus values (approximately for
-    numbers and nested maps)."""
-    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
-
-
-def _value_size(value: dict) -> int:
-    ((kind, body),) = value.items()
-    if kind == "S":
-        return len(body.encode())
-    if kind == "N":
-        return 1 + math.ceil(len(body.lstrip("-").replace(".", "")) / 2)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(v.encode()) for v in body)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + 1 + _value_size(v) for k, v in body.items())
-    if kind == "L":
-        return 3 + sum(1 + _value_size(v) for v in body)
-    return len(str(body))
 
 
 def _entity(item: dict) -> str:
