@@ -204,11 +204,7 @@ def decode_cursor(cursor: str | None, *, partition: tuple[str, str]) -> dict[str
     """
     if not cursor:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
-        raise BadRequest("The cursor is not valid; start again without it.") from exc
+    key = _decoded(cursor)
     attr, value = partition
     if not (
         isinstance(key, dict)
@@ -218,6 +214,15 @@ def decode_cursor(cursor: str | None, *, partition: tuple[str, str]) -> dict[str
     ):
         raise BadRequest("The cursor is not valid for this list; start again without it.")
     return key
+
+
+def _decoded(cursor: str) -> Any:
+    """The JSON inside a cursor (unpadded base64url), or BadRequest (400)."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequest("The cursor is not valid; start again without it.") from exc
 
 
 def encode_after(after: str, kind: str) -> str:
@@ -233,11 +238,7 @@ def decode_after(cursor: str | None, kind: str) -> str | None:
     start), or BadRequest (400) for anything else (another list's cursor, a forged one)."""
     if not cursor:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
-        raise BadRequest("The cursor is not valid; start again without it.") from exc
+    value = _decoded(cursor)
     if not (
         isinstance(value, dict)
         and set(value) == {"after", "of"}
