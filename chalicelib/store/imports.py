@@ -349,15 +349,7 @@ def fail_under_way(item: ImportItem, *, owner: str, message: str) -> bool:
     For unexpected errors: unlike finish_import it never overwrites a finished import (the
     error may come after finishing), and False says the import was not ours to fail.
     """
-    now = now_iso()
-    actions = [
-        ImportItem.status.set("failed"),
-        ImportItem.message.set(message),
-        ImportItem.updated_at.set(now),
-        ImportItem.finished_at.set(now),
-    ]
-    condition = (ImportItem.owner == owner) & ImportItem.status.is_in(*UNDER_WAY)
-    return _update(item, actions, condition)
+    return _fail_if(item, message, ImportItem.owner == owner)
 
 
 def fail_abandoned(item: ImportItem, *, owner: str, message: str) -> bool:
@@ -366,6 +358,12 @@ def fail_abandoned(item: ImportItem, *, owner: str, message: str) -> bool:
     Only while it is still under way and held by that message's deliveries (``owner``) or by
     none yet; an import another delivery took over, or one that finished, is left as it is.
     """
+    held = (ImportItem.owner == owner) | ImportItem.owner.does_not_exist()
+    return _fail_if(item, message, held)
+
+
+def _fail_if(item: ImportItem, message: str, held: Any) -> bool:
+    """Set ``failed`` with ``message`` while the import is under way and ``held`` holds."""
     now = now_iso()
     actions = [
         ImportItem.status.set("failed"),
@@ -373,7 +371,6 @@ def fail_abandoned(item: ImportItem, *, owner: str, message: str) -> bool:
         ImportItem.updated_at.set(now),
         ImportItem.finished_at.set(now),
     ]
-    held = (ImportItem.owner == owner) | ImportItem.owner.does_not_exist()
     return _update(item, actions, ImportItem.status.is_in(*UNDER_WAY) & held)
 
 
