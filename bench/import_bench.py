@@ -1,6 +1,6 @@
 """Measures a template import against bare reads of the same file: planning, items, writes.
 
-Usage: python bench/import_bench.py [--customers N] [--stack [--reimport] [--export]]
+Usage: python bench/import_bench.py [--customers N] [--plan-only | --stack [--reimport] [--export]]
 (default 10,000 customers; sites, contacts and equipment add N/2 rows each: 25,000 rows).
 
 Generates the file; reads it bare with openpyxl (read_only, values) and with python-calamine,
@@ -433,7 +433,7 @@ class InProcess:
     status: str
     rows: int
     planning_seconds: float
-    seconds: float
+    seconds: float | None  # None: --plan-only
     invocations: int
     stages: Counter
     writer: CountingWriter
@@ -511,15 +511,23 @@ def _instrument(monkeypatch_targets: list, stages: Stages) -> None:
 
 
 class _Context:
-    """A Lambda context with the full 15 minutes on every invocation."""
+    """A Lambda context with the full 15 minutes on every invocation; with ``planned_only``
+    none is left once planning has returned, so the worker hands its writes to a follow-on
+    message (which a --plan-only run leaves unread)."""
+
+    def __init__(self, planned_only: bool = False) -> None:
+        self.planned_only, self.planning_done = planned_only, False
 
     def get_remaining_time_in_millis(self) -> float:
-        return 900_000
+        return 0 if self.planned_only and self.planning_done else 900_000
 
 
-def import_in_process(path: str, rows: int, limits: dict[str, str]) -> InProcess:
+def import_in_process(
+    path: str, rows: int, limits: dict[str, str], *, plan_only: bool = False
+) -> InProcess:
     """moto in process with the stack's resources; the file uploaded and run by the worker,
-    follow-on messages taken from the queue, until the import ends."""
+    follow-on messages taken from the queue, until the import ends (``plan_only``: until its
+    plan is stored, its items built and counted but none written)."""
     from dataclasses import replace
 
     from moto import mock_aws
@@ -536,6 +544,7 @@ def import_in_process(path: str, rows: int, limits: dict[str, str]) -> InProcess
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         from chalicelib import aws as clients
+        from chalicelib.imports import worker
         from chalicelib.imports.wiring import default_ports
         from chalicelib.imports.worker import dispatch
         from chalicelib.messages import messages_of
@@ -574,15 +583,31 @@ def import_in_process(path: str, rows: int, limits: dict[str, str]) -> InProcess
         concurrency = int(getattr(ports.settings, "import_write_concurrency", 1) or 1)
         baseline = psutil.Process().memory_info().rss
         invocations = 0
+        # The first invocation plans and then goes on writing into moto's tables, which live in
+        # this process: the peak is read when planning returns, before any item is written.
+        sampler = PeakRss(os.getpid())
+        planning_peak = [0]
+        plan = worker._analyse_and_plan
+        first = _Context(planned_only=plan_only)
+
+        def planned(*args, **kwargs):
+            try:
+                return plan(*args, **kwargs)
+            finally:
+                rss = psutil.Process().memory_info().rss
+                planning_peak[0] = max(sampler.peak, rss)
+                first.planning_done = True
+
+        restore.append((worker, "_analyse_and_plan", plan))
+        worker._analyse_and_plan = planned
         try:
             started = time.perf_counter()
-            with PeakRss(os.getpid()) as peak:
+            with sampler:
                 message = UploadArrived("bench", item.id, item.s3_key, os.path.getsize(path), None)
-                dispatch(message, ports, owner="bench-1", context=_Context())
-                planning_peak = peak.peak
+                dispatch(message, ports, owner="bench-1", context=first)
             invocations += 1
             sqs = clients.client("sqs")
-            while True:
+            while not plan_only:
                 item.refresh(consistent_read=True)
                 if item.status in FINISHED:
                     break
@@ -596,7 +621,7 @@ def import_in_process(path: str, rows: int, limits: dict[str, str]) -> InProcess
                     )
                 if not got.get("Messages"):
                     raise RuntimeError(f"the import is {item.status} and no message waits")
-            seconds = time.perf_counter() - started
+            seconds = None if plan_only else time.perf_counter() - started
         finally:
             for module, name, value in reversed(restore):
                 setattr(module, name, value)
@@ -605,7 +630,7 @@ def import_in_process(path: str, rows: int, limits: dict[str, str]) -> InProcess
         stages.seconds["planning"] = planning
         return InProcess(
             item.status, item.rows_total or rows, planning, seconds,
-            invocations, stages.seconds, writer, planning_peak, baseline, concurrency,
+            invocations, stages.seconds, writer, planning_peak[0], baseline, concurrency,
         )  # fmt: skip
 
 
@@ -623,7 +648,7 @@ def print_in_process(run: InProcess, bare_rate: float) -> None:
         + f" (total {stages['planning'] / rows * 1e6:,.0f})")  # fmt: skip
     writer = run.writer
     items = sum(writer.items.values())
-    say(f"  items written: {items:,}; per row kind: " + ", ".join(
+    say(f"  items planned (each written once): {items:,}; per row kind: " + ", ".join(
         f"{kind} {writer.items[kind] / writer.rows[kind]:.2f} items, "
         f"{writer.units[kind] / writer.rows[kind]:.2f} write units"
         for kind in ("customer", "site", "contact", "equipment") if writer.rows[kind]
@@ -633,7 +658,10 @@ def print_in_process(run: InProcess, bare_rate: float) -> None:
     grown = (run.planning_peak_rss - run.baseline_rss) / 2**20
     say(f"  worker process RSS: {run.baseline_rss / 2**20:,.0f} MiB before, peak while planning "
         f"{run.planning_peak_rss / 2**20:,.0f} MiB (+{grown:,.0f} MiB; psutil every 50 ms; the "
-        "process also holds moto's tables)")  # fmt: skip
+        "process also holds moto's tables, empty until planning ends)")  # fmt: skip
+    if run.seconds is None:
+        say("end to end: not run (--plan-only)")
+        return
     say(f"end to end (plan + write against moto in process, {run.invocations} invocation(s), "
         f"write concurrency {run.concurrency}): {run.status}, {rows:,} rows in "
         f"{run.seconds:,.1f} s = {rows / run.seconds:,.0f} rows/s; writing alone "
@@ -655,6 +683,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--export", action="store_true", help="with --stack: then export the register"
+    )
+    parser.add_argument(
+        "--plan-only",
+        action="store_true",
+        help="in process: stop once the plan is stored (every figure but the end-to-end rate)",
     )
     parser.add_argument("--bare", nargs=2, metavar=("READER", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -681,7 +714,8 @@ def main() -> None:
         if args.stack:
             stack_main(args, path, folder, limits, bare_rate)
         else:
-            print_in_process(import_in_process(path, rows, limits), bare_rate)
+            run = import_in_process(path, rows, limits, plan_only=args.plan_only)
+            print_in_process(run, bare_rate)
 
 
 def stack_main(args, path: str, folder: str, limits: dict[str, str], bare_rate: float) -> None:
