@@ -494,8 +494,12 @@ def _instrument(monkeypatch_targets: list, stages: Stages) -> None:
 
     swap(
         checkpoints,
-        "json",
-        types.SimpleNamespace(dumps=stages.timed("spool", json.dumps), loads=json.loads),
+        "orjson",
+        types.SimpleNamespace(
+            dumps=stages.timed("spool", checkpoints.orjson.dumps),
+            loads=checkpoints.orjson.loads,
+            OPT_APPEND_NEWLINE=checkpoints.orjson.OPT_APPEND_NEWLINE,
+        ),
     )
     swap(
         checkpoints,
