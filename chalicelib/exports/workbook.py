@@ -157,7 +157,7 @@ def tenant_names(tenant_id: str) -> Names:
 
 
 def tenant_register(tenant_id: str) -> Register:
-    """Active customers (gsi1 Query), every contact and every equipment (one gsi1 Query each)."""
+    """Active customers, every contact and every equipment: each the merge of its gsi1 shards."""
     from chalicelib.store.children import iter_collection
     from chalicelib.store.contacts import ContactItem
     from chalicelib.store.customers import iter_customers

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -284,3 +287,45 @@ def reads() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="reads")
         return _pool
+
+
+def read_merged(
+    index: GlobalSecondaryIndex,
+    sort_attribute: str,
+    partition_keys: Sequence[str],
+    condition: Any = None,
+    *,
+    filter_condition: Any = None,
+    page_size: int | None = None,
+    limit: int | None = None,
+) -> Iterator[Any]:
+    """The items of every partition of ``partition_keys`` on ``index`` (the shards of one list)
+    as one stream in ``sort_attribute`` order (the index's sort key): the merge of one Query per
+    partition, each with the sort-key ``condition`` and ``filter_condition``.
+
+    The partitions' first requests start at once on the read threads when this is called;
+    each one's next requests run as the merge reaches them. ``page_size``: items a request
+    reads; ``limit``: at most that many items per partition (None: all).
+    """
+
+    def first_request(partition_key: str) -> tuple[Any, Iterator[Any]]:
+        results = index.query(
+            partition_key,
+            condition,
+            filter_condition=filter_condition,
+            page_size=page_size,
+            limit=limit,
+        )
+        return next(results, None), results
+
+    started = [reads().submit(first_request, key) for key in partition_keys]
+    return _merged(started, attrgetter(sort_attribute))
+
+
+def _merged(started: list[Future], sort_of: Callable[[Any], str]) -> Iterator[Any]:
+    streams = []
+    for future in started:
+        first, rest = future.result()
+        if first is not None:
+            streams.append(chain([first], rest))
+    yield from heapq.merge(*streams, key=sort_of)

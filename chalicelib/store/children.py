@@ -2,9 +2,10 @@
 
 A child lives in its customer's partition (pk ``<tenant>#CUSTOMER#<customer id>``, sk
 ``<PREFIX><id>``), so a customer's contacts are one Query. It is also on gsi1 as
-``<tenant>#<COLLECTION>``, ``<customer id>#<id>``: every contact (or every piece of equipment)
-of a tenant in one index partition, so an export reads them with one paginated Query instead
-of one Query per customer.
+``<tenant>#<COLLECTION>#<shard>``, ``<customer id>#<id>``: every contact (or every piece of
+equipment) of a tenant in COLLECTION_SHARDS index partitions, read merged in ``<customer
+id>#<id>`` order, so an export reads them with one paginated Query per shard instead of one
+Query per customer.
 """
 
 from __future__ import annotations
@@ -15,21 +16,42 @@ from typing import Any, ClassVar, Self
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.domain.records import BOOKKEEPING_FIELDS
-from chalicelib.store.base import VersionedModel, bind, query_page
+from chalicelib.store.base import VersionedModel, bind, query_page, read_merged
 from chalicelib.store.customers import customer_pk, require_customer
 from chalicelib.store.item_json import Item, keys, strings
 from chalicelib.store.records import get_or_404
+from chalicelib.store.search_entries import shard_of
+
+# Each collection is spread over COLLECTION_SHARDS gsi1 partitions, a child's shard a hash of
+# its own id. One partition per collection took a child's share of an import's items: 4.8 %
+# for the bench's file (a contact per two customers), past issue 12's 5 % with any more
+# contacts or equipment per customer. Eight make it 0.6 %, as the customer lists
+# (``customers.LIST_SHARDS``); a reader merges eight Queries (docs/access-patterns.md).
+COLLECTION_SHARDS = 8
 
 
 def collection_pk(tenant_id: str, collection: str) -> str:
+    """The collection's key before it was sharded: items stored then carry it as their gsi1pk
+    until ``search_reindex`` moves them to their shard (``collection_keys``)."""
     return f"{tenant_id}#{collection}"
+
+
+def collection_shard_pks(tenant_id: str, collection: str) -> list[str]:
+    """The gsi1 partition keys of every shard of a tenant's ``collection`` (CONTACTS, EQUIPMENT)."""
+    return [_shard_pk(tenant_id, collection, n) for n in range(COLLECTION_SHARDS)]
+
+
+def _shard_pk(tenant_id: str, collection: str, shard: int) -> str:
+    return f"{collection_pk(tenant_id, collection)}#{shard}"
 
 
 def collection_keys(
     tenant_id: str, collection: str, customer_id: str, child_id: str
 ) -> tuple[str, str]:
-    """gsi1pk and gsi1sk of a child: sorted by customer, so a customer's children are adjacent."""
-    return collection_pk(tenant_id, collection), f"{customer_id}#{child_id}"
+    """gsi1pk and gsi1sk of a child: its shard (a stable hash of the child's id) and a sort key
+    by customer, so a customer's children are adjacent in the merged collection."""
+    shard = _shard_pk(tenant_id, collection, shard_of(child_id, COLLECTION_SHARDS))
+    return shard, f"{customer_id}#{child_id}"
 
 
 def child_item(
@@ -110,11 +132,19 @@ def get_child(
     return get_or_404(model, customer_pk(tenant_id, customer_id), model.PREFIX + child_id, what)
 
 
-def iter_collection(model: type[CustomerChildItem], tenant_id: str) -> Iterator[dict[str, Any]]:
-    """Every child of ``model``'s kind in the tenant, by customer id: one paginated gsi1 Query.
+def collection_items(model: type[CustomerChildItem], tenant_id: str) -> Iterator[Any]:
+    """Every stored child of ``model``'s kind in the tenant (items), in ``<customer id>#<id>``
+    order: the merge of one paginated gsi1 Query per shard (``collection_shard_pks``).
 
     Children of archived customers are included; the caller decides what to do with them.
+    Children stored before the collections were sharded are not, until re-indexed.
     """
     bind()
-    for item in model.gsi1.query(collection_pk(tenant_id, model.COLLECTION)):
+    shards = collection_shard_pks(tenant_id, model.COLLECTION)
+    yield from read_merged(model.gsi1, "gsi1sk", shards)
+
+
+def iter_collection(model: type[CustomerChildItem], tenant_id: str) -> Iterator[dict[str, Any]]:
+    """Every child of ``model``'s kind in the tenant as records, in ``collection_items``' order."""
+    for item in collection_items(model, tenant_id):
         yield item.to_record()

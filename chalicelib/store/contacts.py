@@ -21,7 +21,8 @@ _STORED = (*CONTACT_FIELDS, "phone_e164", "mobile_e164")
 
 
 class ContactItem(CustomerChildItem):
-    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``CONTACT#<id>``; gsi1 ``<tenant>#CONTACTS``."""
+    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``CONTACT#<id>``; gsi1
+    ``<tenant>#CONTACTS#<shard>`` (``children.collection_keys``)."""
 
     PREFIX = "CONTACT#"
     COLLECTION = "CONTACTS"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
-from itertools import chain, islice
-from operator import attrgetter
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
@@ -30,7 +27,7 @@ from chalicelib.store.base import (
     decode_after,
     encode_after,
     now_iso,
-    reads,
+    read_merged,
 )
 from chalicelib.store.item_json import (
     Item,
@@ -201,30 +198,16 @@ def read_list(
     index = getattr(CustomerItem, index_name)
     sk = getattr(CustomerItem, f"{index_name}sk")
     condition = sk > after if after is not None else sk.startswith(prefix) if prefix else None
-
-    def first_request(shard: int) -> tuple[CustomerItem | None, Iterator[CustomerItem]]:
-        results = index.query(
-            _shard_pk(key, shard),
-            condition,
-            filter_condition=filter_condition,
-            page_size=page_size,
-            limit=limit,
-        )
-        return next(results, None), results
-
-    started = [reads().submit(first_request, shard) for shard in range(LIST_SHARDS)]
-    return _merged(started, attrgetter(f"{index_name}sk"))
-
-
-def _merged(
-    started: list[Future], sort_of: Callable[[CustomerItem], str]
-) -> Iterator[CustomerItem]:
-    streams = []
-    for future in started:
-        first, rest = future.result()
-        if first is not None:
-            streams.append(chain([first], rest))
-    yield from heapq.merge(*streams, key=sort_of)
+    shards = [_shard_pk(key, shard) for shard in range(LIST_SHARDS)]
+    return read_merged(
+        index,
+        f"{index_name}sk",
+        shards,
+        condition,
+        filter_condition=filter_condition,
+        page_size=page_size,
+        limit=limit,
+    )
 
 
 # ---------------------------------------------------------------- items of a record

@@ -16,7 +16,8 @@ from chalicelib.store.records import Op, claim_ops, stale, transact
 
 
 class EquipmentItem(CustomerChildItem):
-    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``EQUIP#<id>``; gsi1 ``<tenant>#EQUIPMENT``."""
+    """pk ``<tenant>#CUSTOMER#<customer id>``, sk ``EQUIP#<id>``; gsi1
+    ``<tenant>#EQUIPMENT#<shard>`` (``children.collection_keys``)."""
 
     PREFIX = "EQUIP#"
     COLLECTION = "EQUIPMENT"

@@ -73,7 +73,8 @@ class ImportRecordWriter:
         return {c.id: c.record for c in load_customer_index(tenant_id)}
 
     # Naming more existing customers than this, a file's children are matched against the
-    # tenant-wide collections (one paginated Query per kind) instead of a Query per customer.
+    # tenant-wide collections (one paginated Query per shard and kind) instead of a Query per
+    # customer.
     PER_CUSTOMER_LIMIT = 100
 
     def load_children(

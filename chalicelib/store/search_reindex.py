@@ -8,7 +8,8 @@ same entries), index keys are updated on condition the record's version is uncha
 concurrent save already wrote the new keys), and only the old formats' items are deleted:
 token items, entries of words no longer indexed, duplicate-key items. Customers written
 before the lists were sharded are read from the unsharded list keys and moved to their
-shards (``customers.list_shard_key``).
+shards (``customers.list_shard_key``); contacts and equipment written before their
+collections were sharded, likewise (``children.collection_keys``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.domain.duplicates import duplicate_keys
 from chalicelib.domain.lookups import LOOKUP_KINDS
 from chalicelib.store.base import TableModel, bind
-from chalicelib.store.children import iter_collection
+from chalicelib.store.children import (
+    CustomerChildItem,
+    collection_items,
+    collection_keys,
+    collection_pk,
+)
 from chalicelib.store.contacts import ContactItem
 from chalicelib.store.customers import (
     FILTER_INDEXES,
@@ -31,6 +37,7 @@ from chalicelib.store.customers import (
     list_key,
     read_list,
 )
+from chalicelib.store.equipment import EquipmentItem
 from chalicelib.store.lookups import LookupItem, _index_keys, all_lookups
 from chalicelib.store.records import conditional_failed
 from chalicelib.store.search_entries import (
@@ -58,9 +65,9 @@ def _old_duplicate_keys(tenant_id: str, record: dict) -> list[OldDuplicateKeyIte
 
 def reindex_search(tenant_id: str) -> Counter:
     """Rewrite every customer's and contact's search entries, the customers' list keys (shard
-    and sort key) and the lookups' sort keys, delete the entries and duplicate-key items
-    earlier layouts wrote for each customer, then the tenant's old-format token items.
-    Returns what it did."""
+    and sort key), the contacts' and equipment's collection keys (shard) and the lookups' sort
+    keys, delete the entries and duplicate-key items earlier layouts wrote for each customer,
+    then the tenant's old-format token items. Returns what it did."""
     bind()
     done: Counter = Counter()
     first_characters = set("0123456789abcdefghijklmnopqrstuvwxyz")
@@ -82,13 +89,17 @@ def reindex_search(tenant_id: str) -> Counter:
                     batch.delete(old)  # a key it never had costs a write unit, no error
                     done["duplicate-key items deleted"] += 1
                 done["customers re-keyed"] += _rekey_customer(tenant_id, item, record)
-        for contact in iter_collection(ContactItem, tenant_id):
+        for item in _every_child(ContactItem, tenant_id):
+            contact = item.to_record()
             for op in contact_entry_ops(tenant_id, contact, None):
                 batch.save(SearchEntryItem.from_raw_data(op.item))
                 done["contact entries"] += 1
             for op in former_contact_entry_ops(tenant_id, contact):
                 batch.delete(SearchEntryItem.from_raw_data(op.item))
                 done["former entries deleted"] += 1
+            done["contacts re-keyed"] += _rekey_child(tenant_id, item)
+        for item in _every_child(EquipmentItem, tenant_id):
+            done["equipment re-keyed"] += _rekey_child(tenant_id, item)
         for pk in sorted(f"{tenant_id}#SEARCH#{c}" for c in first_characters):
             for old in TableModel.query(pk):
                 if old.entity == OLD_TOKEN_ENTITY:
@@ -114,6 +125,24 @@ def _rekey_customer(tenant_id: str, item: CustomerItem, record: dict) -> int:
         if fresh.get(name) is not None and fresh[name] != getattr(item, name)
     ]
     return _update(item, actions, CustomerItem.version == item.version)
+
+
+def _every_child(model: type[CustomerChildItem], tenant_id: str):
+    """Every child of ``model``'s kind: the collection's shards, then its unsharded key (the
+    children stored before the shards: those re-keyed move after the shards' Queries ended,
+    and are read once)."""
+    unsharded = model.gsi1.query(collection_pk(tenant_id, model.COLLECTION))
+    return chain(collection_items(model, tenant_id), unsharded)
+
+
+def _rekey_child(tenant_id: str, item: CustomerChildItem) -> int:
+    pk, sk = collection_keys(tenant_id, item.COLLECTION, item.customer_id, item.id)
+    actions = [
+        getattr(type(item), name).set(value)
+        for name, value in (("gsi1pk", pk), ("gsi1sk", sk))
+        if getattr(item, name) != value
+    ]
+    return _update(item, actions, type(item).version == item.version)
 
 
 def _rekey_lookup(lookup: LookupItem) -> int:

@@ -224,7 +224,7 @@ def _current(tenant_id: str, touches, *, every_child: bool) -> dict[str, dict[st
     """Every customer of the tenant, and the contacts and equipment of the customers the import
     touched: one Query of each one's partition, or, for many (or when a created role or type
     must be checked for users), the tenant's two collections (as the importer loads children)."""
-    from chalicelib.store.children import collection_pk
+    from chalicelib.store.children import collection_items
     from chalicelib.store.contacts import ContactItem
     from chalicelib.store.customers import customer_pk, load_customer_index
     from chalicelib.store.equipment import EquipmentItem
@@ -242,7 +242,7 @@ def _current(tenant_id: str, touches, *, every_child: bool) -> dict[str, dict[st
     owners.discard(None)
     if every_child or len(owners) > ImportRecordWriter.PER_CUSTOMER_LIMIT:
         for model in models.values():
-            for item in model.gsi1.query(collection_pk(tenant_id, model.COLLECTION)):
+            for item in collection_items(model, tenant_id):
                 keep(item)
     else:
         from chalicelib import aws

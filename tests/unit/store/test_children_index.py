@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.store.children import COLLECTION_SHARDS
 from chalicelib.store.contacts import ContactItem
 from chalicelib.store.equipment import EquipmentItem
 from chalicelib.store.import_writes import ImportRecordWriter
@@ -15,9 +16,23 @@ def test_a_child_is_indexed_under_its_tenant_and_kind_sorted_by_customer():
     contact = ContactItem.new("t1", "c9", "k1", first_name="Pat", **STAMPS).serialize()
     unit = EquipmentItem.new("t1", "c9", "e1", equipment_type_id="hw", **STAMPS).serialize()
 
-    assert (contact["gsi1pk"], contact["gsi1sk"]) == ({"S": "t1#CONTACTS"}, {"S": "c9#k1"})
-    assert (unit["gsi1pk"], unit["gsi1sk"]) == ({"S": "t1#EQUIPMENT"}, {"S": "c9#e1"})
+    assert contact["gsi1pk"]["S"].rsplit("#", 1)[0] == "t1#CONTACTS"
+    assert unit["gsi1pk"]["S"].rsplit("#", 1)[0] == "t1#EQUIPMENT"
+    assert (contact["gsi1sk"], unit["gsi1sk"]) == ({"S": "c9#k1"}, {"S": "c9#e1"})
     assert (contact["pk"], contact["sk"]) == ({"S": "t1#CUSTOMER#c9"}, {"S": "CONTACT#k1"})
+
+
+def test_a_childs_shard_comes_from_its_own_id_and_never_moves():
+    """One customer's many children spread over every shard; a child keeps its shard."""
+
+    def shard(child_id: str, customer_id: str = "c9", **changes) -> str:
+        item = ContactItem.new("t1", customer_id, child_id, **STAMPS | changes).serialize()
+        return item["gsi1pk"]["S"].rsplit("#", 1)[1]
+
+    shards = {shard(f"k{n}") for n in range(200)}
+
+    assert shards == {str(n) for n in range(COLLECTION_SHARDS)}
+    assert shard("k1") == shard("k1", version=7, first_name="Renamed")
 
 
 def test_the_importer_writes_the_same_index_keys_as_the_api():
