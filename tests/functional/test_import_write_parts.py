@@ -1,9 +1,11 @@
 """An import's writes spread over several workers through the real (moto) import queue: every
-row written once, a row after the customer it needs, groups counted once, one finish, and a
-worker that crashes mid-file resumed from its part's checkpoint."""
+row written once, a row after the customer it needs, groups counted once on the import's
+counter item (never on its record), progress shown while the parts write, one finish, a worker
+that crashes mid-file resumed from its part's count, and a failed import's parts stopped."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from functools import partial
@@ -78,6 +80,63 @@ class Watch:
         monkeypatch.setattr(finishing, "finish", watched_finish)
 
 
+class Counts:
+    """Sees every group counted (groups_done after it) and what GET /v1/imports/{id} shows
+    right after, and every update moto applies to the import's record and to its counter."""
+
+    def __init__(self, monkeypatch, tenant: str) -> None:
+        from moto.dynamodb.models import DynamoDBBackend
+
+        from chalicelib.imports import service
+        from chalicelib.store import import_parts
+
+        self.lock = threading.Lock()
+        self.counted: list[int] = []
+        self.shown: list[tuple[str, int]] = []
+        self.record_updates = self.counter_updates = 0
+        self.record_updates_at_counts: list[int] = []  # the record's updates so far, each count
+        count_group, update_item = import_parts.count_group, DynamoDBBackend.update_item
+
+        def watched_count_group(client, table, item, **kwargs):
+            if not count_group(client, table, item, **kwargs):
+                return False
+            with self.lock:
+                self.counted.append(len(self.counted) + 1)
+                self.record_updates_at_counts.append(self.record_updates)
+                shown = service.import_status(tenant, item.id)
+                self.shown.append((shown["status"], shown["rows_done"]))
+            return True
+
+        def watched_update_item(backend, table_name, key, *args, **kwargs):
+            updated = update_item(backend, table_name, key, *args, **kwargs)
+            if key["pk"]["S"] == f"{tenant}#IMPORT":
+                with self.lock:
+                    if key["sk"]["S"].endswith(import_parts.COUNTER_SK):
+                        self.counter_updates += 1
+                    else:
+                        self.record_updates += 1
+            return updated
+
+        monkeypatch.setattr(import_parts, "count_group", watched_count_group)
+        monkeypatch.setattr(DynamoDBBackend, "update_item", watched_update_item)
+
+
+def record_key(tenant: str, import_id: str) -> dict:
+    return {"pk": {"S": f"{tenant}#IMPORT"}, "sk": {"S": import_id}}
+
+
+def table_item(key: dict) -> dict | None:
+    """The item at ``key`` as stored (consistent read), or None."""
+    from chalicelib import aws as clients
+    from chalicelib.settings import get_settings
+
+    return (
+        clients.client("dynamodb")
+        .get_item(TableName=get_settings().table_name, Key=key, ConsistentRead=True)
+        .get("Item")
+    )
+
+
 @pytest.fixture
 def three_workers(aws, monkeypatch):
     """IMPORT_WRITE_CONCURRENCY=3, and groups of ~40 items so that this small file has many."""
@@ -144,6 +203,7 @@ def test_writes_spread_over_three_workers_keep_order_and_finish_once(
     from chalicelib.store import import_parts
 
     watch = Watch(monkeypatch)
+    counts = Counts(monkeypatch, api.tenant)
     import_id, _ = upload(api, aws, FILE, tmp_path=tmp_path)  # S3 notifies the queue itself
 
     done = pump_until_finished(api, import_id, runner())
@@ -153,16 +213,21 @@ def test_writes_spread_over_three_workers_keep_order_and_finish_once(
     assert watch.most_in_flight > 1  # groups of one level were written side by side
     for customer, started in watch.needed:  # a row waits for the customer it needs
         assert watch.created_at[customer] < started
-    from chalicelib import aws as clients
-    from chalicelib.settings import get_settings
-    from chalicelib.store import imports as records
-
-    item = records.get_import(api.tenant, import_id)
-    progress = import_parts.write_progress(
-        clients.client("dynamodb"), get_settings().table_name, item
-    )
-    assert len(progress.levels) == 3  # customers; sites and contacts; equipment
-    assert progress.groups_done == progress.groups_total == item.batches_total > 3
+    stored_record = table_item(record_key(api.tenant, import_id))
+    levels = json.loads(stored_record["write_parts"]["S"])
+    assert len(levels) == 3  # customers; sites and contacts; equipment
+    groups = sum(end - first for level in levels for first, end in level)
+    assert groups > 3
+    assert counts.counted == list(range(1, groups + 1))  # each group once, none twice
+    # Every group counted on the counter: the record is not updated from the first count to
+    # the last; the counter goes at the finish.
+    assert len(set(counts.record_updates_at_counts)) == 1
+    assert counts.counter_updates >= groups
+    assert "groups_done" not in stored_record and "parts" not in stored_record
+    assert table_item(import_parts.counter_key(api.tenant, import_id)) is None
+    # GET /v1/imports/{id} showed the rows counted while the parts wrote, rising.
+    shown = [rows for status, rows in counts.shown if status == "running"]
+    assert shown and shown == sorted(shown) and 0 < shown[-1] <= ROWS
 
 
 def test_a_worker_that_crashes_mid_file_is_resumed_from_its_part(
