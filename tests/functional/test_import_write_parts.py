@@ -231,9 +231,11 @@ def test_writes_spread_over_three_workers_keep_order_and_finish_once(
 
 
 def test_a_worker_that_crashes_mid_file_is_resumed_from_its_part(
-    api, aws, tmp_path, monkeypatch, three_workers
+    api, aws, tmp_path, monkeypatch, three_workers, caplog
 ):
+    caplog.set_level("INFO", logger="sitebook.imports")
     watch = Watch(monkeypatch)
+    counts = Counts(monkeypatch, api.tenant)
     import_id, _ = upload(api, aws, FILE, tmp_path=tmp_path)
     crashed = []
 
@@ -248,3 +250,96 @@ def test_a_worker_that_crashes_mid_file_is_resumed_from_its_part(
     assert_imported_once(api, done)
     assert done["attempts"] == 1  # parts never claim the import; the planner did, once
     assert watch.finishes == 1
+    # The counter sent the retried part back to group 1 (written, not counted), not to its start;
+    # group 1 was counted once.
+    assert f"import {import_id} resumes at batch 1 of part 0-" in caplog.text
+    levels = json.loads(table_item(record_key(api.tenant, import_id))["write_parts"]["S"])
+    assert len(counts.counted) == sum(end - first for level in levels for first, end in level)
+
+
+@pytest.fixture
+def planned(aws):
+    """A running import planned as two levels of parts: [0, 2), [2, 3) then [3, 4)."""
+    from chalicelib import aws as clients
+    from chalicelib.settings import get_settings
+    from chalicelib.store import import_parts
+    from chalicelib.store import imports as records
+
+    item, _ = records.create_import(
+        "t-counter", source="template", file_name="f.xlsx", dry_run=False, by=None
+    )
+    assert records.claim_import(item, owner="plan-1", etag=None)
+    client, table = clients.client("dynamodb"), get_settings().table_name
+    levels = [[[0, 2], [2, 3]], [[3, 4]]]
+    assert import_parts.save_write_plan(client, table, item, owner="plan-1", levels=levels)
+    return item, client, table
+
+
+def test_a_group_counted_again_counts_once_and_its_part_resumes_past_it(planned):
+    from chalicelib.imports import service
+    from chalicelib.store import import_parts
+
+    item, client, table = planned
+    level = [[0, 2], [2, 3]]
+    assert import_parts.claim_level(
+        client, table, item, owner="plan-1", level=0, parts=level, by="plan"
+    )
+    count = dict(owner="plan-1", part=0, index=0, rows=5, lost=1)
+
+    assert import_parts.count_group(client, table, item, **count)
+    assert not import_parts.count_group(client, table, item, **count)  # a retry, a duplicate
+
+    progress = import_parts.write_progress(client, table, item)
+    assert progress.next_group == {0: 1, 2: 2}  # part 0 resumes at group 1, part 2 at its first
+    assert (progress.groups_done, progress.rows_done, progress.rows_lost) == (1, 5, 1)
+    assert service.import_status(item.tenant_id, item.id)["rows_done"] == 5
+    record = table_item(record_key(item.tenant_id, item.id))
+    assert record["rows_done"]["N"] == "0"  # counted on the counter only
+
+
+def test_one_part_queues_each_level_and_one_finishes(planned):
+    from chalicelib.store import import_parts
+
+    item, client, table = planned
+    claim = dict(owner="plan-1", level=0, parts=[[0, 2], [2, 3]])
+    assert import_parts.claim_level(client, table, item, by="plan", **claim)
+    assert not import_parts.claim_level(client, table, item, by="2", **claim)  # queued already
+    for part, index in ((0, 0), (0, 1), (2, 2)):
+        assert import_parts.count_group(
+            client, table, item, owner="plan-1", part=part, index=index, rows=1, lost=0
+        )
+    later = dict(owner="plan-1", level=1, parts=[[3, 4]])
+    assert import_parts.claim_level(client, table, item, by="2", **later)
+    assert not import_parts.claim_level(client, table, item, by="0", **later)
+    assert import_parts.write_progress(client, table, item).level_queuer == "2"
+    assert import_parts.count_group(
+        client, table, item, owner="plan-1", part=3, index=3, rows=1, lost=0
+    )
+
+    assert import_parts.claim_finish(client, table, item, owner="plan-1", by="3")
+    assert import_parts.claim_finish(client, table, item, owner="plan-1", by="3")  # its retry
+    assert not import_parts.claim_finish(client, table, item, owner="plan-1", by="0")
+    assert not import_parts.claim_finish(client, table, item, owner="plan-2", by="3")
+
+
+def test_a_failed_import_stops_its_parts_and_keeps_what_they_counted(planned):
+    from chalicelib.store import import_parts
+    from chalicelib.store import imports as records
+
+    item, client, table = planned
+    level = [[0, 2], [2, 3]]
+    assert import_parts.claim_level(
+        client, table, item, owner="plan-1", level=0, parts=level, by="plan"
+    )
+    assert import_parts.count_group(
+        client, table, item, owner="plan-1", part=0, index=0, rows=7, lost=0
+    )
+
+    assert records.fail_under_way(item, owner="plan-1", message="stopped")
+
+    assert not import_parts.count_group(
+        client, table, item, owner="plan-1", part=2, index=2, rows=3, lost=0
+    )
+    assert not import_parts.claim_finish(client, table, item, owner="plan-1", by="2")
+    failed = records.get_import(item.tenant_id, item.id)
+    assert (failed.status, failed.rows_done) == ("failed", 7)
