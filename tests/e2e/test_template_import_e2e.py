@@ -274,11 +274,15 @@ def write_parts(stack, tenant: str, import_id: str) -> tuple[dict, dict[tuple[in
     store/import_parts.py; the counter is gone once the import finished)."""
 
     def stored(sk: str) -> dict:
-        return aws_client(stack, "dynamodb").get_item(
-            TableName=stack.env["TABLE_NAME"],
-            Key={"pk": {"S": f"{tenant}#IMPORT"}, "sk": {"S": sk}},
-            ConsistentRead=True,
-        ).get("Item", {})
+        return (
+            aws_client(stack, "dynamodb")
+            .get_item(
+                TableName=stack.env["TABLE_NAME"],
+                Key={"pk": {"S": f"{tenant}#IMPORT"}, "sk": {"S": sk}},
+                ConsistentRead=True,
+            )
+            .get("Item", {})
+        )
 
     counter = stored(f"{import_id}#COUNTER")  # read first: the record says whether it finished
     item = stored(import_id)
