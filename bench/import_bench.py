@@ -440,6 +440,77 @@ class InProcess:
     planning_peak_rss: int
     baseline_rss: int
     concurrency: int
+    bookkeeping: Bookkeeping
+
+
+class Bookkeeping:
+    """The sizes of the import's bookkeeping updates while it writes, seen in moto's
+    UpdateItem (in process): each group count on the counter item with the record's size at
+    that moment (what the same count cost when it updated the record, before the counter), and
+    each update of the record itself. DynamoDB charges an update 1 WCU per started KB of the
+    larger of the item before and after; moto's ConsumedCapacity for UpdateItem is a constant
+    1, so units are computed from the sizes here."""
+
+    # What the record held of the counts before the counter (its size then: record + these).
+    MOVED = ("parts", "groups_done", "levels_queued", "level_queuer", "finisher")
+
+    def __init__(self, tenant: str, import_id: str) -> None:
+        self.key = (f"{tenant}#IMPORT", import_id)
+        self.counts: list[tuple[int, int]] = []  # (counter bytes, record + moved bytes)
+        self.record_updates: list[int] = []  # record bytes after each update while writing
+
+    def install(self, restore: list) -> None:
+        from moto.dynamodb.models import DynamoDBBackend
+
+        update_item = DynamoDBBackend.update_item
+        watch = self
+
+        def watched(backend, table_name, key, update_expression, *args, **kwargs):
+            updated = update_item(backend, table_name, key, update_expression, *args, **kwargs)
+            pk, sk = key["pk"]["S"], key["sk"]["S"]
+            if pk == watch.key[0] and sk.startswith(watch.key[1]):
+                watch.seen(backend, table_name, sk, update_expression, updated)
+            return updated
+
+        restore.append((DynamoDBBackend, "update_item", update_item))
+        DynamoDBBackend.update_item = watched
+
+    def seen(self, backend, table_name: str, sk: str, expression: str, updated) -> None:
+        attributes = updated.to_json()["Attributes"]
+        if sk != self.key[1]:  # the counter
+            if "ADD groups_done" in expression:
+                record = backend.get_item(
+                    table_name, {"pk": {"S": self.key[0]}, "sk": {"S": self.key[1]}}
+                ).to_json()["Attributes"]
+                moved = {k: v for k, v in attributes.items() if k in self.MOVED}
+                self.counts.append((item_size(attributes), item_size({**record, **moved})))
+        elif "batches_total" in attributes and attributes["status"]["S"] == "running":
+            self.record_updates.append(item_size(attributes))  # planned, not finished: writing
+
+    def describe(self) -> list[str]:
+        def units(size: int) -> int:
+            return max(1, -(-size // 1024))
+
+        lines = []
+        if self.counts:
+            after = [units(c) for c, _ in self.counts]
+            before = [units(r) for _, r in self.counts]
+            lines.append(
+                f"group counts on the counter item: {len(after)}; counter "
+                f"{max(c for c, _ in self.counts):,} B at most = {sum(after) / len(after):.1f} "
+                f"WCU a count; before (the same count on the import record, "
+                f"{min(r for _, r in self.counts) / 1024:,.1f}–"
+                f"{max(r for _, r in self.counts) / 1024:,.1f} KB then) "
+                f"{sum(before) / len(before):.1f} WCU a count: {sum(before):,} WCU → {sum(after):,}"
+            )
+        if self.record_updates:
+            sizes = self.record_updates
+            lines.append(
+                f"import record updated {len(sizes)} times while writing, "
+                f"{max(sizes) / 1024:,.1f} KB at most = "
+                f"{sum(units(s) for s in sizes) / len(sizes):.1f} WCU each"
+            )
+        return lines
 
 
 def _instrument(monkeypatch_targets: list, stages: Stages) -> None:
@@ -582,6 +653,8 @@ def import_in_process(
         clients.client("s3").upload_file(path, names.bucket, item.s3_key)
         restore: list = []
         _instrument(restore, stages)
+        bookkeeping = Bookkeeping("bench", item.id)
+        bookkeeping.install(restore)
         from chalicelib.messages import UploadArrived
 
         concurrency = int(getattr(ports.settings, "import_write_concurrency", 1) or 1)
@@ -635,6 +708,7 @@ def import_in_process(
         return InProcess(
             item.status, item.rows_total or rows, planning, seconds,
             invocations, stages.seconds, writer, planning_peak[0], baseline, concurrency,
+            bookkeeping,
         )  # fmt: skip
 
 
@@ -670,6 +744,8 @@ def print_in_process(run: InProcess, bare_rate: float) -> None:
         f"write concurrency {run.concurrency}): {run.status}, {rows:,} rows in "
         f"{run.seconds:,.1f} s = {rows / run.seconds:,.0f} rows/s; writing alone "
         f"{rows / max(run.seconds - run.planning_seconds, 1e-9):,.0f} rows/s")  # fmt: skip
+    for line in run.bookkeeping.describe():
+        say("  " + line)
 
 
 def main() -> None:

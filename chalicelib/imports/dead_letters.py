@@ -79,6 +79,7 @@ def close_abandoned(message: Message, message_id: str, *, times: int) -> str:
         item = records.get_import(tenant_id, import_id)
     except NotFound:
         return "no such import"
+    records.with_counted_progress([item])  # rows its parts counted, if spread
     written = (
         f" {item.rows_done} of {item.rows_total} rows were handled before it stopped;"
         if item.checkpoint is not None

@@ -176,12 +176,14 @@ def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) ->
 def list_imports(tenant_id: str, *, limit: int, cursor: str | None):
     """A page of imports, newest first; any whose upload never arrived is expired on the way."""
     items, nxt = records.list_imports(tenant_id, limit=limit, cursor=cursor)
-    return [records.expire_overdue(i).to_dict() for i in items], nxt
+    items = records.with_counted_progress([records.expire_overdue(i) for i in items])
+    return [i.to_dict() for i in items], nxt
 
 
 def import_status(tenant_id: str, import_id: str) -> dict[str, Any]:
     """The record with links to its results; ``expired`` once its upload link ran out unused."""
     item = records.expire_overdue(records.get_import(tenant_id, import_id))
+    records.with_counted_progress([item])
     data = item.to_dict()
     keys = item.result_keys or {}
     stem = item.file_name.rsplit(".", 1)[0]

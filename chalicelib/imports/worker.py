@@ -249,6 +249,7 @@ def fail_on_error(tenant_id: str, import_id: str, owner: str, error: Exception) 
     except Exception:  # DynamoDB itself is failing: let SQS deliver the message again
         log.exception("import %s: could not be read to record its failure", import_id)
         return False
+    records.with_counted_progress([item])  # rows its parts counted, if spread
     written = (
         f" {item.rows_done} of {item.rows_total} rows were handled before it stopped;"
         if item.checkpoint is not None

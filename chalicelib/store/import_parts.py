@@ -1,28 +1,41 @@
-"""The import record's bookkeeping of writes spread over workers: parts, levels, group counts.
+"""The bookkeeping of an import's writes spread over workers: parts, levels, group counts,
+kept on a small counter item beside the import record.
 
-Kept beside the record's own fields (store/imports.py) and written with the low-level client,
-because each update names one part's entry of a map (``parts.<first group>``) and adds to
-counters atomically. Fields: ``write_parts`` (per level, its parts as ``[first, end]`` group
-ranges), ``parts`` (each queued part's next group), ``groups_done``, ``levels_queued`` and
-``level_queuer`` (the part that queued the last level, so its retry can send it again), and
-``finisher`` (the part that runs the finish).
+The plan's parts by level (``write_parts``: per level, its parts as ``[first, end]`` group
+ranges) are written once on the import record. Everything counted or claimed while the parts
+write lives on the counter item, ``pk=<tenant>#IMPORT``, ``sk=<import id>#COUNTER``: ``parts``
+(each queued part's next group), ``groups_done``, ``rows_done``, ``rows_lost``,
+``levels_queued`` and ``level_queuer`` (the part that queued the last level, so its retry can
+send it again), ``finisher`` (the part that runs the finish), ``owner`` (the delivery that
+planned, which holds the import) and ``stopped`` (set when the import fails, before the record
+says so). DynamoDB charges an update by the size of the whole item (1 WCU per started KB): a
+few hundred bytes here, where the record (results, mapping, first errors) is tens of KB
+(docs/decisions/import-write-scaling.md). The counter expires with the ledger (``expires_at``,
+import_rows.LEDGER_DAYS) and is deleted once the import has finished.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.store.base import now_iso
 
+COUNTER_SK = "#COUNTER"  # after the import id
+
 
 @dataclass
 class WriteProgress:
-    """What the record says of an import's spread writes (see the module's docstring)."""
+    """An import's spread writes: its plan's levels (from the record), its counts and claims
+    (from the counter), and the record's status and owner."""
 
     levels: list[list[list[int]]]
     next_group: dict[int, int] = field(default_factory=dict)
     groups_done: int = 0
+    rows_done: int = 0
+    rows_lost: int = 0
     levels_queued: int = 0
     level_queuer: str | None = None
     finisher: str | None = None
@@ -38,71 +51,138 @@ class WriteProgress:
         return sum(end - first for lv in self.levels[:level] for first, end in lv)
 
 
-def _key(item: Any) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"{item.tenant_id}#IMPORT"}, "sk": {"S": item.id}}
+@dataclass(frozen=True)
+class Counted:
+    """What the counter says of an import's written rows so far."""
+
+    rows_done: int
+    rows_lost: int
+    groups_done: int
+
+
+def _record_key(tenant_id: str, import_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"{tenant_id}#IMPORT"}, "sk": {"S": import_id}}
+
+
+def counter_key(tenant_id: str, import_id: str) -> dict[str, dict[str, str]]:
+    """The counter item's key: beside the import record, in its partition."""
+    return {"pk": {"S": f"{tenant_id}#IMPORT"}, "sk": {"S": import_id + COUNTER_SK}}
+
+
+def _expiry() -> int:
+    from chalicelib.store.import_rows import LEDGER_DAYS
+
+    return int(time.time()) + LEDGER_DAYS * 86_400
 
 
 def save_write_plan(
     client: Any, table: str, item: Any, *, owner: str, levels: list[list[list[int]]]
 ) -> bool:
-    """Record the plan's parts by level, nothing counted or queued yet; False if ``owner`` no
-    longer holds the import. (A plan made again after a crash records its parts again.)"""
-    import json
-
+    """Record the plan's parts by level on the import record and put a fresh counter (nothing
+    counted or queued yet); False if ``owner`` no longer holds the import. A plan made again
+    after a crash records its parts and resets its counter again."""
     try:
         client.update_item(
             TableName=table,
-            Key=_key(item),
-            UpdateExpression=(
-                "SET write_parts = :levels, parts = :none, groups_done = :zero, "
-                "levels_queued = :zero, updated_at = :now REMOVE level_queuer, finisher"
-            ),
+            Key=_record_key(item.tenant_id, item.id),
+            UpdateExpression="SET write_parts = :levels, updated_at = :now",
             ConditionExpression="#owner = :owner",
             ExpressionAttributeNames={"#owner": "owner"},
             ExpressionAttributeValues={
                 ":levels": {"S": json.dumps(levels)},
-                ":none": {"M": {}},
-                ":zero": {"N": "0"},
                 ":now": {"S": now_iso()},
                 ":owner": {"S": owner},
             },
         )
     except client.exceptions.ConditionalCheckFailedException:
         return False
+    zero = {"N": "0"}
+    client.put_item(
+        TableName=table,
+        Item={
+            **counter_key(item.tenant_id, item.id),
+            "entity": {"S": "import_counter"},
+            "owner": {"S": owner},
+            "parts": {"M": {}},
+            "groups_done": zero,
+            "rows_done": zero,
+            "rows_lost": zero,
+            "levels_queued": zero,
+            "expires_at": {"N": str(_expiry())},
+        },
+    )
     return True
 
 
 def write_progress(client: Any, table: str, item: Any) -> WriteProgress | None:
-    """The import's spread-write bookkeeping, read consistently; None for an import written
-    by one worker in order (no parts recorded)."""
-    import json
-
-    found = client.get_item(
+    """The import's spread-write bookkeeping, both items read consistently (two GetItems);
+    None for an import written by one worker in order (no parts recorded) or whose counter is
+    gone (the import finished)."""
+    record = client.get_item(
         TableName=table,
-        Key=_key(item),
+        Key=_record_key(item.tenant_id, item.id),
         ConsistentRead=True,
-        ProjectionExpression=(
-            "write_parts, parts, groups_done, levels_queued, level_queuer, finisher, "
-            "#status, #owner"
-        ),
+        ProjectionExpression="write_parts, #status, #owner",
         ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
     ).get("Item", {})
-    if "write_parts" not in found:
+    if "write_parts" not in record:
+        return None
+    found = _counter(client, table, item.tenant_id, item.id)
+    if found is None:
         return None
 
-    def text(name: str) -> str | None:
-        return found[name]["S"] if name in found else None
+    def text(source: dict, name: str) -> str | None:
+        return source[name]["S"] if name in source else None
 
     return WriteProgress(
-        levels=json.loads(found["write_parts"]["S"]),
+        levels=json.loads(record["write_parts"]["S"]),
         next_group={int(k): int(v["N"]) for k, v in found.get("parts", {}).get("M", {}).items()},
-        groups_done=int(found.get("groups_done", {}).get("N", 0)),
-        levels_queued=int(found.get("levels_queued", {}).get("N", 0)),
-        level_queuer=text("level_queuer"),
-        finisher=text("finisher"),
-        status=text("status"),
-        owner=text("owner"),
+        groups_done=_number(found, "groups_done"),
+        rows_done=_number(found, "rows_done"),
+        rows_lost=_number(found, "rows_lost"),
+        levels_queued=_number(found, "levels_queued"),
+        level_queuer=text(found, "level_queuer"),
+        finisher=text(found, "finisher"),
+        status=text(record, "status"),
+        owner=text(record, "owner"),
     )
+
+
+def _counter(client: Any, table: str, tenant_id: str, import_id: str) -> dict | None:
+    return client.get_item(
+        TableName=table, Key=counter_key(tenant_id, import_id), ConsistentRead=True
+    ).get("Item")
+
+
+def _number(found: dict, name: str) -> int:
+    return int(found.get(name, {}).get("N", 0))
+
+
+def _counted(found: dict) -> Counted:
+    return Counted(
+        _number(found, "rows_done"), _number(found, "rows_lost"), _number(found, "groups_done")
+    )
+
+
+def counted(client: Any, table: str, tenant_id: str, import_ids: list[str]) -> dict[str, Counted]:
+    """Each of ``import_ids``' counted rows, by import id, for those with a counter (imports
+    being written by parts, or failed while they were); one BatchGetItem per 100 ids,
+    eventually consistent (progress shown, not decided on)."""
+    found: dict[str, Counted] = {}
+    for start in range(0, len(import_ids), 100):
+        keys = [counter_key(tenant_id, i) for i in import_ids[start : start + 100]]
+        request = {table: {"Keys": keys}}
+        while request:
+            reply = client.batch_get_item(RequestItems=request)
+            for got in reply.get("Responses", {}).get(table, []):
+                import_id = got["sk"]["S"].removesuffix(COUNTER_SK)
+                found[import_id] = Counted(
+                    _number(got, "rows_done"),
+                    _number(got, "rows_lost"),
+                    _number(got, "groups_done"),
+                )
+            request = reply.get("UnprocessedKeys") or {}
+    return found
 
 
 def claim_level(
@@ -111,34 +191,27 @@ def claim_level(
     """Take the queuing of ``level`` for ``by`` (levels_queued ``level`` → ``level + 1``),
     each of its parts starting at its first group; False if another took it first or the
     import is no longer under way for ``owner``."""
-    names = {"#owner": "owner", "#status": "status"}
+    names = {"#owner": "owner"}
     values: dict[str, Any] = {
         ":level": {"N": str(level)},
         ":next": {"N": str(level + 1)},
         ":by": {"S": by},
         ":owner": {"S": owner},
-        ":running": {"S": "running"},
-        ":now": {"S": now_iso()},
     }
-    sets = ["levels_queued = :next", "level_queuer = :by", "updated_at = :now"]
+    sets = ["levels_queued = :next", "level_queuer = :by"]
     for n, (first, _) in enumerate(parts):
         names[f"#p{n}"] = str(first)
         values[f":f{n}"] = {"N": str(first)}
         sets.append(f"parts.#p{n} = :f{n}")
-    try:
-        client.update_item(
-            TableName=table,
-            Key=_key(item),
-            UpdateExpression="SET " + ", ".join(sets),
-            ConditionExpression=(
-                "levels_queued = :level AND #owner = :owner AND #status = :running"
-            ),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except client.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return _update_counter(
+        client,
+        table,
+        item,
+        update="SET " + ", ".join(sets),
+        condition="levels_queued = :level AND #owner = :owner AND attribute_not_exists(stopped)",
+        names=names,
+        values=values,
+    )
 
 
 def count_group(
@@ -151,57 +224,94 @@ def count_group(
     index: int,
     rows: int,
     lost: int,
-) -> int | None:
+) -> bool:
     """Count group ``index`` of ``part`` as written: the part's next group moves past it and
-    ``groups_done``, ``rows_done`` and ``rows_lost`` grow, in one conditional update, so a
-    group written again (a retry, a duplicate delivery) is counted once. Returns
-    ``groups_done`` after it; None when the group was counted already or the import is no
-    longer under way for ``owner`` (the caller stops)."""
-    try:
-        reply = client.update_item(
-            TableName=table,
-            Key=_key(item),
-            UpdateExpression=(
-                "SET parts.#part = :next, updated_at = :now "
-                "ADD groups_done :one, rows_done :rows, rows_lost :lost"
-            ),
-            ConditionExpression=("parts.#part = :index AND #owner = :owner AND #status = :running"),
-            ExpressionAttributeNames={"#part": str(part), "#owner": "owner", "#status": "status"},
-            ExpressionAttributeValues={
-                ":next": {"N": str(index + 1)},
-                ":index": {"N": str(index)},
-                ":one": {"N": "1"},
-                ":rows": {"N": str(rows)},
-                ":lost": {"N": str(lost)},
-                ":owner": {"S": owner},
-                ":running": {"S": "running"},
-                ":now": {"S": now_iso()},
-            },
-            ReturnValues="UPDATED_NEW",
-        )
-    except client.exceptions.ConditionalCheckFailedException:
-        return None
-    return int(reply["Attributes"]["groups_done"]["N"])
+    ``groups_done``, ``rows_done`` and ``rows_lost`` grow, in one conditional update of the
+    counter, so a group written again (a retry, a duplicate delivery) is counted once. False
+    when the group was counted already or the import is no longer under way for ``owner``
+    (the caller stops)."""
+    return _update_counter(
+        client,
+        table,
+        item,
+        update=("SET parts.#part = :next ADD groups_done :one, rows_done :rows, rows_lost :lost"),
+        condition=("parts.#part = :index AND #owner = :owner AND attribute_not_exists(stopped)"),
+        names={"#part": str(part), "#owner": "owner"},
+        values={
+            ":next": {"N": str(index + 1)},
+            ":index": {"N": str(index)},
+            ":one": {"N": "1"},
+            ":rows": {"N": str(rows)},
+            ":lost": {"N": str(lost)},
+            ":owner": {"S": owner},
+        },
+    )
 
 
 def claim_finish(client: Any, table: str, item: Any, *, owner: str, by: str) -> bool:
     """Take the import's finish for ``by`` (or keep it: the same part retried); False when
     another part holds it or the import is no longer under way for ``owner``."""
+    return _update_counter(
+        client,
+        table,
+        item,
+        update="SET finisher = :by",
+        condition=(
+            "(attribute_not_exists(finisher) OR finisher = :by) "
+            "AND #owner = :owner AND attribute_not_exists(stopped)"
+        ),
+        names={"#owner": "owner"},
+        values={":by": {"S": by}, ":owner": {"S": owner}},
+    )
+
+
+def stop_counting(client: Any, table: str, item: Any, *, owner: str) -> Counted | None:
+    """Stop every part of an import ``owner`` holds at its next group (the import is about to
+    fail): no group is counted and no level or finish claimed after this. Returns what was
+    counted; None when the import has no counter of ``owner``'s (written in order, not yet
+    planned, finished, or another delivery's)."""
+    try:
+        reply = client.update_item(
+            TableName=table,
+            Key=counter_key(item.tenant_id, item.id),
+            UpdateExpression="SET stopped = :yes",
+            ConditionExpression="#owner = :owner",
+            ExpressionAttributeNames={"#owner": "owner"},
+            ExpressionAttributeValues={":yes": {"BOOL": True}, ":owner": {"S": owner}},
+            ReturnValues="ALL_NEW",
+        )
+    except client.exceptions.ConditionalCheckFailedException:
+        return None
+    got = reply["Attributes"]
+    return Counted(
+        _number(got, "rows_done"), _number(got, "rows_lost"), _number(got, "groups_done")
+    )
+
+
+def delete_counter(client: Any, table: str, item: Any) -> None:
+    """Drop the counter of a finished import (its counts are on the record now)."""
+    client.delete_item(TableName=table, Key=counter_key(item.tenant_id, item.id))
+
+
+def _update_counter(
+    client: Any,
+    table: str,
+    item: Any,
+    *,
+    update: str,
+    condition: str,
+    names: dict[str, str],
+    values: dict[str, Any],
+) -> bool:
+    """One conditional UpdateItem of the counter; False when its condition fails."""
     try:
         client.update_item(
             TableName=table,
-            Key=_key(item),
-            UpdateExpression="SET finisher = :by",
-            ConditionExpression=(
-                "(attribute_not_exists(finisher) OR finisher = :by) "
-                "AND #owner = :owner AND #status = :running"
-            ),
-            ExpressionAttributeNames={"#owner": "owner", "#status": "status"},
-            ExpressionAttributeValues={
-                ":by": {"S": by},
-                ":owner": {"S": owner},
-                ":running": {"S": "running"},
-            },
+            Key=counter_key(item.tenant_id, item.id),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
     except client.exceptions.ConditionalCheckFailedException:
         return False

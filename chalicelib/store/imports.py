@@ -9,6 +9,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.import_status import ImportStatus
+from chalicelib.settings import get_settings
 from chalicelib.store.base import TableModel, bind, new_id, now_iso, query_page
 from chalicelib.store.records import conditional_failed
 
@@ -349,7 +350,7 @@ def fail_under_way(item: ImportItem, *, owner: str, message: str) -> bool:
     For unexpected errors: unlike finish_import it never overwrites a finished import (the
     error may come after finishing), and False says the import was not ours to fail.
     """
-    return _fail_if(item, message, ImportItem.owner == owner)
+    return _fail_if(item, message, ImportItem.owner == owner, owner=owner)
 
 
 def fail_abandoned(item: ImportItem, *, owner: str, message: str) -> bool:
@@ -359,11 +360,20 @@ def fail_abandoned(item: ImportItem, *, owner: str, message: str) -> bool:
     none yet; an import another delivery took over, or one that finished, is left as it is.
     """
     held = (ImportItem.owner == owner) | ImportItem.owner.does_not_exist()
-    return _fail_if(item, message, held)
+    return _fail_if(item, message, held, owner=owner)
 
 
-def _fail_if(item: ImportItem, message: str, held: Any) -> bool:
-    """Set ``failed`` with ``message`` while the import is under way and ``held`` holds."""
+def _fail_if(item: ImportItem, message: str, held: Any, *, owner: str) -> bool:
+    """Set ``failed`` with ``message`` while the import is under way and ``held`` holds.
+
+    Parts writing the import (store/import_parts.py) are stopped on its counter first, so none
+    counts a group, queues a level or finishes after this; what they counted goes on the record.
+    (Stopped and then not failed, the import was not ``owner``'s, or had finished: either way
+    no part of ``owner``'s has more to do.)
+    """
+    from chalicelib.store.import_parts import stop_counting
+
+    counted = stop_counting(_dynamodb(), get_settings().table_name, item, owner=owner)
     now = now_iso()
     actions = [
         ImportItem.status.set("failed"),
@@ -371,7 +381,36 @@ def _fail_if(item: ImportItem, message: str, held: Any) -> bool:
         ImportItem.updated_at.set(now),
         ImportItem.finished_at.set(now),
     ]
+    if counted is not None:
+        actions += [
+            ImportItem.rows_done.set(counted.rows_done),
+            ImportItem.rows_lost.set(counted.rows_lost),
+        ]
     return _update(item, actions, ImportItem.status.is_in(*UNDER_WAY) & held)
+
+
+def with_counted_progress(items: list[ImportItem]) -> list[ImportItem]:
+    """``items`` with the rows their parts have counted so far (store/import_parts.py) as
+    ``rows_done``: an import spread over workers counts its groups on a counter item, not on
+    its record, until it finishes. One BatchGetItem for the page's running imports, none
+    when no import in it is running."""
+    from chalicelib.store.import_parts import counted
+
+    running = [item.id for item in items if item.status == "running"]
+    if not running:
+        return items
+    tenant_id = items[0].tenant_id
+    found = counted(_dynamodb(), get_settings().table_name, tenant_id, running)
+    for item in items:
+        if item.id in found:
+            item.rows_done = max(item.rows_done or 0, found[item.id].rows_done)
+    return items
+
+
+def _dynamodb() -> Any:
+    from chalicelib import aws
+
+    return aws.client("dynamodb")
 
 
 def upload_overdue(item: ImportItem, now: str | None = None) -> bool:

@@ -269,13 +269,25 @@ def table_census(stack, *tenants: str) -> list[dict[str, int]]:
 
 
 def write_parts(stack, tenant: str, import_id: str) -> tuple[dict, dict[tuple[int, int], int]]:
-    """The import record as stored, and each queued part's next group by its ``(first, end)``
-    (the spread write path's bookkeeping, store/import_parts.py)."""
-    item = aws_client(stack, "dynamodb").get_item(
-        TableName=stack.env["TABLE_NAME"],
-        Key={"pk": {"S": f"{tenant}#IMPORT"}, "sk": {"S": import_id}},
-        ConsistentRead=True,
-    )["Item"]
+    """The import record as stored with its counter item's counts and claims over it, and each
+    queued part's next group by its ``(first, end)`` (the spread write path's bookkeeping,
+    store/import_parts.py; the counter is gone once the import finished)."""
+
+    def stored(sk: str) -> dict:
+        return (
+            aws_client(stack, "dynamodb")
+            .get_item(
+                TableName=stack.env["TABLE_NAME"],
+                Key={"pk": {"S": f"{tenant}#IMPORT"}, "sk": {"S": sk}},
+                ConsistentRead=True,
+            )
+            .get("Item", {})
+        )
+
+    counter = stored(f"{import_id}#COUNTER")  # read first: the record says whether it finished
+    item = stored(import_id)
+    counter.pop("owner", None)
+    item.update({k: v for k, v in counter.items() if k not in ("pk", "sk")})
     ranges = [r for level in json.loads(item.get("write_parts", {"S": "[]"})["S"]) for r in level]
     queued = {int(k): int(v["N"]) for k, v in item.get("parts", {"M": {}})["M"].items()}
     return item, {(first, end): queued[first] for first, end in ranges if first in queued}

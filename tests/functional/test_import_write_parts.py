@@ -1,9 +1,11 @@
 """An import's writes spread over several workers through the real (moto) import queue: every
-row written once, a row after the customer it needs, groups counted once, one finish, and a
-worker that crashes mid-file resumed from its part's checkpoint."""
+row written once, a row after the customer it needs, groups counted once on the import's
+counter item (never on its record), progress shown while the parts write, one finish, a worker
+that crashes mid-file resumed from its part's count, and a failed import's parts stopped."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from functools import partial
@@ -78,6 +80,63 @@ class Watch:
         monkeypatch.setattr(finishing, "finish", watched_finish)
 
 
+class Counts:
+    """Sees every group counted (groups_done after it) and what GET /v1/imports/{id} shows
+    right after, and every update moto applies to the import's record and to its counter."""
+
+    def __init__(self, monkeypatch, tenant: str) -> None:
+        from moto.dynamodb.models import DynamoDBBackend
+
+        from chalicelib.imports import service
+        from chalicelib.store import import_parts
+
+        self.lock = threading.Lock()
+        self.counted: list[int] = []
+        self.shown: list[tuple[str, int]] = []
+        self.record_updates = self.counter_updates = 0
+        self.record_updates_at_counts: list[int] = []  # the record's updates so far, each count
+        count_group, update_item = import_parts.count_group, DynamoDBBackend.update_item
+
+        def watched_count_group(client, table, item, **kwargs):
+            if not count_group(client, table, item, **kwargs):
+                return False
+            with self.lock:
+                self.counted.append(len(self.counted) + 1)
+                self.record_updates_at_counts.append(self.record_updates)
+                shown = service.import_status(tenant, item.id)
+                self.shown.append((shown["status"], shown["rows_done"]))
+            return True
+
+        def watched_update_item(backend, table_name, key, *args, **kwargs):
+            updated = update_item(backend, table_name, key, *args, **kwargs)
+            if key["pk"]["S"] == f"{tenant}#IMPORT":
+                with self.lock:
+                    if key["sk"]["S"].endswith(import_parts.COUNTER_SK):
+                        self.counter_updates += 1
+                    else:
+                        self.record_updates += 1
+            return updated
+
+        monkeypatch.setattr(import_parts, "count_group", watched_count_group)
+        monkeypatch.setattr(DynamoDBBackend, "update_item", watched_update_item)
+
+
+def record_key(tenant: str, import_id: str) -> dict:
+    return {"pk": {"S": f"{tenant}#IMPORT"}, "sk": {"S": import_id}}
+
+
+def table_item(key: dict) -> dict | None:
+    """The item at ``key`` as stored (consistent read), or None."""
+    from chalicelib import aws as clients
+    from chalicelib.settings import get_settings
+
+    return (
+        clients.client("dynamodb")
+        .get_item(TableName=get_settings().table_name, Key=key, ConsistentRead=True)
+        .get("Item")
+    )
+
+
 @pytest.fixture
 def three_workers(aws, monkeypatch):
     """IMPORT_WRITE_CONCURRENCY=3, and groups of ~40 items so that this small file has many."""
@@ -144,6 +203,7 @@ def test_writes_spread_over_three_workers_keep_order_and_finish_once(
     from chalicelib.store import import_parts
 
     watch = Watch(monkeypatch)
+    counts = Counts(monkeypatch, api.tenant)
     import_id, _ = upload(api, aws, FILE, tmp_path=tmp_path)  # S3 notifies the queue itself
 
     done = pump_until_finished(api, import_id, runner())
@@ -153,22 +213,29 @@ def test_writes_spread_over_three_workers_keep_order_and_finish_once(
     assert watch.most_in_flight > 1  # groups of one level were written side by side
     for customer, started in watch.needed:  # a row waits for the customer it needs
         assert watch.created_at[customer] < started
-    from chalicelib import aws as clients
-    from chalicelib.settings import get_settings
-    from chalicelib.store import imports as records
-
-    item = records.get_import(api.tenant, import_id)
-    progress = import_parts.write_progress(
-        clients.client("dynamodb"), get_settings().table_name, item
-    )
-    assert len(progress.levels) == 3  # customers; sites and contacts; equipment
-    assert progress.groups_done == progress.groups_total == item.batches_total > 3
+    stored_record = table_item(record_key(api.tenant, import_id))
+    levels = json.loads(stored_record["write_parts"]["S"])
+    assert len(levels) == 3  # customers; sites and contacts; equipment
+    groups = sum(end - first for level in levels for first, end in level)
+    assert groups > 3
+    assert counts.counted == list(range(1, groups + 1))  # each group once, none twice
+    # Every group counted on the counter: the record is not updated from the first count to
+    # the last; the counter goes at the finish.
+    assert len(set(counts.record_updates_at_counts)) == 1
+    assert counts.counter_updates >= groups
+    assert "groups_done" not in stored_record and "parts" not in stored_record
+    assert table_item(import_parts.counter_key(api.tenant, import_id)) is None
+    # GET /v1/imports/{id} showed the rows counted while the parts wrote, rising.
+    shown = [rows for status, rows in counts.shown if status == "running"]
+    assert shown and shown == sorted(shown) and 0 < shown[-1] <= ROWS
 
 
 def test_a_worker_that_crashes_mid_file_is_resumed_from_its_part(
-    api, aws, tmp_path, monkeypatch, three_workers
+    api, aws, tmp_path, monkeypatch, three_workers, caplog
 ):
+    caplog.set_level("INFO", logger="sitebook.imports")
     watch = Watch(monkeypatch)
+    counts = Counts(monkeypatch, api.tenant)
     import_id, _ = upload(api, aws, FILE, tmp_path=tmp_path)
     crashed = []
 
@@ -183,3 +250,96 @@ def test_a_worker_that_crashes_mid_file_is_resumed_from_its_part(
     assert_imported_once(api, done)
     assert done["attempts"] == 1  # parts never claim the import; the planner did, once
     assert watch.finishes == 1
+    # The counter sent the retried part back to group 1 (written, not counted), not to its start;
+    # group 1 was counted once.
+    assert f"import {import_id} resumes at batch 1 of part 0-" in caplog.text
+    levels = json.loads(table_item(record_key(api.tenant, import_id))["write_parts"]["S"])
+    assert len(counts.counted) == sum(end - first for level in levels for first, end in level)
+
+
+@pytest.fixture
+def planned(aws):
+    """A running import planned as two levels of parts: [0, 2), [2, 3) then [3, 4)."""
+    from chalicelib import aws as clients
+    from chalicelib.settings import get_settings
+    from chalicelib.store import import_parts
+    from chalicelib.store import imports as records
+
+    item, _ = records.create_import(
+        "t-counter", source="template", file_name="f.xlsx", dry_run=False, by=None
+    )
+    assert records.claim_import(item, owner="plan-1", etag=None)
+    client, table = clients.client("dynamodb"), get_settings().table_name
+    levels = [[[0, 2], [2, 3]], [[3, 4]]]
+    assert import_parts.save_write_plan(client, table, item, owner="plan-1", levels=levels)
+    return item, client, table
+
+
+def test_a_group_counted_again_counts_once_and_its_part_resumes_past_it(planned):
+    from chalicelib.imports import service
+    from chalicelib.store import import_parts
+
+    item, client, table = planned
+    level = [[0, 2], [2, 3]]
+    assert import_parts.claim_level(
+        client, table, item, owner="plan-1", level=0, parts=level, by="plan"
+    )
+    count = dict(owner="plan-1", part=0, index=0, rows=5, lost=1)
+
+    assert import_parts.count_group(client, table, item, **count)
+    assert not import_parts.count_group(client, table, item, **count)  # a retry, a duplicate
+
+    progress = import_parts.write_progress(client, table, item)
+    assert progress.next_group == {0: 1, 2: 2}  # part 0 resumes at group 1, part 2 at its first
+    assert (progress.groups_done, progress.rows_done, progress.rows_lost) == (1, 5, 1)
+    assert service.import_status(item.tenant_id, item.id)["rows_done"] == 5
+    record = table_item(record_key(item.tenant_id, item.id))
+    assert record["rows_done"]["N"] == "0"  # counted on the counter only
+
+
+def test_one_part_queues_each_level_and_one_finishes(planned):
+    from chalicelib.store import import_parts
+
+    item, client, table = planned
+    claim = dict(owner="plan-1", level=0, parts=[[0, 2], [2, 3]])
+    assert import_parts.claim_level(client, table, item, by="plan", **claim)
+    assert not import_parts.claim_level(client, table, item, by="2", **claim)  # queued already
+    for part, index in ((0, 0), (0, 1), (2, 2)):
+        assert import_parts.count_group(
+            client, table, item, owner="plan-1", part=part, index=index, rows=1, lost=0
+        )
+    later = dict(owner="plan-1", level=1, parts=[[3, 4]])
+    assert import_parts.claim_level(client, table, item, by="2", **later)
+    assert not import_parts.claim_level(client, table, item, by="0", **later)
+    assert import_parts.write_progress(client, table, item).level_queuer == "2"
+    assert import_parts.count_group(
+        client, table, item, owner="plan-1", part=3, index=3, rows=1, lost=0
+    )
+
+    assert import_parts.claim_finish(client, table, item, owner="plan-1", by="3")
+    assert import_parts.claim_finish(client, table, item, owner="plan-1", by="3")  # its retry
+    assert not import_parts.claim_finish(client, table, item, owner="plan-1", by="0")
+    assert not import_parts.claim_finish(client, table, item, owner="plan-2", by="3")
+
+
+def test_a_failed_import_stops_its_parts_and_keeps_what_they_counted(planned):
+    from chalicelib.store import import_parts
+    from chalicelib.store import imports as records
+
+    item, client, table = planned
+    level = [[0, 2], [2, 3]]
+    assert import_parts.claim_level(
+        client, table, item, owner="plan-1", level=0, parts=level, by="plan"
+    )
+    assert import_parts.count_group(
+        client, table, item, owner="plan-1", part=0, index=0, rows=7, lost=0
+    )
+
+    assert records.fail_under_way(item, owner="plan-1", message="stopped")
+
+    assert not import_parts.count_group(
+        client, table, item, owner="plan-1", part=2, index=2, rows=3, lost=0
+    )
+    assert not import_parts.claim_finish(client, table, item, owner="plan-1", by="2")
+    failed = records.get_import(item.tenant_id, item.id)
+    assert (failed.status, failed.rows_done) == ("failed", 7)

@@ -77,6 +77,7 @@ def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
         counts=item.counts,
         errors=item.errors,
         errors_total=item.errors_total,
+        rows_lost=item.rows_lost or 0,
     )
     ports.s3.delete_object(Bucket=ports.settings.bucket_name, Key=plan_key(item))
     if item.rows_lost:

@@ -6,7 +6,7 @@ with an earlier group, or needs a customer one creates, is a level past it), and
 split into up to IMPORT_WRITE_CONCURRENCY parts (checkpoints.spool_parts). Level 0's parts are
 queued by the worker that planned; the worker whose part completes a level queues the next;
 the one whose group completes the import finishes it. Every step is a conditional update of the
-import record (store/import_parts.py), so a retried or duplicated message repeats nothing:
+import's counter item (store/import_parts.py), so a retried or duplicated message repeats nothing:
 a part resumes at its own next group, a group is counted once, a level is queued by one part
 (which sends it again if it crashed before sending), and one part finishes.
 """
@@ -42,6 +42,7 @@ def write_part(
         log.warning("import %s has no part at group %d; message ignored", item.id, part.first)
         return
     start = progress.next_group[part.first]
+    item.rows_lost = progress.rows_lost  # counted on the counter: earlier parts' lost rows
     if part.first < start < part.end:  # a retried part: the interrupted group is written again
         log.info(
             "import %s resumes at batch %d of part %d-%d", item.id, start, part.first, part.end
@@ -49,7 +50,7 @@ def write_part(
     if start < part.end:
 
         def count(index: int, group: Any, results: list) -> bool:
-            done = import_parts.count_group(
+            return import_parts.count_group(
                 client,
                 table,
                 item,
@@ -59,7 +60,6 @@ def write_part(
                 rows=len(group.rows),
                 lost=sum(result.lost for result in results),
             )
-            return done is not None
 
         written = write_groups(
             item,
@@ -106,18 +106,23 @@ def advance(item: records.ImportItem, ports: Ports, *, owner: str, by: str) -> N
 
 def finish_parts(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
     """Every group is written: the lost rows spooled by every part settle the counts (a part
-    only counted them), then the import finishes as one written in order does."""
+    only counted them), then the import finishes as one written in order does, and its counter
+    goes (the record holds the counts now)."""
     from chalicelib.imports.report.finish import finish
     from chalicelib.imports.write.checkpoints import delete_prefix, load_lost_rows, parts_prefix
     from chalicelib.imports.write.rows import settled_counts
 
+    client, table = ports.dynamodb, ports.settings.table_name
+    progress = import_parts.write_progress(client, table, item)
     item.refresh(consistent_read=True)
+    item.rows_lost = progress.rows_lost if progress else item.rows_lost
     if item.rows_lost:
         lost = load_lost_rows(ports.s3, ports.settings.bucket_name, item)
         for name, value in settled_counts(item, lost).items():
             setattr(item, name, value)
     finish(item, ports, owner=owner)
     delete_prefix(ports.s3, ports.settings.bucket_name, parts_prefix(item))
+    import_parts.delete_counter(client, table, item)
 
 
 def _parts_of(item: records.ImportItem, owner: str, ranges: list[list[int]]) -> list[WriteGroups]:
