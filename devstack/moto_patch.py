@@ -7,7 +7,8 @@ table; this patch makes them grow with the partition and with the transaction in
 keeping moto's own code for everything else (ordering, pagination, filters, conditions).
 Its SQS ReceiveMessage reads which FIFO groups are in flight once, when a long poll
 starts, and without a lock, so two consumers could hold two messages of one group at
-once; the patched receive takes each look under a lock with a fresh view.
+once; the patched receive takes each look under a lock with a fresh view. Its reads answer
+under the same lock as its writes, since moto changes stored items in place.
 docs/decisions/local-stack.md says why, what else was considered and when to drop it.
 """
 
@@ -36,6 +37,11 @@ transaction_lock = threading.RLock()
 # the receives, each of which is short (long polls wait outside it).
 _receive_lock = threading.Lock()
 RECEIVE_RECHECK_SECONDS = 0.05  # how often a long poll looks again while messages are held
+# moto changes a stored item in place on UpdateItem and turns items into an answer after its
+# read returns, so a read running beside an update could walk an item while it changes
+# ("dictionary changed size during iteration", a 500). DynamoDB reads a whole item as of one
+# moment: these reads answer under the write lock.
+READS = ("get_item", "batch_get_item", "query", "scan", "transact_get_items")
 
 
 class MotoVersionMismatch(RuntimeError):
@@ -65,10 +71,13 @@ def apply() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
     from moto.sqs.models import SQSBackend
 
     backend = models.DynamoDBBackend
+    reads = [(DynamoHandler, name, _read_under_lock(name)) for name in READS]
     for owner, name, replacement in (
+        *reads,
         (Table, "query", _query),
         (Table, "all_items", _all_items),
         (Table, "put_item", _put_item),
@@ -431,6 +440,15 @@ def _stored(table, key: tuple):
     if stored is None or range_key is None:
         return stored
     return stored.get(range_key)
+
+
+def _read_under_lock(name: str):
+    def read(self, *args, **kwargs):
+        with transaction_lock:
+            return _original(f"DynamoHandler.{name}")(self, *args, **kwargs)
+
+    read.__name__ = name
+    return read
 
 
 def _put_item(self, *args, **kwargs):

@@ -410,3 +410,50 @@ def test_a_fifo_group_is_held_by_one_consumer_at_a_time_and_read_in_order():
         overlaps, orders = _consume_fifo_concurrently()
     assert overlaps == 0
     assert orders == {group: list(range(12)) for group in orders}
+
+
+def test_reads_beside_updates_of_the_same_item_always_see_it_whole(db):
+    """moto changes an item in place on UpdateItem and builds a read's answer afterwards; as
+    released, a GetItem or Query beside a stream of updates that grow a map fails now and then
+    with "dictionary changed size during iteration". DynamoDB reads an item as of one moment."""
+    db.put_item(TableName=TABLE, Item={**item("p", "counter"), "parts": {"M": {}}})
+    updates, errors = 400, []
+
+    def update() -> None:
+        for n in range(updates):
+            db.update_item(
+                TableName=TABLE,
+                Key={"pk": {"S": "p"}, "sk": {"S": "counter"}},
+                UpdateExpression="SET parts.#part = :n ADD done :one",
+                ExpressionAttributeNames={"#part": f"part-{n}"},
+                ExpressionAttributeValues={":n": {"N": str(n)}, ":one": {"N": "1"}},
+            )
+
+    def read(done: threading.Event) -> None:
+        while not done.is_set():
+            try:
+                got = db.get_item(TableName=TABLE, Key={"pk": {"S": "p"}, "sk": {"S": "counter"}})
+                whole = got["Item"]
+                page = db.query(
+                    TableName=TABLE,
+                    KeyConditionExpression="pk = :p",
+                    ExpressionAttributeValues={":p": {"S": "p"}},
+                )["Items"]
+                assert len(whole["parts"]["M"]) == int(whole.get("done", {"N": "0"})["N"])
+                assert len(page) == 1
+            except Exception as error:  # noqa: BLE001 (every failure is the finding)
+                errors.append(repr(error))
+
+    done = threading.Event()
+    readers = [threading.Thread(target=read, args=(done,)) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        update()
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join()
+    assert errors == []
+    final = db.get_item(TableName=TABLE, Key={"pk": {"S": "p"}, "sk": {"S": "counter"}})["Item"]
+    assert final["done"] == {"N": str(updates)} and len(final["parts"]["M"]) == updates
