@@ -134,9 +134,7 @@ def test_a_broad_query_walks_the_name_index_and_still_pages_in_order(api, monkey
     assert seen == [f"Walker {n}" for n in range(1, 6)]
 
 
-def test_entries_up_to_the_cap_are_read_whole_however_they_fall_over_the_shards(
-    api, monkeypatch
-):
+def test_entries_up_to_the_cap_are_read_whole_however_they_fall_over_the_shards(api, monkeypatch):
     """Each shard's first read takes twice its share of the cap (here 2 entries); shards cut
     short are read on, so a lead under the cap is found whole, without walking the names."""
     from chalicelib.store import customer_search
