@@ -122,13 +122,17 @@ def _as_batch_request(entry: dict) -> dict:
     return {"DeleteRequest": {"Key": body["Key"]}}
 
 
-def client_rounds(api: str, token: str, ids: list[str], rounds: int, seed: int) -> dict:
-    """One client's timings (seconds) per route."""
+def client_rounds(
+    api: str, token: str, ids: list[str], rounds: int, seed: int, began: float
+) -> dict:
+    """One client's timings (seconds) per route, and its requests as (seconds since
+    ``began`` when sent, seconds taken, route, url) to tell when the slow ones ran."""
     rng = random.Random(seed)
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
     timings: dict[str, list[float]] = {route: [] for route in ROUTES}
     failed: dict[str, int] = {route: 0 for route in ROUTES}
+    sent: list[tuple[float, float, str, str]] = []
 
     def timed(route: str, method: str, url: str, **kw) -> None:
         start = time.perf_counter()
@@ -141,13 +145,14 @@ def client_rounds(api: str, token: str, ids: list[str], rounds: int, seed: int) 
         except requests.Timeout:
             failed[route] += 1
             timings[route].append(TIMEOUT)
+        sent.append((start - began, timings[route][-1], route, url))
 
     for r in range(rounds):
         timed(ROUTES[0], "GET", f"/v1/customers/{rng.choice(ids)}")
         timed(ROUTES[1], "GET", f"/v1/customers?q=00{rng.randrange(100):02d}&limit=25")
         body = {"name": f"Bench Client {seed}-{r} {rng.randrange(10**9)}"}
         timed(ROUTES[2], "POST", "/v1/customers", json=body)
-    return {"timings": timings, "failed": failed}
+    return {"timings": timings, "failed": failed, "sent": sent}
 
 
 def measure(customers: int, patched: bool, clients: int, rounds: int) -> dict[str, list[float]]:
@@ -186,12 +191,19 @@ def measure(customers: int, patched: bool, clients: int, rounds: int) -> dict[st
                 requests.request(
                     method, f"{stack.api_url}{path}", headers=auth, json=body, timeout=TIMEOUT
                 )
+        say(f"  load average before the rounds: {_load()}")
+        began = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             parts = list(
                 pool.map(
-                    lambda c: client_rounds(stack.api_url, token, ids, rounds, c), range(clients)
+                    lambda c: client_rounds(stack.api_url, token, ids, rounds, c, began),
+                    range(clients),
                 )
             )
+        say(f"  rounds took {time.perf_counter() - began:.0f}s; load average after: {_load()}")
+        slowest = sorted((s for part in parts for s in part["sent"]), key=lambda s: -s[1])
+        for at, took, _, url in slowest[:5]:
+            say(f"  slow: {took * 1000:,.0f} ms, sent {at:.1f}s into the rounds: {url}")
         say(f"  logs: {logs}")
         return {
             **{route: [t for part in parts for t in part["timings"][route]] for route in ROUTES},
@@ -201,6 +213,12 @@ def measure(customers: int, patched: bool, clients: int, rounds: int) -> dict[st
         stack.stop()
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _load() -> str:
+    import os
+
+    return " / ".join(f"{n:.1f}" for n in os.getloadavg())
 
 
 def p(values: list[float], q: float) -> float:

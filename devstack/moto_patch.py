@@ -1,5 +1,5 @@
-"""A patch of moto: Query reads one partition, a transaction copies only its items, and a
-FIFO queue hands out one message of a group at a time.
+"""A patch of moto: Query reads one partition, a transaction copies only its items, a FIFO
+queue hands out one message of a group at a time, and the server's per-request work is cut.
 
 moto 5.2.5 answers every Query by walking (and sorting) the whole table, and snapshots the
 whole table once per item of a TransactWriteItems so it can roll back. Both grow with the
@@ -8,7 +8,10 @@ keeping moto's own code for everything else (ordering, pagination, filters, cond
 Its SQS ReceiveMessage reads which FIFO groups are in flight once, when a long poll
 starts, and without a lock, so two consumers could hold two messages of one group at
 once; the patched receive takes each look under a lock with a fresh view. Its reads answer
-under the same lock as its writes, since moto changes stored items in place.
+under the same lock as its writes, since moto changes stored items in place. Its server
+routes each request anew (listing its own package folder, under one lock) and builds each
+JSON answer by walking botocore's shapes down to every attribute of every item; the
+patched server keeps each host's route and passes attribute values through as they are.
 docs/decisions/local-stack.md says why, what else was considered and when to drop it.
 """
 
@@ -68,10 +71,13 @@ def apply() -> None:
     if _originals:
         return
     _generation += 1
+    from moto.core import responses
+    from moto.core.serialize import JSONSerializer
     from moto.dynamodb import models
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.sqs.models import SQSBackend
 
     backend = models.DynamoDBBackend
@@ -86,16 +92,31 @@ def apply() -> None:
         (backend, "transact_write_items", _transact_write_items),
         (models, "copy", _CopyKeepingTables),
         (SQSBackend, "receive_message", _receive_message),
+        (JSONSerializer, "_serialize", _serialize),
+        (DomainDispatcherApplication, "get_backend_for_host", _backend_for_host),
+        (responses, "method_names_from_class", _method_names_from_class),
     ):
         _originals[f"{owner.__name__.rsplit('.', 1)[-1]}.{name}"] = (owner, getattr(owner, name))
         setattr(owner, name, replacement)
 
 
-def remove() -> None:
-    """Undo apply() (tests compare the patched engine with moto's own)."""
-    for qualified, (owner, original) in _originals.items():
+# The replacements that cut the server's per-request work (routing, answering), which a
+# benchmark can take out alone to measure them: the engine's answers do not depend on them.
+SERVER_PATCHES = (
+    "JSONSerializer._serialize",
+    "DomainDispatcherApplication.get_backend_for_host",
+    "responses.method_names_from_class",
+)
+
+
+def remove(only: tuple[str, ...] | None = None) -> None:
+    """Undo apply() (tests compare the patched engine with moto's own), or only the named
+    replacements (SERVER_PATCHES); remove() then apply() puts everything back."""
+    for qualified in list(_originals) if only is None else only:
+        owner, original = _originals.pop(qualified)
         setattr(owner, qualified.rsplit(".", 1)[1], original)
-    _originals.clear()
+    if only is None:
+        _originals.clear()
 
 
 def is_applied() -> bool:
@@ -578,3 +599,85 @@ def _receive_message(
             time.sleep(min(RECEIVE_RECHECK_SECONDS, left))
         else:
             queue.wait_for_messages(min(1.0, left))
+
+
+# --- The server's per-request work: routing and answering ----------------------------------
+
+
+def _backend_for_host(self, host):
+    # moto's server runs this for every request under one lock for the whole server: it
+    # lists moto's package folder (a stat per service) and tries every service's URL
+    # patterns in turn. The answer depends on the host alone and the folder and patterns
+    # never change while the server runs, so each host's answer is kept.
+    known = self.__dict__.setdefault("_sitebook_backends", {})
+    if host not in known:
+        known[host] = _original("DomainDispatcherApplication.get_backend_for_host")(self, host)
+    return known[host]
+
+
+_method_names: dict[type, list[str]] = {}
+
+
+def _method_names_from_class(clazz) -> list[str]:
+    # moto looks up every request's action among its handler class's functions by listing
+    # them (inspect.getmembers) anew each time; a class's functions do not change.
+    names = _method_names.get(clazz)
+    if names is None:
+        names = _method_names[clazz] = _original("responses.method_names_from_class")(clazz)
+    return names
+
+
+def _serialize(self, serialized, value, shape, key) -> None:
+    # moto builds each JSON answer by walking botocore's output shape member by member,
+    # down to every attribute of every item (a 30-attribute item: a few hundred calls). An
+    # item, key or attribute value moto holds is already in its wire form (S/N strings,
+    # BOOL, NULL, SS/NS, L and M of the same), which that walk copies unchanged; only binary
+    # (B, BS) is encoded again on the way, so values holding any keep moto's walk.
+    if key and _is_attribute_values(shape) and _wire_form(value, shape):
+        self._default_serialize(serialized, value, shape, key)
+        return
+    _original("JSONSerializer._serialize")(self, serialized, value, shape, key)
+
+
+_ATTRIBUTE_VALUES: dict[int, bool] = {}  # id(shape) -> whether it is made of AttributeValues
+_AS_IS = frozenset(("S", "N", "BOOL", "NULL", "SS", "NS"))
+
+
+def _is_attribute_values(shape) -> bool:
+    """Whether a botocore shape is DynamoDB's AttributeValue, or a map or list of them (an
+    item, a key, a page of items), at any depth."""
+    known = _ATTRIBUTE_VALUES.get(id(shape))
+    if known is None:
+        if shape.name == "AttributeValue":
+            known = True
+        elif shape.type_name == "map":
+            known = _is_attribute_values(shape.value)
+        elif shape.type_name == "list":
+            known = _is_attribute_values(shape.member)
+        else:
+            known = False
+        _ATTRIBUTE_VALUES[id(shape)] = known  # botocore keeps its shapes: ids stay theirs
+    return known
+
+
+def _wire_form(value, shape) -> bool:
+    """Whether ``value`` of a shape made of AttributeValues is already what moto's walk would
+    answer: every attribute value in it one of S, N, BOOL, NULL, SS, NS, or L/M of those."""
+    if shape.name == "AttributeValue":
+        return _plain_value(value)
+    if shape.type_name == "map":
+        return isinstance(value, dict) and all(_wire_form(v, shape.value) for v in value.values())
+    return isinstance(value, list) and all(_wire_form(v, shape.member) for v in value)
+
+
+def _plain_value(value) -> bool:
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((kind, inner),) = value.items()
+    if kind in _AS_IS:
+        return True
+    if kind == "L":
+        return isinstance(inner, list) and all(_plain_value(v) for v in inner)
+    if kind == "M":
+        return isinstance(inner, dict) and all(_plain_value(v) for v in inner.values())
+    return False  # B, BS: moto's walk encodes them

@@ -66,23 +66,32 @@ def entry_pk(tenant_id: str, word: str, shard: int) -> str:
     return f"{tenant_id}#SEARCH#{word[0]}#{shard}"
 
 
-EntryQuery = Callable[[int | None], Iterable["SearchEntryItem"]]
+# (limit, the LastEvaluatedKey to start after or None) -> the entries, in key order; the
+# iterable's ``last_evaluated_key`` says where a cut read stopped (None: all read).
+EntryQuery = Callable[..., Iterable["SearchEntryItem"]]
 
 
 def entry_queries(tenant_id: str, prefix: str) -> list[EntryQuery]:
     """The Queries that together read every entry with a word starting with ``prefix``: one
-    per shard in the table and one per shard in gsi1, each called with a limit (None: all)."""
+    per shard in the table and one per shard in gsi1, each called with a limit (None: all)
+    and optionally ``after``, the ``last_evaluated_key`` of its previous, cut read."""
     queries: list[EntryQuery] = []
     for shard in range(SEARCH_SHARDS):
         pk = entry_pk(tenant_id, prefix, shard)
         queries.append(
-            lambda limit, pk=pk: SearchEntryItem.query(
-                pk, SearchEntryItem.sk.startswith(prefix), limit=limit
+            lambda limit, after=None, pk=pk: SearchEntryItem.query(
+                pk,
+                SearchEntryItem.sk.startswith(prefix),
+                limit=limit,
+                last_evaluated_key=after,
             )
         )
         queries.append(
-            lambda limit, pk=pk: SearchEntryItem.gsi1.query(
-                pk, SearchEntryItem.gsi1sk.startswith(prefix), limit=limit
+            lambda limit, after=None, pk=pk: SearchEntryItem.gsi1.query(
+                pk,
+                SearchEntryItem.gsi1sk.startswith(prefix),
+                limit=limit,
+                last_evaluated_key=after,
             )
         )
     return queries

@@ -28,6 +28,13 @@ def unpatched():
 @pytest.fixture
 def db():
     assert moto_patch.is_applied()  # tests/functional/conftest.py applies it
+    with table() as client:
+        yield client
+
+
+@contextmanager
+def table():
+    """A fresh moto with TABLE (two GSIs) in it: a DynamoDB client."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name="ap-southeast-2")
         keys = [("pk", "HASH"), ("sk", "RANGE")]
@@ -457,3 +464,140 @@ def test_reads_beside_updates_of_the_same_item_always_see_it_whole(db):
     assert errors == []
     final = db.get_item(TableName=TABLE, Key={"pk": {"S": "p"}, "sk": {"S": "counter"}})["Item"]
     assert final["done"] == {"N": str(updates)} and len(final["parts"]["M"]) == updates
+
+
+# Every kind of attribute value, binary among them at every depth, and an attribute named
+# like a type: the patched answer must be moto's, whatever the value holds.
+RICH = {
+    "s": {"S": "text"},
+    "empty": {"S": ""},
+    "n": {"N": "12.50"},
+    "yes": {"BOOL": True},
+    "none": {"NULL": True},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2.5"]},
+    "list": {"L": [{"S": "x"}, {"N": "1"}, {"L": []}, {"M": {"deep": {"BOOL": False}}}]},
+    "map": {"M": {"inner": {"M": {"s": {"S": "y"}}}, "S": {"N": "3"}}},
+    "N": {"S": "an attribute named N"},
+}
+BINARY = {
+    "b": {"B": b"\x00\x01raw"},
+    "bs": {"BS": [b"one", b"two"]},
+    "in_list": {"L": [{"S": "x"}, {"B": b"\xff"}]},
+    "in_map": {"M": {"S": {"B": b"\x10"}}},
+    "N": {"B": b"named N, holding binary"},
+}
+
+
+def rich_reads(db) -> list:
+    """The answers of every read and write that returns items, keys or attribute values."""
+    for n, extra in enumerate((RICH, BINARY, {**RICH, **BINARY})):
+        db.put_item(TableName=TABLE, Item={**item("rich", f"s{n}", "g", f"o{n}"), **extra})
+    key = {"pk": {"S": "rich"}, "sk": {"S": "s0"}}
+    answers = [
+        db.get_item(TableName=TABLE, Key={"pk": {"S": "rich"}, "sk": {"S": f"s{n}"}})
+        for n in range(3)
+    ]
+    answers.append(
+        pages(
+            db,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "rich"}},
+            Limit=2,
+        )
+    )
+    answers.append(
+        pages(
+            db,
+            IndexName="by_group",
+            KeyConditionExpression="gpk = :g",
+            ExpressionAttributeValues={":g": {"S": "g"}},
+        )
+    )
+    answers.append(
+        db.batch_get_item(
+            RequestItems={
+                TABLE: {"Keys": [{"pk": {"S": "rich"}, "sk": {"S": f"s{n}"}} for n in range(3)]}
+            }
+        )["Responses"]
+    )
+    answers.append(
+        db.update_item(
+            TableName=TABLE,
+            Key=key,
+            UpdateExpression="SET extra = :b",
+            ExpressionAttributeValues={":b": {"B": b"added"}},
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+    )
+    answers.append(db.delete_item(TableName=TABLE, Key=key, ReturnValues="ALL_OLD")["Attributes"])
+    answers.append(everything(db))
+    return [_without_request_ids(a) for a in answers]
+
+
+def _without_request_ids(answer):
+    if isinstance(answer, dict):
+        return {k: _without_request_ids(v) for k, v in answer.items() if k != "ResponseMetadata"}
+    if isinstance(answer, list):
+        return [_without_request_ids(v) for v in answer]
+    return answer
+
+
+def test_items_of_every_attribute_type_are_answered_as_moto_answers_them(db):
+    patched = rich_reads(db)
+    db.delete_table(TableName=TABLE)
+    with unpatched(), table() as released:
+        assert rich_reads(released) == patched
+    assert patched[0]["Item"]["map"] == RICH["map"]
+    assert patched[1]["Item"]["b"] == {"B": b"\x00\x01raw"}  # binary comes back as bytes
+
+
+def test_the_server_routes_each_service_s_requests_to_it_request_after_request():
+    """moto's server (its WSGI app, in process): the routing kept per host still sends each
+    service's requests to that service, and the answers are moto's."""
+    from botocore.awsrequest import AWSResponse
+    from moto.core.botocore_stubber import MockRawResponse
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.test import Client
+
+    server = Client(DomainDispatcherApplication(create_backend_app))
+
+    def over_the_server(request, **_):
+        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        path = request.url.split("127.0.0.1:5999", 1)[1]
+        reply = server.open(path, method=request.method, headers=headers, data=request.body)
+        raw = MockRawResponse(reply.get_data())
+        return AWSResponse(request.url, reply.status_code, dict(reply.headers), raw)
+
+    def client(service: str):
+        made = boto3.client(
+            service,
+            region_name="ap-southeast-2",
+            endpoint_url="http://127.0.0.1:5999",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        made.meta.events.register("before-send", over_the_server)
+        return made
+
+    with mock_aws():
+        dynamodb, sqs, s3 = client("dynamodb"), client("sqs"), client("s3")
+        for round_ in range(3):  # the first request of each host routes afresh, the next reuse it
+            dynamodb.create_table(
+                TableName=f"t{round_}",
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            )
+            dynamodb.put_item(TableName=f"t{round_}", Item={"pk": {"S": "k"}, "v": RICH["map"]})
+            got = dynamodb.get_item(TableName=f"t{round_}", Key={"pk": {"S": "k"}})["Item"]
+            assert got == {"pk": {"S": "k"}, "v": RICH["map"]}
+            url = sqs.create_queue(QueueName=f"q{round_}")["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{round_}")
+            assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == f"m{round_}"
+            s3.create_bucket(
+                Bucket=f"bucket{round_}",
+                CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"},
+            )
+            assert [b["Name"] for b in s3.list_buckets()["Buckets"]][-1] == f"bucket{round_}"
+        assert dynamodb.list_tables()["TableNames"] == ["t0", "t1", "t2"]

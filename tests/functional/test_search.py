@@ -134,6 +134,22 @@ def test_a_broad_query_walks_the_name_index_and_still_pages_in_order(api, monkey
     assert seen == [f"Walker {n}" for n in range(1, 6)]
 
 
+def test_entries_up_to_the_cap_are_read_whole_however_they_fall_over_the_shards(api, monkeypatch):
+    """Each shard's first read takes twice its share of the cap (here 2 entries); shards cut
+    short are read on, so a lead under the cap is found whole, without walking the names."""
+    from chalicelib.store import customer_search
+
+    monkeypatch.setattr(customer_search, "MAX_CANDIDATES", 15)
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("a lead under the cap walked the name index")
+
+    monkeypatch.setattr(customer_search, "_walk_names", no_walk)
+    for n in range(15):  # 15 entries over 16 partitions: some hold more than a first read
+        create(api, name=f"Client {n:02d}", email=f"roundup{n}@mail.example")
+    assert names(api, "roundup", limit=20) == [f"Client {n:02d}" for n in range(15)]
+
+
 def test_an_unsupported_sort_is_a_422_not_ignored(api):
     assert api.get("/v1/customers?sort=name").status == 200
     assert api.get("/v1/customers?q=x&sort=name").status == 200
