@@ -298,6 +298,7 @@ def read_merged(
     filter_condition: Any = None,
     page_size: int | None = None,
     limit: int | None = None,
+    read_ahead: bool = False,
 ) -> Iterator[Any]:
     """The items of every partition of ``partition_keys`` on ``index`` (the shards of one list)
     as one stream in ``sort_attribute`` order (the index's sort key): the merge of one Query per
@@ -306,7 +307,21 @@ def read_merged(
     The partitions' first requests start at once on the read threads when this is called;
     each one's next requests run as the merge reaches them. ``page_size``: items a request
     reads; ``limit``: at most that many items per partition (None: all).
+
+    ``read_ahead`` (needs ``page_size``; not with ``limit``): each partition's next page is
+    requested on the read threads as soon as its current one arrives, so a merge that goes
+    through many pages of every partition waits for about as many rounds as a partition has
+    pages, not for every request in turn; it may read one page per partition more than the
+    merge uses.
     """
+    if read_ahead:
+        if page_size is None or limit is not None:
+            raise ValueError("read_ahead reads pages of page_size items, with no limit")
+        pages = [
+            _PagesAhead(index, key, condition, filter_condition, page_size)
+            for key in partition_keys
+        ]
+        return heapq.merge(*pages, key=attrgetter(sort_attribute))
 
     def first_request(partition_key: str) -> tuple[Any, Iterator[Any]]:
         results = index.query(
@@ -320,6 +335,57 @@ def read_merged(
 
     started = [reads().submit(first_request, key) for key in partition_keys]
     return _merged(started, attrgetter(sort_attribute))
+
+
+class _PagesAhead:
+    """One partition's items, page by page, each page's successor requested on the read
+    threads as soon as the page arrives (read_merged's ``read_ahead``)."""
+
+    def __init__(
+        self, index: GlobalSecondaryIndex, key: str, condition: Any, filter_condition: Any,
+        page_size: int,
+    ) -> None:  # fmt: skip
+        self._read = lambda after: _one_page(
+            index, key, condition, filter_condition, page_size, after
+        )
+        self._next: Future | None = reads().submit(self._read, None)
+        self._items: Iterator[Any] = iter(())
+
+    def __iter__(self) -> _PagesAhead:
+        return self
+
+    def __next__(self) -> Any:
+        for item in self._items:
+            return item
+        while self._next is not None:
+            items, after = self._next.result()
+            self._next = reads().submit(self._read, after) if after is not None else None
+            self._items = iter(items)
+            for item in self._items:
+                return item
+        raise StopIteration
+
+
+def _one_page(
+    index: GlobalSecondaryIndex,
+    key: str,
+    condition: Any,
+    filter_condition: Any,
+    page_size: int,
+    after: dict | None,
+) -> tuple[list[Any], dict | None]:
+    """(up to ``page_size`` items of partition ``key`` after ``after``, where they stopped or
+    None at the partition's end)."""
+    results = index.query(
+        key,
+        condition,
+        filter_condition=filter_condition,
+        limit=page_size,
+        page_size=page_size,
+        last_evaluated_key=after,
+    )
+    items = list(results)
+    return items, results.last_evaluated_key if len(items) == page_size else None
 
 
 def _merged(started: list[Future], sort_of: Callable[[Any], str]) -> Iterator[Any]:

@@ -192,12 +192,18 @@ def _walk_names(
     limit: int,
     after: str | None,
 ) -> tuple[list[Record], str | None]:
-    """A broad query's page: the name index from ``after`` on, each customer checked."""
+    """A broad query's page: the name index from ``after`` on, each customer checked.
+
+    A walk goes through many pages of every shard (a lead matching 1 customer in 20 reads
+    ~500 for a page of 25: 5 pages of each of 8 shards), so each shard's next page is read
+    ahead as its current one arrives: ~5 rounds of requests at once instead of ~40 in turn.
+    """
     query = read_list(
         "gsi1",
         list_key(tenant_id, wanted["status"]),
         after=after,
         page_size=min(limit * 4, 200) // LIST_SHARDS + 1,
+        read_ahead=True,
     )
     page: list[Record] = []
     last = None

@@ -185,14 +185,16 @@ def read_list(
     filter_condition: Any = None,
     page_size: int | None = None,
     limit: int | None = None,
+    read_ahead: bool = False,
 ) -> Iterator[CustomerItem]:
     """The customers of list ``key`` (``list_key``) on ``index_name`` ("gsi1" … "gsi5") in
     sort-key order: the merge of one Query per shard, with sort keys after ``after`` or
     starting with ``prefix`` (not both), ``filter_condition`` applied by DynamoDB.
 
     The shards' first requests start at once on the read threads when this is called; each
-    shard's next requests run as the merge reaches them. ``page_size``: items a request
-    reads; ``limit``: at most that many items per shard (None: all).
+    shard's next requests run as the merge reaches them, or as each page arrives with
+    ``read_ahead`` (base.read_merged). ``page_size``: items a request reads; ``limit``: at
+    most that many items per shard (None: all).
     """
     bind()
     index = getattr(CustomerItem, index_name)
@@ -207,6 +209,7 @@ def read_list(
         filter_condition=filter_condition,
         page_size=page_size,
         limit=limit,
+        read_ahead=read_ahead,
     )
 
 
