@@ -262,10 +262,18 @@ def query_page(
 ) -> tuple[list[Any], str | None]:
     """Run one Query for a page and return its items and the next cursor."""
     start = decode_cursor(cursor, partition=partition)
-    result = run(limit=limit, page_size=limit, last_evaluated_key=start)
-    items = list(result)
-    next_key = result.last_evaluated_key if len(items) >= limit else None
+    items, next_key = page_and_next(
+        run(limit=limit, page_size=limit, last_evaluated_key=start), limit
+    )
     return items, encode_cursor(next_key)
+
+
+def page_and_next(results: Any, size: int) -> tuple[list[Any], dict | None]:
+    """The items of a Query run with ``limit=size`` (PynamoDB's result iterator, read whole)
+    and where its next page starts: the last evaluated key when the page is full, None when
+    the partition ended within it."""
+    items = list(results)
+    return items, results.last_evaluated_key if len(items) >= size else None
 
 
 # --- Queries at once -----------------------------------------------------------
@@ -384,8 +392,7 @@ def _one_page(
         page_size=page_size,
         last_evaluated_key=after,
     )
-    items = list(results)
-    return items, results.last_evaluated_key if len(items) == page_size else None
+    return page_and_next(results, page_size)
 
 
 def _merged(started: list[Future], sort_of: Callable[[Any], str]) -> Iterator[Any]:

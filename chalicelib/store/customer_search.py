@@ -23,7 +23,7 @@ from chalicelib.domain.search import (
     parse_query,
     sort_key,
 )
-from chalicelib.store.base import bind, decode_after, encode_after, reads
+from chalicelib.store.base import bind, decode_after, encode_after, page_and_next, reads
 from chalicelib.store.customers import (
     CUSTOMER_SK,
     LIST_SHARDS,
@@ -142,9 +142,8 @@ def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
 
 def _read_on(query, after, limit: int) -> tuple[Any, list[SearchEntryItem], Any]:
     """(query, up to ``limit`` of its entries after ``after``, where it stopped or None)."""
-    results = query(limit, after)
-    entries = list(results)
-    return query, entries, results.last_evaluated_key if len(entries) == limit else None
+    entries, rest = page_and_next(query(limit, after), limit)
+    return query, entries, rest
 
 
 def _names(tenant_id: str, status: str, lead: str) -> Iterator[CustomerItem]:
