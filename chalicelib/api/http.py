@@ -209,6 +209,10 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
             message = "is not a field of this resource"
         elif err["type"] == "missing":
             message = "is required"
+        elif err["type"] == "string_pattern_mismatch":
+            from chalicelib.api.schemas import PATTERN_MESSAGES
+
+            message = PATTERN_MESSAGES.get(err["ctx"]["pattern"], "has characters it may not hold")
         errors.append(FieldError(loc, message))
     return errors
 

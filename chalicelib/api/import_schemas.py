@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from chalicelib.api.schemas import RequestedBy, Strict
+from chalicelib.api.schemas import FILE_NAME, RequestedBy, Strict
 from chalicelib.domain.import_status import ImportStatus
 
 OnInvalidValue = Literal["skip_value", "fail_row"]
@@ -52,7 +52,7 @@ class ImportCreate(MatchRulesBody):
     file_name: str = Field(
         min_length=1,
         max_length=200,
-        pattern=r"^[^/\\]+$",
+        pattern=FILE_NAME,
         description="the file's own name, without folders; quotes, control and format "
         "characters (bidi overrides, zero-width) are dropped from it",
     )

@@ -6,22 +6,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from chalicelib.api.schemas import Strict
+from chalicelib.api.schemas import PLAIN_NAME, Strict
 
 Target = Literal["customers", "contacts", "equipment"]
 
 
 class MappingCreate(Strict):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[^/\\\x00-\x1f]+$")
+    name: str = Field(min_length=1, max_length=100, pattern=PLAIN_NAME)
     target: Target | None = None
     headers: list[str] = Field(min_length=1, description="the file's column headers")
     mapping: dict[str, Any] = Field(description="columns → fields, as in imports")
 
 
 class MappingChange(Strict):
-    name: str | None = Field(
-        default=None, min_length=1, max_length=100, pattern=r"^[^/\\\x00-\x1f]+$"
-    )
+    name: str | None = Field(default=None, min_length=1, max_length=100, pattern=PLAIN_NAME)
     target: Target | None = None
     headers: list[str] | None = None
     mapping: dict[str, Any] | None = None

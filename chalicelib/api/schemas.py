@@ -24,6 +24,17 @@ class Strict(BaseModel):
 
 Name = Field(min_length=1, max_length=100)
 
+# Patterns a text field must match, each with what it means to the user: a 422 says this
+# rather than the expression (api/http.field_errors).
+FILE_NAME = r"^[^/\\]+$"
+PLAIN_NAME = r"^[^/\\\x00-\x1f]+$"
+SHEET_TITLE = r"^[^\[\]:*?/\\\x00-\x1f]+$"  # Excel refuses these characters in a sheet title
+PATTERN_MESSAGES = {
+    FILE_NAME: "must be the file's own name, without folders (no / or \\)",
+    PLAIN_NAME: "may not contain / or \\ or control characters",
+    SHEET_TITLE: "may not contain [ ] : * ? / \\ or control characters (it titles a sheet)",
+}
+
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""
@@ -136,8 +147,7 @@ class SettingsPut(Strict):
     customer_label: str = Field(
         min_length=1,
         max_length=40,
-        # It titles the template's sheets, and Excel refuses these characters in a sheet title.
-        pattern=r"^[^\[\]:*?/\\\x00-\x1f]+$",
+        pattern=SHEET_TITLE,  # it titles the template's sheets
         description='What the business calls customers, e.g. "Client". It titles the import '
         "template's sheets, so it cannot hold [ ] : * ? / \\.",
     )

@@ -163,11 +163,11 @@ def _check_template(file_name: str) -> None:
 def _check_own_format(tenant_id: str, file_name: str, mapping_id: str | None) -> None:
     """An own file must be one we read; a named mapping must exist (404 otherwise)."""
     from chalicelib.domain.errors import FieldError, ValidationFailed
-    from chalicelib.imports.read.kinds import file_kind
+    from chalicelib.imports.read.kinds import TABLE_EXTENSIONS_TEXT, file_kind
     from chalicelib.store.mappings import get_mapping
 
     if file_kind(file_name) is None:
-        message = "must end in .csv, .txt or .xlsx for an own-format import"
+        message = f"must end in {TABLE_EXTENSIONS_TEXT} for an own-format import"
         raise ValidationFailed([FieldError("file_name", message)])
     if mapping_id:
         get_mapping(tenant_id, mapping_id)

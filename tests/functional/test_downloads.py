@@ -26,6 +26,25 @@ def test_a_file_name_that_is_nothing_but_invisible_characters_is_refused(api):
     assert_problem(api.post("/v1/imports", {"file_name": "\u202e\u200b"}), 422, field="file_name")
 
 
+def test_a_file_name_with_folders_or_of_another_kind_is_refused_saying_what_is_allowed(api):
+    body = assert_problem(api.post("/v1/imports", {"file_name": "exports/a.csv"}), 422)
+    assert body["errors"] == [
+        {
+            "field": "file_name",
+            "message": "must be the file's own name, without folders (no / or \\)",
+        }
+    ]
+    body = assert_problem(
+        api.post("/v1/imports", {"file_name": "list.pdf", "source": "own_format"}), 422
+    )
+    assert body["errors"][0]["message"] == (
+        "must end in .csv, .txt, .tsv, .xlsx or .xlsm for an own-format import"
+    )
+    for allowed in ("list.tsv", "list.xlsm", "LIST.TXT"):
+        reply = api.post("/v1/imports", {"file_name": allowed, "source": "own_format"})
+        assert reply.status == 201, (allowed, reply.json)
+
+
 def test_result_and_error_downloads_carry_an_ascii_and_a_utf8_name(api, aws, tmp_path):
     rows = {"customers": [{"Customer Name": "Ok"}, {"Customer Name": "ok"}]}
     import_id, key = upload(api, aws, rows, tmp_path=tmp_path, name="Clientes de Ángel.xlsx")

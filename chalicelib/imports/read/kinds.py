@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 SNIFF_BYTES = 8 * 1024
 TABLE_EXTENSIONS = {"csv": "csv", "txt": "csv", "tsv": "csv", "xlsx": "xlsx", "xlsm": "xlsx"}
+# What an own file may be called, as a 422 says it: ".csv, .txt, .tsv, .xlsx or .xlsm".
+TABLE_EXTENSIONS_TEXT = (
+    ", ".join(f".{e}" for e in list(TABLE_EXTENSIONS)[:-1]) + f" or .{list(TABLE_EXTENSIONS)[-1]}"
+)
 
 _XLSX_HINT = "Save it as an Excel workbook (.xlsx) or as CSV and upload that"
 

@@ -17,7 +17,7 @@ from typing import Any
 from chalicelib.domain.values import is_blank
 from chalicelib.imports.read.cells import read_cell
 from chalicelib.imports.read.headers import column_letter, normalise_header, unique_headers
-from chalicelib.imports.read.kinds import file_kind, sniff_kind
+from chalicelib.imports.read.kinds import TABLE_EXTENSIONS_TEXT, file_kind, sniff_kind
 from chalicelib.xlsx.safety import FileRejected
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -91,7 +91,7 @@ def read_table(
     ``has_headers=None`` detects whether a header row exists; False names columns "Column A"...
     """
     if file_kind(file_name) is None:
-        raise ValueError(f"{file_name!r} is not a .csv, .txt or .xlsx file")
+        raise ValueError(f"{file_name!r} is not a {TABLE_EXTENSIONS_TEXT} file")
     kind = sniff_kind(path)
     if not kind.readable:
         raise FileRejected(kind.message or "The file is not a spreadsheet")

@@ -212,7 +212,7 @@ def test_myob_style_tab_delimited_txt_is_read_as_csv(tmp_path):
 
 
 def test_other_file_types_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="not a .csv, .txt or .xlsx"):
+    with pytest.raises(ValueError, match=r"not a \.csv, \.txt, \.tsv, \.xlsx or \.xlsm file"):
         read_table(write_csv(tmp_path, "x", name="old.xls"), "old.xls")
 
 
