@@ -13,7 +13,7 @@ batches), from records the domain prepared. The baseline runs the same measureme
 subprocess over ``git archive REF`` of chalicelib, so both figures come from one run.
 Write units: 1 per started KiB of an item, for the table and again for each GSI whose keys
 the item has (DynamoDB's standard write cost); item sizes as DynamoDB counts them
-(attribute names plus values).
+(attribute names plus values: bench/item_size.py).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+
+from item_size import item_size  # beside this script (sys.path[0]), shared with import_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 TENANT = "t-bench"
@@ -91,28 +93,6 @@ def rows(customers: int, contacts: int, equipment: int):
             },
             _id("equipment", n),
         )
-
-
-def item_size(item: dict) -> int:
-    """An item's size as DynamoDB bills it: attribute names plus values (close approximation)."""
-    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
-
-
-def _value_size(value: dict) -> int:
-    ((kind, inner),) = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        return len(inner.lstrip("-").replace(".", "")) // 2 + 2
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(s.encode()) for s in inner)
-    if kind == "M":
-        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
-    if kind == "L":
-        return 3 + sum(1 + _value_size(v) for v in inner)
-    return len(json.dumps(inner))
 
 
 def measure(customers: int, contacts: int, equipment: int) -> dict:
