@@ -27,7 +27,7 @@ from typing import Any
 
 from .duplicates import DuplicateKey, duplicate_keys, email_key
 from .names import drop_default_ignorables
-from .values import parsed_e164
+from .values import area_code_length, parsed_e164
 
 MAX_TOKEN_LENGTH = 40
 MAX_QUERY_WORDS = 8
@@ -227,7 +227,7 @@ def phone_terms(e164: str) -> tuple[str, frozenset[str]]:
     except phonenumbers.NumberParseException:
         return digits, frozenset({digits})  # a stored phone we cannot re-read matches its digits
     national = phonenumbers.national_significant_number(number)
-    area = phonenumbers.length_of_geographical_area_code(number)
+    area = area_code_length(e164)
     if area:
         return national[area:], frozenset({national, national[area:]})
     return national, frozenset({national})

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from .names import drop_default_ignorables
@@ -150,22 +151,34 @@ def parse_phone(value: Any, default_country: str) -> Phone:
     spreadsheet turned into scientific notation (``6.14123E+10``, whose lost digits are not
     guessed) → InvalidValue saying which.
     """
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidValue("is not a phone number")
+    read = _read_phone(value, (default_country or "").upper() or None)
+    if isinstance(read, str):
+        raise InvalidValue(read)
+    phone, parsed = read
+    _remember(phone.e164, parsed)
+    return phone
+
+
+# A file repeats numbers (an office's line on each of its contacts, a head office on each of
+# its sites): each distinct value is read once per process, its answer or refusal kept.
+@lru_cache(maxsize=4096, typed=True)
+def _read_phone(value: str | int | float, region: str | None) -> tuple[Phone, _Parsed] | str:
+    """parse_phone's reading: (the phone, its parse) or why it is refused."""
     import phonenumbers
 
-    region = (default_country or "").upper() or None
-    from_number = isinstance(value, int | float) and not isinstance(value, bool)
+    from_number = not isinstance(value, str)
     if from_number:
         text = _digits_of_number(value)
         if region == "AU" and _AU_LOST_ZERO.match(text):
             text = "0" + text
-    elif isinstance(value, str):
-        text = _SPACES.sub(" ", value).strip()
     else:
-        raise InvalidValue("is not a phone number")
+        text = _SPACES.sub(" ", value).strip()
     if not text:
-        raise InvalidValue("is not a phone number: it is empty")
+        return "is not a phone number: it is empty"
     if _SCIENTIFIC.match(text):
-        raise InvalidValue(
+        return (
             "is in scientific notation, so its last digits are lost: format the column "
             "as text in the spreadsheet, type the number again and export again"
         )
@@ -173,47 +186,107 @@ def parse_phone(value: Any, default_country: str) -> Phone:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InvalidValue("is not a phone number") from None
+        return "is not a phone number"
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-        raise InvalidValue("is not a whole phone number: add its area code")
-    if reason != phonenumbers.ValidationResult.IS_POSSIBLE or not (
-        phonenumbers.is_valid_number(number) or _fits_a_national_format(number)
+        return "is not a whole phone number: add its area code"
+    # A number is valid when its type is known (libphonenumber's is_valid_number is exactly
+    # number_type != UNKNOWN); the type is kept, so the area code is found without asking again.
+    possible = reason == phonenumbers.ValidationResult.IS_POSSIBLE
+    kind = phonenumbers.number_type(number) if possible else None
+    if not possible or not (
+        kind != phonenumbers.PhoneNumberType.UNKNOWN or _fits_a_national_format(number)
     ):
-        raise InvalidValue("is not a phone number: it has the wrong number of digits")
+        return "is not a phone number: it has the wrong number of digits"
 
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    _remember(e164, number)
     if from_number:
         display = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     else:
         display = text
-    return Phone(display=display, e164=e164)
+    return Phone(display=display, e164=e164), _Parsed(number, kind)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A number parse_phone accepted and its libphonenumber type (None: not asked)."""
+
+    number: Any
+    kind: int | None
 
 
 # The numbers parse_phone parsed last, by E.164: a row's search terms and duplicate keys read
-# its phones again right after it was validated (domain.search.phone_terms), and parsing is
-# libphonenumber's dearest step, so each value is parsed once per row. Bounded: an import
-# streams its rows, so only the last few are ever asked for again.
-_PARSED: dict[str, Any] = {}
+# its phones again right after it was validated (domain.search.phone_terms), and parsing and
+# typing are libphonenumber's dearest steps, so each value is parsed and typed once per row.
+# Bounded: an import streams its rows, so only the last few are ever asked for again.
+_PARSED: dict[str, _Parsed] = {}
 _PARSED_MAX = 256
 
 
-def _remember(e164: str, number: Any) -> None:
+def _remember(e164: str, parsed: _Parsed) -> None:
     if len(_PARSED) >= _PARSED_MAX:
         del _PARSED[next(iter(_PARSED))]  # the oldest (dicts keep insertion order)
-    _PARSED[e164] = number
+    _PARSED[e164] = parsed
 
 
 def parsed_e164(e164: str) -> Any:
     """The libphonenumber number of a stored E.164 phone: the one parse_phone just made for it,
     else parsed now. Raises phonenumbers.NumberParseException for text that is not a number."""
-    number = _PARSED.get(e164)
-    if number is not None:
-        return number
+    parsed = _PARSED.get(e164)
+    if parsed is not None:
+        return parsed.number
     import phonenumbers
 
     return phonenumbers.parse(e164, None)
+
+
+def area_code_length(e164: str) -> int:
+    """The length of a stored E.164 phone's geographical area code (0: none, or a mobile's).
+
+    libphonenumber's ``length_of_geographical_area_code`` (the rule and its two country lists
+    are its own), given the number's type when parse_phone just found it: the library's
+    function asks for the number's region and type again, twice, which costs more than
+    parsing it. Raises phonenumbers.NumberParseException for text that is not a number.
+    """
+    import phonenumbers
+    from phonenumbers import PhoneMetadata, PhoneNumberType, phonenumberutil
+
+    parsed = _PARSED.get(e164)
+    number = parsed.number if parsed is not None else phonenumbers.parse(e164, None)
+    kind = parsed.kind if parsed is not None and parsed.kind is not None else None
+    region = phonenumbers.region_code_for_number(number)
+    metadata = PhoneMetadata.metadata_for_region(region, None)
+    if metadata is None:
+        return 0
+    if kind is None:
+        kind = phonenumbers.number_type(number)
+    country = number.country_code
+    if (
+        metadata.national_prefix is None
+        and not number.italian_leading_zero
+        and country not in phonenumberutil._COUNTRIES_WITHOUT_NATIONAL_PREFIX_WITH_AREA_CODES
+    ):
+        return 0
+    if (
+        kind == PhoneNumberType.MOBILE
+        and country in phonenumberutil._GEO_MOBILE_COUNTRIES_WITHOUT_MOBILE_AREA_CODES
+    ):
+        return 0
+    if not phonenumbers.is_number_type_geographical(kind, country):
+        return 0
+    # length_of_national_destination_code: the first group after the country code in the
+    # international format (with a mobile token, the token's group as well).
+    if number.extension is not None:
+        copied = phonenumbers.PhoneNumber()
+        copied.merge_from(number)
+        copied.extension, number = None, copied
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    groups = re.split(phonenumberutil.NON_DIGITS_PATTERN, formatted)
+    if len(groups) <= 3:
+        return 0
+    if kind == PhoneNumberType.MOBILE and phonenumbers.country_mobile_token(country):
+        return len(groups[2]) + len(groups[3])
+    return len(groups[2])
 
 
 def _fits_a_national_format(number: Any) -> bool:
