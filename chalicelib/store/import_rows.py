@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from pynamodb.attributes import JSONAttribute, TTLAttribute
 
 from chalicelib.domain.values import name_key
@@ -57,7 +58,7 @@ def row_put(tenant_id: str, import_id: str, seq: int, entry: dict[str, Any]) -> 
         "pk": {"S": pk},
         "sk": {"S": sk},
         "entity": {"S": "import_row"},
-        "entry": {"S": json.dumps(_compact(entry), separators=(",", ":"), default=str)},
+        "entry": {"S": _entry_json(_compact(entry))},
         "expires_at": {"N": str(_expiry())},
         "gsi1pk": {"S": f"{pk}#{entry['outcome']}"},
         "gsi1sk": {"S": sk},
@@ -65,6 +66,23 @@ def row_put(tenant_id: str, import_id: str, seq: int, entry: dict[str, Any]) -> 
     if entry.get("warned") and entry["outcome"] != "failed":
         item["gsi2pk"], item["gsi2sk"] = {"S": f"{pk}#warned"}, {"S": sk}
     return {"PutRequest": {"Item": item}}
+
+
+def _entry_json(entry: dict[str, Any]) -> str:
+    """An entry as compact JSON, other values (a cell's date or time) as ``str`` gives them.
+
+    orjson writes it in a fraction of json's time (a row's entry is built for every row of
+    every import); json writes what orjson refuses (an integer past 64 bits). Text is UTF-8
+    rather than ``\\u`` escapes: the same JSON, and fewer bytes of the item's size.
+    """
+    try:
+        return orjson.dumps(entry, default=str, option=_PASSTHROUGH).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(entry, separators=(",", ":"), default=str)
+
+
+# Dates, times and dataclasses go to ``default`` (str) as json sends them, not orjson's own way.
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def is_row_put(request: dict[str, Any]) -> bool:
