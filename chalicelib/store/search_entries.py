@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
@@ -56,6 +57,7 @@ class SearchEntryItem(TableModel):
 FACETS = ("status", "assigned_user_id", "customer_type_id", "lead_source_id", "billing_customer_id")
 
 
+@lru_cache(maxsize=8192)  # a customer's entries, list item and children ask for it in turn
 def shard_of(customer_id: str, shards: int = SEARCH_SHARDS) -> int:
     """The shard (0 … shards-1) of every entry of a customer and its contacts, and of the
     customer in its lists (``customers.LIST_SHARDS``): stable, a hash of the id."""

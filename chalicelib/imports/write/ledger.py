@@ -78,11 +78,13 @@ def lost_at_write(entry: dict[str, Any], message: str) -> dict[str, Any]:
 def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
     """``{field: {"before", "after"}}`` for each top-level field whose value differs."""
     before, after = before or {}, after or {}
-    return {
-        key: {"before": before.get(key), "after": after.get(key)}
-        for key in sorted(set(before) | set(after))
-        if key not in _NOT_CHANGES and _blank(before.get(key)) != _blank(after.get(key))
-    }
+    found = {}
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        # equal values are never a change: only unequal ones are compared as absences
+        if old != new and key not in _NOT_CHANGES and _blank(old) != _blank(new):
+            found[key] = {"before": old, "after": new}
+    return found
 
 
 def _blank(value: Any) -> Any:
