@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .names import drop_default_ignorables
@@ -67,6 +68,13 @@ def address_key(address: Mapping[str, Any] | None) -> str | None:
     line1, postcode = address.get("line1"), address.get("postcode")
     if not isinstance(line1, str) or not isinstance(postcode, str):
         return None
+    return _address_text(line1, postcode)
+
+
+# A record's keys are asked for by the duplicates check, its search terms and its stored
+# keys in turn (and a file repeats a head office's address): each address is folded once.
+@lru_cache(maxsize=4096)
+def _address_text(line1: str, postcode: str) -> str | None:
     words = _words(line1)
     code = "".join(_words(postcode))
     if not words or not code:
