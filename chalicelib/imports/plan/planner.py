@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from chalicelib.domain.contacts import ContactStanding, default_change
@@ -25,7 +26,12 @@ from chalicelib.domain.records import BOOKKEEPING_FIELDS
 from chalicelib.domain.values import InvalidValue, clean_text, name_key, parse_bool, parse_date
 from chalicelib.imports.catalog.definitions import LOOKUP_COLUMNS
 from chalicelib.imports.catalog.fields import fields_for
-from chalicelib.imports.catalog.model import DEFAULT_ON_INVALID_VALUE, ON_INVALID_VALUE, TARGETS
+from chalicelib.imports.catalog.model import (
+    DEFAULT_ON_INVALID_VALUE,
+    ON_INVALID_VALUE,
+    TARGETS,
+    ImportField,
+)
 from chalicelib.imports.catalog.rules import MatchRules
 from chalicelib.imports.plan.lookups import LookupIndex, MissingLookups
 from chalicelib.imports.plan.matching import (
@@ -842,7 +848,7 @@ class _Contacts(_Children):
 
 def _typed_fields(state: _Row, ctx: PrepareContext) -> dict[str, Any]:
     """Cells as the API would receive them: dates ISO, booleans true/false, the rest as read."""
-    types = {f.key: f.type for f in fields_for(state.outcome.row.target)}
+    types = _field_facts(state.outcome.row.target).types
     patch: dict[str, Any] = {}
     for key, value in state.outcome.row.fields.items():
         kind = types.get(key)
@@ -863,6 +869,23 @@ def _typed_fields(state: _Row, ctx: PrepareContext) -> dict[str, Any]:
     return patch
 
 
+class _FieldFacts(NamedTuple):
+    types: dict[str, str]  # key → type
+    lookups: dict[str, ImportField]  # key → field, for the fields naming a lookup
+    required: frozenset[str]
+
+
+@lru_cache(maxsize=8)
+def _field_facts(target: str) -> _FieldFacts:
+    """What each row of ``target`` asks of its catalog fields, gathered once per target."""
+    fields = fields_for(target)
+    return _FieldFacts(
+        {f.key: f.type for f in fields},
+        {f.key: f for f in fields if f.lookup_kind},
+        frozenset(f.key for f in fields if f.required),
+    )
+
+
 # Never cleared by a blank cell under blank_cells=clear, beside the row's key fields and the
 # required ones: a contact's default flag follows the default-contact rule instead.
 NEVER_CLEARED = frozenset(("is_default",))
@@ -874,14 +897,14 @@ def _clear_blank_cells(state: _Row, patch: dict[str, Any]) -> None:
     field. Unmapped columns, the row's key fields (``ROW_KEY_FIELDS``: names, Import ID,
     number, links) and required fields are never touched."""
     target = state.outcome.row.target
-    required = {f.key for f in fields_for(target) if f.required}
+    required = _field_facts(target).required
     kept = state.key_fields | required | NEVER_CLEARED
     for key in sorted(state.layout.mapped_fields - set(state.outcome.row.fields) - kept):
         patch.setdefault(_CLEARED_AS.get(key, key), None)
 
 
 def _resolve_lookups(state: _Row, patch: dict[str, Any], lookups: LookupIndex) -> None:
-    fields = {f.key: f for f in fields_for(state.outcome.row.target) if f.lookup_kind}
+    fields = _field_facts(state.outcome.row.target).lookups
     for key, target_key in _LOOKUP_ID_KEYS.items():
         if key in patch and key in fields:
             try:
