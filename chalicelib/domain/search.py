@@ -35,6 +35,8 @@ _WORD = re.compile(r"[^\W_]+")
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 _CUSTOMER_NUMBER = re.compile(r"^c(\d+)$")
 _SPACES = re.compile(r"\s+")
+_NOT_DIGITS = re.compile(r"\D+")
+_STREET_NUMBER = re.compile(r"\d{1,4}[a-z]?")
 # Words too common to lead a search; still matched when a query gives another word.
 STOP_WORDS = frozenset(
     {"the", "and", "of", "co", "pty", "ltd", "limited", "inc", "llc", "plc", "trust", "for"}
@@ -207,7 +209,7 @@ def _name_words(text: str | None) -> set[str]:
 
 def _is_street_number(word: str) -> bool:
     # "12", "12a", "3b": a house number narrows nothing on its own.
-    return bool(re.fullmatch(r"\d{1,4}[a-z]?", word))
+    return bool(_STREET_NUMBER.fullmatch(word))
 
 
 @lru_cache(maxsize=4096)
@@ -221,7 +223,7 @@ def phone_terms(e164: str) -> tuple[str, frozenset[str]]:
     """
     import phonenumbers
 
-    digits = "".join(c for c in e164 if c.isdigit())
+    digits = _NOT_DIGITS.sub("", e164)
     try:
         number = parsed_e164(e164)  # parse_phone's own parse when it just validated it
     except phonenumbers.NumberParseException:
