@@ -7,10 +7,10 @@ Generates the file; reads it bare with openpyxl (read_only, values) and with pyt
 each in a fresh interpreter so each peak RSS is its own; then runs the import as the worker
 does, in this process against moto in process: the upload, the worker's dispatch of the S3
 message and of its follow-ons from the queue, to the import's end. Wrapping the worker's seams
-(never changing them) gives planning's time by stage (read, safety checks, build items, spool,
-and the rest: match, link, validate, results), the items and write units per row kind, the
-largest partition key's share of the items, the process's peak RSS while planning, and the
-end-to-end rate with the write concurrency used. Ratios are taken within one run.
+(never changing them) gives planning's time by stage (read, safety checks, validate (the
+domain's prepare_*), build items, spool, and the rest: match, link, ledger, results), the
+items and write units per row kind, the largest partition key's share of the items, the
+process's peak RSS while planning, and the end-to-end rate with the write concurrency used. Ratios are taken within one run.
 
 ``--stack`` instead imports over the local stack (moto server, API, pump as processes,
 devstack.run.LocalStack) over HTTP and polls it to its end, sampling the pump's RSS.
@@ -426,6 +426,20 @@ class CountingWriter:
         return build
 
 
+class TimedRules:
+    """The worker's validation rules (the API's own prepare_customer, _contact, _equipment),
+    their time counted as the "validate" stage."""
+
+    def __init__(self, rules, stages: Stages) -> None:
+        self._rules, self._stages = rules, stages
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._rules, name)
+        if not name.startswith("prepare_"):
+            return attribute
+        return self._stages.timed("validate", attribute)
+
+
 @dataclass
 class InProcess:
     """One import run by the worker in this process, as the bench measured it."""
@@ -645,7 +659,7 @@ def import_in_process(
         stages = Stages()
         ports = default_ports()
         writer = CountingWriter(ports.writer, stages)
-        ports = replace(ports, writer=writer)
+        ports = replace(ports, writer=writer, rules=TimedRules(ports.rules, stages))
         item, _ = records.create_import(
             "bench", source="template", file_name="bench.xlsx", dry_run=False, by=None,
             s3_key="uploads/bench/bench-import/bench.xlsx", import_id="bench-import",
@@ -718,10 +732,10 @@ def print_in_process(run: InProcess, bare_rate: float) -> None:
     say(f"planning as the worker runs it (download, checks, read, match, link, validate, build "
         f"items, spool, results): {run.planning_seconds:,.1f} s = {plan_rate:,.0f} rows/s; "
         f"{bare_rate / plan_rate:.2f}x the bare openpyxl read's time")  # fmt: skip
-    known = ("read", "build items", "spool", "safety checks")
+    known = ("read", "validate", "build items", "spool", "safety checks")
     rest = stages["planning"] - sum(stages[name] for name in known)
     per_row = {name: stages[name] / rows * 1e6 for name in known}
-    per_row["match, link, validate, results"] = rest / rows * 1e6
+    per_row["match, link, ledger, results"] = rest / rows * 1e6
     say("  µs per row by stage: " + ", ".join(f"{name} {us:,.0f}" for name, us in per_row.items())
         + f" (total {stages['planning'] / rows * 1e6:,.0f})")  # fmt: skip
     writer = run.writer
