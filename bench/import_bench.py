@@ -10,7 +10,8 @@ message and of its follow-ons from the queue, to the import's end. Wrapping the 
 (never changing them) gives planning's time by stage (read, safety checks, validate (the
 domain's prepare_*), build items, spool, and the rest: match, link, ledger, results), the
 items and write units per row kind, the largest partition key's share of the items, the
-process's peak RSS while planning, and the end-to-end rate with the write concurrency used. Ratios are taken within one run.
+process's peak RSS while planning, and the end-to-end rate with the write concurrency used.
+Ratios are taken within one run.
 
 ``--stack`` instead imports over the local stack (moto server, API, pump as processes,
 devstack.run.LocalStack) over HTTP and polls it to its end, sampling the pump's RSS.
