@@ -103,19 +103,30 @@ def normalize_email(value: Any) -> str:
     Syntax only: no DNS lookup, so it is fast, works offline and never depends on a
     customer's mail server being up. InvalidValue carries the library's reason.
     """
-    from email_validator import EmailNotValidError, validate_email
-
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue("is not a valid email address: it is empty")
+    address, refusal = _read_email(value)
+    if address is None:
+        raise InvalidValue(refusal)
+    return address
+
+
+# Sites billed to one property manager repeat its accounts address row after row: each
+# distinct value is validated once per process, its answer or refusal kept.
+@lru_cache(maxsize=4096)
+def _read_email(value: str) -> tuple[str | None, str]:
+    """normalize_email's reading: (the normalized address, "") or (None, why it is refused)."""
+    from email_validator import EmailNotValidError, validate_email
+
     text = drop_default_ignorables(value).strip()
     if text.lower().startswith("mailto:"):
         text = text[len("mailto:") :]
     try:
-        return validate_email(text, check_deliverability=False).normalized
+        return validate_email(text, check_deliverability=False).normalized, ""
     except EmailNotValidError as error:
         reason = str(error).strip().rstrip(".")
         reason = reason[:1].lower() + reason[1:]
-        raise InvalidValue(f"is not a valid email address: {reason}") from None
+        return None, f"is not a valid email address: {reason}"
 
 
 # ---------------------------------------------------------------- phone

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
+from chalicelib.domain import values
 from chalicelib.domain.values import (
     InvalidValue,
     Phone,
@@ -77,6 +78,28 @@ def test_email_without_domain_is_refused_with_the_reason():
 def test_malformed_emails_are_refused(bad):
     with pytest.raises(InvalidValue):
         normalize_email(bad)
+
+
+def test_an_address_a_file_repeats_is_validated_once_and_a_refusal_repeats_its_reason(
+    monkeypatch,
+):
+    import email_validator
+
+    values._read_email.cache_clear()
+    real, validated = email_validator.validate_email, []
+    monkeypatch.setattr(
+        email_validator, "validate_email", lambda *a, **k: validated.append(a) or real(*a, **k)
+    )
+    addresses = [normalize_email(" Accounts@Strata.EXAMPLE.com ") for _ in range(3)]
+    reasons = []
+    for _ in range(2):
+        with pytest.raises(InvalidValue) as refused:
+            normalize_email("accounts@")
+        reasons.append(str(refused.value))
+
+    assert addresses == ["Accounts@strata.example.com"] * 3
+    assert len(validated) == 2  # the address once, the refused value once
+    assert reasons[0] == reasons[1] and reasons[0].startswith("is not a valid email address: ")
 
 
 def test_email_needs_no_dns_to_be_accepted():
