@@ -46,6 +46,19 @@ def retry_budget(settings: Settings | None = None) -> RetryBudget:
     return _BUDGETS.get(settings.aws_retry_budget, API_BUDGET)
 
 
+# botocore's default pool: enough for one import handler's row writes (ROW_WORKERS, 8, in
+# imports/write/rows.py) and its ledger and counts.
+_POOL_PER_HANDLER = 10
+
+
+def pool_connections(settings: Settings) -> int:
+    """Connections a client keeps open: botocore's 10 for each import handler the process may
+    run at once. A Lambda runs one; the local pump runs IMPORT_WRITE_CONCURRENCY in threads
+    sharing this process's clients, and with 10 in all their row writes kept opening and
+    discarding connections ("Connection pool is full")."""
+    return _POOL_PER_HANDLER * max(1, settings.import_write_concurrency)
+
+
 @cache
 def client(service: str) -> Any:
     import boto3
@@ -55,6 +68,7 @@ def client(service: str) -> Any:
     budget = retry_budget()
     config = Config(
         retries={"total_max_attempts": budget.attempts, "mode": budget.mode},
+        max_pool_connections=pool_connections(settings),
         connect_timeout=budget.connect_timeout,
         read_timeout=budget.read_timeout,
         signature_version="s3v4" if service == "s3" else None,

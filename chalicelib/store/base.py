@@ -20,7 +20,7 @@ from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.aws import retry_budget
+from chalicelib.aws import pool_connections, retry_budget
 from chalicelib.domain.errors import BadRequest
 from chalicelib.settings import Settings, get_settings
 
@@ -158,6 +158,9 @@ def bind(settings: Settings | None = None) -> None:
     TableModel.Meta.max_retry_attempts = budget.attempts - 1
     TableModel.Meta.connect_timeout_seconds = budget.connect_timeout
     TableModel.Meta.read_timeout_seconds = budget.read_timeout
+    # A search's Queries run on READ_THREADS threads at once: with PynamoDB's 10 pooled
+    # connections, the rest were opened for one request and discarded ("pool is full").
+    TableModel.Meta.max_pool_connections = max(READ_THREADS, pool_connections(settings))
     for model in _all_models(TableModel):
         model._connection = None
     _bound_to = target

@@ -65,6 +65,26 @@ def test_pynamodb_and_boto3_clients_use_the_api_budget(api):
     assert pynamo.read_timeout == API_BUDGET.read_timeout
 
 
+def test_clients_keep_a_connection_for_each_request_they_run_at_once(aws, monkeypatch):
+    from chalicelib import aws as clients
+    from chalicelib.settings import reset_settings
+    from chalicelib.store.base import READ_THREADS, TableModel, bind, unbind
+
+    bind()
+    pynamo = TableModel._get_connection().connection.client.meta.config
+    assert pynamo.max_pool_connections >= READ_THREADS  # a search's Queries, all at once
+    assert clients.client("dynamodb").meta.config.max_pool_connections == 10
+
+    # the local pump runs this many import handlers in one process, sharing its clients
+    monkeypatch.setenv("IMPORT_WRITE_CONCURRENCY", "4")
+    reset_settings()
+    clients.reset_clients()
+    unbind()
+    bind()
+    assert clients.client("dynamodb").meta.config.max_pool_connections == 40
+    assert TableModel._get_connection().connection.client.meta.config.max_pool_connections == 40
+
+
 def test_the_worker_budget_is_chosen_by_the_environment(aws, monkeypatch):
     from chalicelib.aws import WORKER_BUDGET, retry_budget
     from chalicelib.settings import reset_settings
