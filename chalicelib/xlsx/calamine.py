@@ -107,7 +107,13 @@ class CalamineBook:
         # iter_rows starts at row 1 but at the first used column: put the columns before back.
         padding = (None,) * (sheet.start[1] if sheet.height else 0)
         for values in sheet.iter_rows():
-            yield padding + tuple(map(cell_value, values))
+            # Most cells are text or empty: those are settled here, without a call per cell.
+            yield padding + tuple(
+                [
+                    (value or None) if value.__class__ is str else cell_value(value)
+                    for value in values
+                ]
+            )
 
     def close(self) -> None:
         self._book.close()
