@@ -75,9 +75,7 @@ def test_a_lead_past_the_entries_cap_walks_the_names_and_finds_the_same(api, mon
     assert walks == []
 
     monkeypatch.setattr(customer_search, "MAX_ENTRIES", 4)
-    assert names(walk(api, "/v1/customers?q=broad", 2)) == seek == [
-        f"Client {n}" for n in range(5)
-    ]
+    assert names(walk(api, "/v1/customers?q=broad", 2)) == seek == [f"Client {n}" for n in range(5)]
     assert walks  # every page of it was a walk
 
 
