@@ -15,7 +15,8 @@ timeout counts as that timeout. Never passes or fails on time.
 
 ``--baseline REF`` (a git commit, e.g. main) compares API code instead of engines: the API of
 REF's tree (``git archive`` into a temporary folder) runs beside this tree's, on the same
-stack and stored customers, and the rounds run against each in turn, this tree's first.
+stack and stored customers, and each gets half the rounds twice, in the order REF, this
+tree, this tree, REF (the same requests to both).
 """
 
 from __future__ import annotations
@@ -190,12 +191,20 @@ def measure(
         say(f"  the event pump had read the load's stream records {settled:.0f}s later")
         token = mint_token(tenant=TENANT, role="admin")
         apis = {"this tree": stack.api_url}
+        sessions = [("this tree", range(clients), rounds)]
         if baseline:
             apis[baseline] = other_api(baseline, stack.env, logs, started_apis)
-        results = {}
-        for name, api in apis.items():
-            say(f"  rounds against {name}'s API:")
-            results[name] = rounds_against(api, token, ids, clients, rounds, tag=name)
+            # Half the rounds each, in the order A B B A, so a load that drifts through the
+            # run weighs on both alike; both send the same requests.
+            first, second = range(clients), range(clients, 2 * clients)
+            half, rest = rounds // 2, rounds - rounds // 2
+            sessions = [(baseline, first, half), ("this tree", first, half)]
+            sessions += [("this tree", second, rest), (baseline, second, rest)]
+        results: dict[str, dict] = {}
+        for name, seeds, count in sessions:
+            say(f"  {count} rounds against {name}'s API:")
+            timings = rounds_against(apis[name], token, ids, seeds, count, tag=name)
+            results[name] = _joined(results[name], timings) if name in results else timings
         say(f"  logs: {logs}")
         return results
     finally:
@@ -209,28 +218,27 @@ def measure(
 
 
 def rounds_against(
-    api: str, token: str, ids: list[str], clients: int, rounds: int, tag: str
+    api: str, token: str, ids: list[str], seeds: range, rounds: int, tag: str
 ) -> dict:
-    """Warm ``api`` up, run the clients' rounds against it (``tag`` in its new customers'
-    names, so APIs measured on one stack send the same requests); timings and failures."""
+    """Warm ``api`` up, run a client per seed against it (``tag`` and the seed in its new
+    customers' names, so APIs measured on one stack send the same requests); timings and
+    failures per route."""
     # Warm up: each route's first request (the API's lazy imports and first reads), and
     # the first Query of each partition and index (the patched engine sorts them, once).
     auth = {"Authorization": f"Bearer {token}"}
     for method, path, body in (
         ("GET", f"/v1/customers/{ids[0]}", None),
         ("GET", "/v1/customers?q=0000&limit=25", None),
-        ("POST", "/v1/customers", {"name": f"Bench Warm Up {tag}"}),
+        ("POST", "/v1/customers", {"name": f"Bench Warm Up {tag} {seeds[0]}"}),
     ):
         # moto as released may not answer in time: the rounds will show it.
         with contextlib.suppress(requests.Timeout):
             requests.request(method, f"{api}{path}", headers=auth, json=body, timeout=TIMEOUT)
     say(f"  load average before the rounds: {_load()}")
     began = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
+    with ThreadPoolExecutor(len(seeds)) as pool:
         parts = list(
-            pool.map(
-                lambda c: client_rounds(api, token, ids, rounds, c, began, tag), range(clients)
-            )
+            pool.map(lambda c: client_rounds(api, token, ids, rounds, c, began, tag), seeds)
         )
     say(f"  rounds took {time.perf_counter() - began:.0f}s; load average after: {_load()}")
     slowest = sorted((s for part in parts for s in part["sent"]), key=lambda s: -s[1])
@@ -240,6 +248,12 @@ def rounds_against(
         **{route: [t for part in parts for t in part["timings"][route]] for route in ROUTES},
         "failed": {route: sum(part["failed"][route] for part in parts) for route in ROUTES},
     }
+
+
+def _joined(one: dict, other: dict) -> dict:
+    """Two sessions' timings and failures per route as one."""
+    joined = {route: one[route] + other[route] for route in ROUTES}
+    return {**joined, "failed": {r: one["failed"][r] + other["failed"][r] for r in ROUTES}}
 
 
 def other_api(ref: str, env: dict[str, str], logs: str, started: list) -> str:
