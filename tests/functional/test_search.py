@@ -273,6 +273,7 @@ def test_a_walk_through_many_pages_of_every_shard_reads_ahead_and_keeps_the_orde
     from chalicelib.store.customers import list_key, read_list
 
     monkeypatch.setattr(customer_search, "MAX_CANDIDATES", 2)
+    monkeypatch.setattr(customer_search, "MAX_ENTRIES", 2)
     walks = []
     walk = customer_search._walk_names
     monkeypatch.setattr(
