@@ -112,6 +112,13 @@ def customer_search_terms(record: Mapping[str, Any]) -> SearchTerms:
     return _terms(*_customer_words(record), covered=sort_key(record.get("name") or ""), keys=keys)
 
 
+def customer_match_words(record: Mapping[str, Any]) -> frozenset[str]:
+    """The match words of a customer record, as ``customer_search_terms(record).match`` (the
+    same function makes both) without the indexed words and duplicate keys: what a search
+    checks a customer it read against, at a fraction of the cost."""
+    return _match(_customer_words(record)[1])
+
+
 def former_indexed_words(record: Mapping[str, Any]) -> frozenset[str]:
     """The words a customer had entries for before key words were indexed (its duplicate
     keys had items of their own): what ``search_reindex`` deletes when they are not
@@ -194,7 +201,11 @@ def _terms(
         if covered.startswith(word) or any(other.startswith(word) for other in kept):
             continue
         kept.append(word)
-    return SearchTerms(frozenset(kept), frozenset(w[:MAX_TOKEN_LENGTH] for w in match if w))
+    return SearchTerms(frozenset(kept), _match(match))
+
+
+def _match(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(w[:MAX_TOKEN_LENGTH] for w in words if w)
 
 
 def _name_words(text: str | None) -> set[str]:

@@ -1,11 +1,14 @@
 """``GET /v1/customers?q=``: candidates from the search entries, the name index and the number
 claims, checked against every query word and filter, returned in name order.
 
-A query reads at most MAX_CANDIDATES entries (over all shards) and as many names per lead
-word; the candidates are sorted by the customers' sort keys and paged with a cursor holding
-the last key returned. A query broader than that (thousands of customers match "a") walks
-the name index in order instead, checking each customer's own words (contacts are not
-read on that path), at most MAX_WALK customers per page.
+Each lead word's search entries are read whole, up to MAX_ENTRIES: an entry carries its
+customer's sort key and match words, so the page is picked from them in name order and only
+its customers are read, wherever the matches lie in the name order. The name index is read
+in order from the cursor on, by the lead as a prefix, until it gives one match more than a
+page (at most MAX_CANDIDATES customers). The page is the smallest keys of all of them after
+the cursor, which holds the last key returned. A query broader than that (tens of thousands
+of customers match "a") walks the name index in order instead, checking each customer's own
+words (contacts are not read on that path), at most MAX_WALK customers per page.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from chalicelib.domain.search import (
     QueryOption,
-    customer_search_terms,
+    customer_match_words,
     fold,
     matches,
     parse_query,
@@ -41,7 +44,12 @@ from chalicelib.store.search_entries import (
     entry_queries,
 )
 
+# Customers (large items) a lead may read: by name prefix, or as the owners of contacts' entries.
 MAX_CANDIDATES = 500
+# Entries a lead may read. An entry is a third to half the size of even a bare customer (338
+# and 361 bytes against 615, bench/item_size.py on the bench's customers), so reading 2,000
+# costs DynamoDB about the read units of the 1,000 customers a walk's page may read.
+MAX_ENTRIES = 2000
 MAX_WALK = 1000
 Record = dict[str, Any]
 
@@ -72,7 +80,7 @@ def search_customers(
     after = decode_after(cursor, "search")
     wanted = {"status": status, **{k: v for k, v in filters.items() if v}}
     try:
-        found, records = _candidates(tenant_id, options, wanted)
+        found, records = _candidates(tenant_id, options, wanted, after, limit)
     except _TooBroad:
         return _walk_names(tenant_id, options, wanted, limit=limit, after=after)
     ordered = sorted(key for key in found if after is None or key > after)
@@ -85,15 +93,24 @@ def search_customers(
 
 
 def _candidates(
-    tenant_id: str, options: list[QueryOption], wanted: dict[str, str]
+    tenant_id: str,
+    options: list[QueryOption],
+    wanted: dict[str, str],
+    after: str | None,
+    limit: int,
 ) -> tuple[dict[str, str], dict[str, Record]]:
-    """({"<sort>#<id>": id} of every match, the records already read on the way)."""
+    """({"<sort>#<id>": id} of the matches, the records already read on the way): every match
+    after ``after`` up to the ``limit``-th at least; _TooBroad past a lead's caps.
+
+    The entries are read whole; the name index from ``after`` on until one of its matches
+    more than ``limit``, so no match smaller than a page's last one is missed.
+    """
     found: dict[str, str] = {}
     records: dict[str, Record] = {}
     to_check: list[tuple[str, frozenset[str], QueryOption]] = []  # (customer, extra words, …)
     for option in options:
         for lead in option.leads:
-            names = _names(tenant_id, wanted["status"], lead)  # runs while entries are read
+            names = _names(tenant_id, wanted["status"], lead, after, limit)  # runs meanwhile
             for entry in _entries(tenant_id, lead):
                 if entry.contact_id is not None:
                     to_check.append((entry.customer_id, frozenset(entry.match), option))
@@ -101,10 +118,9 @@ def _candidates(
                     entry.match, option.words
                 ):
                     found[f"{entry.sort}#{entry.customer_id}"] = entry.customer_id
-            for record in _at_most_candidates(names):
+            for record in _name_matches(names, option, wanted, limit):
                 records[record["id"]] = record
-                if _record_matches(record, option, wanted):
-                    found[_key(record)] = record["id"]
+                found[_key(record)] = record["id"]
         if option.number:
             owner = _number_owner(tenant_id, option.number)
             if owner:
@@ -119,12 +135,12 @@ def _candidates(
 
 def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
     """Entries with a word starting with ``lead`` in every shard, in the table and gsi1;
-    _TooBroad past MAX_CANDIDATES.
+    _TooBroad past MAX_ENTRIES, or past MAX_CANDIDATES contacts' (each costs a customer read).
 
     The Queries run at once, each first reading twice its even share of MAX_CANDIDATES (a
-    broad lead costs about 2 x MAX_CANDIDATES entries, not 16 x); those cut short read on,
-    at once, as many as could still keep the lead under the cap, until all are read or the
-    entries read pass it.
+    narrow lead costs one round); those cut short read on, at once, their even share of
+    what could still keep the lead under MAX_ENTRIES, until all are read or the entries
+    read pass it (a too-broad lead costs about MAX_ENTRIES entries, not 16 ×).
     """
     queries = entry_queries(tenant_id, lead)
     limit = 2 * math.ceil((MAX_CANDIDATES + 1) / len(queries))
@@ -134,9 +150,10 @@ def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
         parts = list(reads().map(lambda part, limit=limit: _read_on(*part, limit), pending))
         pending = [(query, after) for query, entries, after in parts if after is not None]
         found += [entry for _, entries, _ in parts for entry in entries]
-        if len(found) > MAX_CANDIDATES:
+        contacts = sum(entry.contact_id is not None for entry in found)
+        if len(found) > MAX_ENTRIES or contacts > MAX_CANDIDATES:
             raise _TooBroad
-        limit = MAX_CANDIDATES + 1 - len(found)
+        limit = math.ceil((MAX_ENTRIES + 1 - len(found)) / max(len(pending), 1))
     return found
 
 
@@ -146,21 +163,33 @@ def _read_on(query, after, limit: int) -> tuple[Any, list[SearchEntryItem], Any]
     return query, entries, rest
 
 
-def _names(tenant_id: str, status: str, lead: str) -> Iterator[CustomerItem]:
-    """Customers whose sort key (folded name) starts with ``lead``: the name index, a Query
-    per shard, started at once. Each request reads twice a shard's even share of
-    MAX_CANDIDATES, so a broad lead costs about 2 × MAX_CANDIDATES items, not 8 ×."""
+def _names(
+    tenant_id: str, status: str, lead: str, after: str | None, limit: int
+) -> Iterator[CustomerItem]:
+    """Customers whose sort key (folded name) starts with ``lead``, after ``after``, in name
+    order: the name index, a Query per shard, started at once, each request reading twice a
+    shard's even share of a page and one more (as a list's page)."""
     return read_list(
         "gsi1",
         list_key(tenant_id, status),
+        after=after,
         prefix=fold(lead),
-        page_size=2 * math.ceil((MAX_CANDIDATES + 1) / LIST_SHARDS),
+        page_size=2 * math.ceil((limit + 1) / LIST_SHARDS) + 1,
     )
 
 
-def _at_most_candidates(items: Iterator[CustomerItem]) -> list[Record]:
-    found = [item.to_record() for item in islice(items, MAX_CANDIDATES + 1)]
-    if len(found) > MAX_CANDIDATES:
+def _name_matches(
+    names: Iterator[CustomerItem], option: QueryOption, wanted: dict[str, str], limit: int
+) -> list[Record]:
+    """The customers of ``names`` matching ``option``, up to ``limit`` + 1 of them (every
+    match before the last one found is then found); _TooBroad after MAX_CANDIDATES read."""
+    found: list[Record] = []
+    for record in (item.to_record() for item in islice(names, MAX_CANDIDATES)):
+        if _record_matches(record, option, wanted):
+            found.append(record)
+            if len(found) > limit:
+                return found
+    if next(names, None) is not None:
         raise _TooBroad
     return found
 
@@ -180,7 +209,7 @@ def _record_matches(
     facets = entry_facets(record)
     if any(facets.get(k) != v for k, v in wanted.items()):
         return False
-    return matches(customer_search_terms(record).match | set(extra), option.words)
+    return matches(customer_match_words(record) | set(extra), option.words)
 
 
 def _walk_names(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import islice, takewhile
 from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
@@ -188,8 +188,8 @@ def read_list(
     read_ahead: bool = False,
 ) -> Iterator[CustomerItem]:
     """The customers of list ``key`` (``list_key``) on ``index_name`` ("gsi1" … "gsi5") in
-    sort-key order: the merge of one Query per shard, with sort keys after ``after`` or
-    starting with ``prefix`` (not both), ``filter_condition`` applied by DynamoDB.
+    sort-key order: the merge of one Query per shard, with sort keys after ``after`` and
+    starting with ``prefix`` (either or both), ``filter_condition`` applied by DynamoDB.
 
     The shards' first requests start at once on the read threads when this is called; each
     shard's next requests run as the merge reaches them, or as each page arrives with
@@ -198,12 +198,22 @@ def read_list(
     """
     bind()
     index = getattr(CustomerItem, index_name)
-    sk = getattr(CustomerItem, f"{index_name}sk")
-    condition = sk > after if after is not None else sk.startswith(prefix) if prefix else None
+    sk_name = f"{index_name}sk"
+    sk = getattr(CustomerItem, sk_name)
+    within = None  # a Query has one sort-key condition: "after" reads on, the prefix ends it
+    if after is not None and prefix and after < prefix:
+        after = None  # every key starting with the prefix lies after it
+    if after is not None and prefix and not after.startswith(prefix):
+        return iter(())  # past every key starting with the prefix
+    if after is not None:
+        condition = sk > after
+        within = prefix
+    else:
+        condition = sk.startswith(prefix) if prefix else None
     shards = [_shard_pk(key, shard) for shard in range(LIST_SHARDS)]
-    return read_merged(
+    items = read_merged(
         index,
-        f"{index_name}sk",
+        sk_name,
         shards,
         condition,
         filter_condition=filter_condition,
@@ -211,6 +221,9 @@ def read_list(
         limit=limit,
         read_ahead=read_ahead,
     )
+    if within:
+        return takewhile(lambda item: getattr(item, sk_name).startswith(within), items)
+    return items
 
 
 # ---------------------------------------------------------------- items of a record

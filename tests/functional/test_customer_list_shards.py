@@ -106,10 +106,11 @@ def test_name_prefix_search_reads_every_shard_in_name_order(api, many):
 
 
 def test_a_broad_search_walks_the_shards_in_name_order(api, many, monkeypatch):
-    """More name matches than a page may read: the name index is walked in order instead."""
+    """More names and entries than a lead may read: the name index is walked instead."""
     from chalicelib.store import customer_search
 
     monkeypatch.setattr(customer_search, "MAX_CANDIDATES", 2)
+    monkeypatch.setattr(customer_search, "MAX_ENTRIES", 2)
     found = walk(api, "/v1/customers?q=angel", 3)
     assert [c["id"] for c in found] == in_name_order(many[: len(TIES)])
 

@@ -120,6 +120,7 @@ def test_a_broad_query_walks_the_name_index_and_still_pages_in_order(api, monkey
     from chalicelib.store import customer_search
 
     monkeypatch.setattr(customer_search, "MAX_CANDIDATES", 2)
+    monkeypatch.setattr(customer_search, "MAX_ENTRIES", 2)
     for n in (5, 2, 4, 1, 3):
         create(api, name=f"Walker {n}", email=f"walker{n}@mail.com")
     create(api, name="Somebody Else")
@@ -135,11 +136,12 @@ def test_a_broad_query_walks_the_name_index_and_still_pages_in_order(api, monkey
 
 
 def test_entries_up_to_the_cap_are_read_whole_however_they_fall_over_the_shards(api, monkeypatch):
-    """Each shard's first read takes twice its share of the cap (here 2 entries); shards cut
-    short are read on, so a lead under the cap is found whole, without walking the names."""
+    """Each shard's first read takes twice its share of MAX_CANDIDATES (here 2 entries);
+    shards cut short are read on, so a lead under the cap is found whole, without walking."""
     from chalicelib.store import customer_search
 
     monkeypatch.setattr(customer_search, "MAX_CANDIDATES", 15)
+    monkeypatch.setattr(customer_search, "MAX_ENTRIES", 15)
 
     def no_walk(*args, **kwargs):
         raise AssertionError("a lead under the cap walked the name index")
@@ -271,6 +273,7 @@ def test_a_walk_through_many_pages_of_every_shard_reads_ahead_and_keeps_the_orde
     from chalicelib.store.customers import list_key, read_list
 
     monkeypatch.setattr(customer_search, "MAX_CANDIDATES", 2)
+    monkeypatch.setattr(customer_search, "MAX_ENTRIES", 2)
     walks = []
     walk = customer_search._walk_names
     monkeypatch.setattr(

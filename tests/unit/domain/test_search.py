@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.domain.search import (
     contact_search_terms,
+    customer_match_words,
     customer_search_terms,
     duplicate_word,
     matches,
@@ -171,3 +172,21 @@ def test_duplicate_key_words_are_indexed_even_when_another_entry_covers_them():
     assert duplicate_word(("email", "jo@acme.example")) == "jo@acme.example"
     assert duplicate_word(("phone", "+61398765432")) == "98765432"
     assert duplicate_word(("site_address", "12 high st|3053")) == "3053 12 high st"
+
+
+def test_a_stored_customer_is_checked_against_the_same_match_words_its_entries_carry():
+    record = {
+        "name": "O'Brien Plumbing Pty Ltd",
+        "first_name": "Seán",
+        "email": "sean.obrien@plumbing.example",
+        "phone_e164": "+61391234567",
+        "mobile_e164": "+61412345678",
+        "customer_number": "C000042",
+        "site_address": {"line1": "12 Harbour St", "suburb": "Richmond", "postcode": "3121"},
+        "billing": {"account_number": "AC-9/12"},
+        "company_name": "Obrien " + "z" * 45,  # a word cut at forty characters
+    }
+    assert customer_match_words(record) == customer_search_terms(record).match
+    assert {"obrien", "391234567", "91234567", "412345678", "c000042", "12"} <= set(
+        customer_match_words(record)
+    )
