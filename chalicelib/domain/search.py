@@ -31,6 +31,7 @@ from .values import area_code_length, parsed_e164
 
 MAX_TOKEN_LENGTH = 40
 MAX_QUERY_WORDS = 8
+MIN_PHONE_DIGITS = 3  # digits a query needs to be read as a phone number too
 _WORD = re.compile(r"[^\W_]+")
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 _CUSTOMER_NUMBER = re.compile(r"^c(\d+)$")
@@ -266,7 +267,7 @@ def parse_query(q: str | None, country: str = "AU") -> list[QueryOption]:
         word = _SPACES.sub("", fold(text))[:MAX_TOKEN_LENGTH]
         return [QueryOption((word,), (word,))]
     digits = "".join(c for c in text if c.isdigit())
-    if _PHONE_LIKE.match(text) and len(digits) >= 3:
+    if _PHONE_LIKE.match(text) and len(digits) >= MIN_PHONE_DIGITS:
         return _digit_options(text, digits, country)
     words = [_query_word(w) for w in _WORD.findall(fold(text))]
     unique = tuple(dict.fromkeys(w[:MAX_TOKEN_LENGTH] for w in words if w))[:MAX_QUERY_WORDS]
@@ -311,7 +312,10 @@ def _national_forms(text: str, digits: str, country: str) -> list[tuple[int, str
         for size in (1, 2, 3):
             code = int(rest[:size] or 0)
             if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-                return [(code, rest[size:])]
+                # "0011" is not +1 1: under MIN_PHONE_DIGITS after the code, a lead of a
+                # digit or two would read half the register, and find no one by phone.
+                national = rest[size:]
+                return [(code, national)] if len(national) >= MIN_PHONE_DIGITS else []
         return []
     if metadata is None:
         return []

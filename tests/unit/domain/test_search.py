@@ -102,6 +102,12 @@ def test_a_landline_is_one_entry_found_with_or_without_its_area_code():
         assert finds(query, found), query
 
 
+def test_digits_starting_00_are_an_international_number_only_with_digits_after_its_code():
+    assert [o.leads for o in parse_query("0011")] == [("0011",)]  # not +1, national "1"
+    assert [o.leads for o in parse_query("0044 20 7946")] == [("0044207946",), ("207946", "7946")]
+    assert finds("0061 412 345", terms(mobile_e164="+61412345678"))
+
+
 def test_a_landline_in_another_area_is_not_found_by_the_wrong_area_code():
     assert not finds("03 9123 4567", terms(phone_e164="+61291234567"))
 
