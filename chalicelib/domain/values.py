@@ -203,11 +203,10 @@ def _read_phone(value: str | int | float, region: str | None) -> tuple[Phone, _P
         return "is not a whole phone number: add its area code"
     # A number is valid when its type is known (libphonenumber's is_valid_number is exactly
     # number_type != UNKNOWN); the type is kept, so the area code is found without asking again.
-    possible = reason == phonenumbers.ValidationResult.IS_POSSIBLE
-    kind = phonenumbers.number_type(number) if possible else None
-    if not possible or not (
-        kind != phonenumbers.PhoneNumberType.UNKNOWN or _fits_a_national_format(number)
-    ):
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return "is not a phone number: it has the wrong number of digits"
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN and not _fits_a_national_format(number):
         return "is not a phone number: it has the wrong number of digits"
 
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -220,10 +219,10 @@ def _read_phone(value: str | int | float, region: str | None) -> tuple[Phone, _P
 
 @dataclass(frozen=True)
 class _Parsed:
-    """A number parse_phone accepted and its libphonenumber type (None: not asked)."""
+    """A number parse_phone accepted and its libphonenumber type."""
 
     number: Any
-    kind: int | None
+    kind: int
 
 
 # The numbers parse_phone parsed last, by E.164: a row's search terms and duplicate keys read
@@ -264,13 +263,11 @@ def area_code_length(e164: str) -> int:
 
     parsed = _PARSED.get(e164)
     number = parsed.number if parsed is not None else phonenumbers.parse(e164, None)
-    kind = parsed.kind if parsed is not None and parsed.kind is not None else None
     region = phonenumbers.region_code_for_number(number)
     metadata = PhoneMetadata.metadata_for_region(region, None)
     if metadata is None:
         return 0
-    if kind is None:
-        kind = phonenumbers.number_type(number)
+    kind = parsed.kind if parsed is not None else phonenumbers.number_type(number)
     country = number.country_code
     if (
         metadata.national_prefix is None
