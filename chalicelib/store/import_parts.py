@@ -248,6 +248,18 @@ def count_group(
     )
 
 
+def counted_last(client: Any, table: str, item: Any, *, owner: str, part: int, index: int) -> bool:
+    """Whether group ``index`` is the last one ``part`` counted, on a counter ``owner`` still
+    runs (a consistent read). A count whose reply was lost (a timeout) is sent again by
+    botocore and then fails its own condition: the group is counted, and the part goes on,
+    rather than stop with no message left to continue it."""
+    found = _counter(client, table, item.tenant_id, item.id)
+    if found is None or "stopped" in found or found.get("owner", {}).get("S") != owner:
+        return False
+    parts = found.get("parts", {}).get("M", {})
+    return str(part) in parts and int(parts[str(part)]["N"]) == index + 1
+
+
 def claim_finish(client: Any, table: str, item: Any, *, owner: str, by: str) -> bool:
     """Take the import's finish for ``by`` (or keep it: the same part retried); False when
     another part holds it or the import is no longer under way for ``owner``."""

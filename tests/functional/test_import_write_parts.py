@@ -257,6 +257,32 @@ def test_a_worker_that_crashes_mid_file_is_resumed_from_its_part(
     assert len(counts.counted) == sum(end - first for level in levels for first, end in level)
 
 
+def test_a_count_whose_reply_was_lost_still_lets_its_part_go_on_to_the_finish(
+    api, aws, tmp_path, monkeypatch, three_workers
+):
+    """The count's first attempt is applied but its reply lost; botocore's retry then fails
+    the count's own condition. The part must go on: no message is left to continue it."""
+    from chalicelib.store import import_parts
+
+    count_group, lost_replies = import_parts.count_group, []
+
+    def reply_lost_once(client, table, item, **kwargs):
+        counted = count_group(client, table, item, **kwargs)
+        if counted and kwargs["index"] == 1 and not lost_replies:
+            lost_replies.append(kwargs["index"])
+            assert not count_group(client, table, item, **kwargs)  # the retry, refused
+            return False
+        return counted
+
+    monkeypatch.setattr(import_parts, "count_group", reply_lost_once)
+    import_id, _ = upload(api, aws, FILE, tmp_path=tmp_path)
+
+    done = pump_until_finished(api, import_id, runner())
+
+    assert lost_replies == [1]
+    assert_imported_once(api, done)
+
+
 @pytest.fixture
 def planned(aws):
     """A running import planned as two levels of parts: [0, 2), [2, 3) then [3, 4)."""
@@ -295,6 +321,30 @@ def test_a_group_counted_again_counts_once_and_its_part_resumes_past_it(planned)
     assert service.import_status(item.tenant_id, item.id)["rows_done"] == 5
     record = table_item(record_key(item.tenant_id, item.id))
     assert record["rows_done"]["N"] == "0"  # counted on the counter only
+
+
+def test_a_refused_count_is_the_parts_own_only_when_it_is_the_last_counted_for_its_owner(
+    planned,
+):
+    from chalicelib.store import import_parts
+    from chalicelib.store import imports as records
+
+    item, client, table = planned
+    assert import_parts.claim_level(
+        client, table, item, owner="plan-1", level=0, parts=[[0, 2], [2, 3]], by="plan"
+    )
+    mine = dict(owner="plan-1", part=0)
+    assert import_parts.count_group(client, table, item, index=0, rows=5, lost=0, **mine)
+
+    assert import_parts.counted_last(client, table, item, index=0, **mine)
+    assert not import_parts.counted_last(client, table, item, index=1, **mine)  # not yet
+    assert not import_parts.counted_last(client, table, item, owner="plan-2", part=0, index=0)
+    assert not import_parts.counted_last(client, table, item, owner="plan-1", part=2, index=2)
+    assert import_parts.count_group(client, table, item, index=1, rows=5, lost=0, **mine)
+    assert not import_parts.counted_last(client, table, item, index=0, **mine)  # others since
+
+    assert records.fail_under_way(item, owner="plan-1", message="stopped")
+    assert not import_parts.counted_last(client, table, item, index=1, **mine)
 
 
 def test_one_part_queues_each_level_and_one_finishes(planned):

@@ -50,7 +50,7 @@ def write_part(
     if start < part.end:
 
         def count(index: int, group: Any, results: list) -> bool:
-            return import_parts.count_group(
+            if import_parts.count_group(
                 client,
                 table,
                 item,
@@ -59,6 +59,12 @@ def write_part(
                 index=index,
                 rows=len(group.rows),
                 lost=sum(result.lost for result in results),
+            ):
+                return True
+            # Refused: counted already by this count's own first attempt (its reply lost), or
+            # the import is no longer this owner's. Only the first goes on.
+            return import_parts.counted_last(
+                client, table, item, owner=part.owner, part=part.first, index=index
             )
 
         written = write_groups(
