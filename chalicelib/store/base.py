@@ -319,15 +319,16 @@ def read_merged(
     each one's next requests run as the merge reaches them. ``page_size``: items a request
     reads; ``limit``: at most that many items per partition (None: all).
 
-    ``read_ahead`` (needs ``page_size``; not with ``limit``): each partition's next page is
+    ``read_ahead`` (needs ``page_size``; not with ``limit`` or ``filter_condition``, which
+    may leave a page short while the partition goes on): each partition's next page is
     requested on the read threads as soon as its current one arrives, so a merge that goes
     through many pages of every partition waits for about as many rounds as a partition has
     pages, not for every request in turn; it may read one page per partition more than the
     merge uses.
     """
     if read_ahead:
-        if page_size is None or limit is not None:
-            raise ValueError("read_ahead reads pages of page_size items, with no limit")
+        if page_size is None or limit is not None or filter_condition is not None:
+            raise ValueError("read_ahead reads pages of page_size items, with no limit or filter")
         pages = [
             _PagesAhead(index, key, condition, filter_condition, page_size)
             for key in partition_keys

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
+
 from tests.functional.test_customers import create
 from tests.problems import assert_problem
 
@@ -270,7 +272,7 @@ def test_a_walk_through_many_pages_of_every_shard_reads_ahead_and_keeps_the_orde
     before arrives; matches and non-matches interleaved over several pages of every shard
     still come out whole, once each, in name order, page after page."""
     from chalicelib.store import customer_search
-    from chalicelib.store.customers import list_key, read_list
+    from chalicelib.store.customers import CustomerItem, list_key, read_list
 
     monkeypatch.setattr(customer_search, "MAX_CANDIDATES", 2)
     monkeypatch.setattr(customer_search, "MAX_ENTRIES", 2)
@@ -298,3 +300,7 @@ def test_a_walk_through_many_pages_of_every_shard_reads_ahead_and_keeps_the_orde
         ahead = [i.gsi1sk for i in read_list("gsi1", key, page_size=page_size, read_ahead=True)]
         assert ahead == [i.gsi1sk for i in read_list("gsi1", key)], page_size
         assert len(ahead) == 24
+    # A filter may leave a page short while the shard goes on: read ahead would stop there.
+    filtered = CustomerItem.name.startswith("Walker 0")
+    with pytest.raises(ValueError, match="no limit or filter"):
+        read_list("gsi1", key, page_size=3, read_ahead=True, filter_condition=filtered)
