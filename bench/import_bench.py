@@ -8,7 +8,9 @@ each in a fresh interpreter so each peak RSS is its own; then runs the import as
 does, in this process against moto in process: the upload, the worker's dispatch of the S3
 message and of its follow-ons from the queue, to the import's end. Wrapping the worker's seams
 (never changing them) gives planning's time by stage (read, safety checks, validate (the
-domain's prepare_*), build items, spool, and the rest: match, link, ledger, results), the
+domain's prepare_*), write keys (what orders the rows), spool, and the rest: match, link,
+ledger, results), the time the write stage takes to build the items from the stored plan's
+records (with --plan-only the bench builds them from the stored plan itself), the
 items and write units per row kind, the largest partition key's share of the items, the
 process's peak RSS while planning, and the end-to-end rate with the write concurrency used.
 Ratios are taken within one run.
@@ -390,7 +392,8 @@ class Stages:
 
 
 class CountingWriter:
-    """The worker's record writer, its item building timed and its items counted per kind."""
+    """The worker's record writer, its item building (the write stage's) and its write keys
+    (planning's) timed, and its items counted per kind."""
 
     def __init__(self, writer, stages: Stages) -> None:
         self._writer, self._stages = writer, stages
@@ -401,6 +404,8 @@ class CountingWriter:
 
     def __getattr__(self, name: str):
         attribute = getattr(self._writer, name)
+        if name == "write_keys":
+            return self._stages.timed("write keys", attribute)
         if not name.endswith("_writes"):
             return attribute
 
@@ -421,7 +426,7 @@ class CountingWriter:
                 self.items[kind] += 1
                 self.units[kind] += -(-item_size(item) // 1024) * (2 if "Put" in request else 1)
                 self.partitions[item["pk"]["S"]] += 1
-            self._stages.add("counting", started)  # the bench's own: taken out of planning
+            self._stages.add("counting", started)  # the bench's own, in the write stage
             return writes
 
         return build
@@ -617,7 +622,8 @@ def import_in_process(
 ) -> InProcess:
     """moto in process with the stack's resources; the file uploaded and run by the worker,
     follow-on messages taken from the queue, until the import ends (``plan_only``: until its
-    plan is stored, its items built and counted but none written)."""
+    plan is stored; then the bench builds and counts its items as the write stage would, but
+    writes none)."""
     from dataclasses import replace
 
     from moto import mock_aws
@@ -714,12 +720,13 @@ def import_in_process(
                 if not got.get("Messages"):
                     raise RuntimeError(f"the import is {item.status} and no message waits")
             seconds = None if plan_only else time.perf_counter() - started
+            if plan_only:
+                build_stored_plan(item, ports)
         finally:
             for module, name, value in reversed(restore):
                 setattr(module, name, value)
-        # Counting items is the bench's work, not the worker's: it is not planning's time.
-        planning = stages.seconds["planning"] - stages.seconds["counting"]
-        stages.seconds["planning"] = planning
+        # Items are built (and counted) by the write stage, after planning has returned.
+        planning = stages.seconds["planning"]
         return InProcess(
             item.status, item.rows_total or rows, planning, seconds,
             invocations, stages.seconds, writer, planning_peak[0], baseline, concurrency,
@@ -727,18 +734,47 @@ def import_in_process(
         )  # fmt: skip
 
 
+def build_stored_plan(item, ports) -> int:
+    """Build every stored group's items as the write stage does (``CheckpointGroup.build``
+    through the bench's CountingWriter), writing none; the groups built."""
+    from chalicelib.imports.write.batches import CheckpointGroup
+    from chalicelib.imports.write.checkpoints import IMPORTER, groups_from, parts_prefix, plan_key
+
+    s3, bucket = ports.s3, ports.settings.bucket_name
+    keys = [plan_key(item)] if ports.settings.import_write_concurrency < 2 else sorted(
+        found["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=parts_prefix(item)
+        )
+        for found in page.get("Contents", [])
+    )  # fmt: skip
+    groups = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for key in keys:
+            path = os.path.join(folder, "plan.jsonl.gz")
+            s3.download_file(bucket, key, path)
+            for _, stored in groups_from(path, 0):
+                CheckpointGroup.from_json(stored).build(ports.writer, item.tenant_id, by=IMPORTER)
+                groups += 1
+    return groups
+
+
 def print_in_process(run: InProcess, bare_rate: float) -> None:
     rows, stages = run.rows, run.stages
     plan_rate = rows / run.planning_seconds
-    say(f"planning as the worker runs it (download, checks, read, match, link, validate, build "
-        f"items, spool, results): {run.planning_seconds:,.1f} s = {plan_rate:,.0f} rows/s; "
+    say(f"planning as the worker runs it (download, checks, read, match, link, validate, write "
+        f"keys, spool, results): {run.planning_seconds:,.1f} s = {plan_rate:,.0f} rows/s; "
         f"{bare_rate / plan_rate:.2f}x the bare openpyxl read's time")  # fmt: skip
-    known = ("read", "validate", "build items", "spool", "safety checks")
+    known = ("read", "validate", "write keys", "spool", "safety checks")
     rest = stages["planning"] - sum(stages[name] for name in known)
     per_row = {name: stages[name] / rows * 1e6 for name in known}
     per_row["match, link, ledger, results"] = rest / rows * 1e6
     say("  µs per row by stage: " + ", ".join(f"{name} {us:,.0f}" for name, us in per_row.items())
         + f" (total {stages['planning'] / rows * 1e6:,.0f})")  # fmt: skip
+    say(
+        f"  build items, in the write stage from the stored records: "
+        f"{stages['build items'] / rows * 1e6:,.0f} µs per row (spread over its workers)"
+    )
     writer = run.writer
     items = sum(writer.items.values())
     say(f"  items planned (each written once): {items:,}; per row kind: " + ", ".join(

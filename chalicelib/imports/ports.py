@@ -85,6 +85,12 @@ class RecordWriter(Protocol):
         self, tenant_id: str, record: Record, previous: Record | None, *, now: str, by: str | None
     ) -> list[TransactItem]: ...
 
+    def write_keys(
+        self, entity: str, tenant_id: str, record: Record, previous: Record | None
+    ) -> list[tuple[str, str]]:
+        """What another record's writes may share with this one's, before they are built."""
+        ...
+
 
 @dataclass(frozen=True)
 class Ports:

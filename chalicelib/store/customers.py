@@ -284,19 +284,35 @@ def customer_ops(
     item = customer_item(tenant_id, record)
     condition = absent() if previous is None else at_version(previous["version"])
     ops = [Write("put", item, condition, stale("customer"))]
+    ops += customer_claim_ops(tenant_id, record, previous)
+    return ops + customer_entry_ops(tenant_id, record, previous)
+
+
+# The customer's unique values, each claimed in its own scope.
+_CLAIMED = (
+    ("name", NAME_SCOPE),
+    ("customer_number", NUMBER_SCOPE),
+    ("import_id", IMPORT_ID_SCOPE),
+)
+
+
+def customer_claim_ops(
+    tenant_id: str, record: dict[str, Any], previous: dict[str, Any] | None
+) -> list[Write]:
+    """The claims ``customer_ops`` moves when ``record`` is stored over ``previous``: its
+    name, number and import ID, each freed where it changed and taken anew (records.claim_ops).
+
+    The only items of a customer's write another record's write can share (a name freed by
+    one row and taken by the next): the importer orders its writes by them.
+    """
     old = previous or {}
-    scopes = (
-        ("name", NAME_SCOPE),
-        ("customer_number", NUMBER_SCOPE),
-        ("import_id", IMPORT_ID_SCOPE),
-    )
-    for field, scope in scopes:
+    ops: list[Write] = []
+    for field, scope in _CLAIMED:
         conflict = _duplicate(field, record.get(field) or "")
         ops += claim_ops(
             tenant_id, scope, record["id"], old.get(field), record.get(field), conflict
         )
-
-    return ops + customer_entry_ops(tenant_id, record, previous)
+    return ops
 
 
 def customer_removal_ops(tenant_id: str, record: dict[str, Any]) -> list[Write]:

@@ -16,6 +16,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.store.contacts import PREFIX as CONTACT_PREFIX
 from chalicelib.store.contacts import ContactItem, contact_item
 from chalicelib.store.customers import (
+    customer_claim_ops,
     customer_ops,
     customer_pk,
     load_customer_index,
@@ -136,12 +137,40 @@ class ImportRecordWriter:
     def equipment_writes(self, tenant_id, record, previous, *, now, by) -> list[dict[str, Any]]:
         stamped = _stamped(record, previous, now, by)
         item = equipment_item(tenant_id, stamped)
-        claims = claim_ops(
-            tenant_id,
-            number_scope(record["customer_id"]),
-            record["id"],
-            (previous or {}).get("equipment_number"),
-            record.get("equipment_number"),
-            lambda: Conflict("equipment number taken"),
-        )
+        claims = _equipment_claim_ops(tenant_id, record, previous)
         return [transact_item(w) for w in (_record_write(item, previous), *claims)]
+
+    def write_keys(self, entity, tenant_id, record, previous) -> list[tuple[str, str]]:
+        return write_keys(entity, tenant_id, record, previous)
+
+
+def write_keys(
+    entity: str, tenant_id: str, record: Record, previous: Record | None
+) -> list[tuple[str, str]]:
+    """What another record's writes may share with ``record``'s (``entity``: customer,
+    contact or equipment), as hashable keys: ``("record", id)`` for every item only this
+    record writes (its item, its search entries: keyed by its id), and the ``(pk, sk)`` of
+    each claim it frees or takes (a unique value another row may free or take too).
+
+    Two rows whose ``*_writes`` items share a key share one of these keys, so the importer
+    can order rows before their items are built (tests/unit/store/test_write_keys.py).
+    """
+    if entity == "customer":
+        claims = customer_claim_ops(tenant_id, record, previous)
+    elif entity == "equipment":
+        claims = _equipment_claim_ops(tenant_id, record, previous)
+    else:  # a contact claims nothing
+        claims = []
+    return [("record", record["id"]), *((write.pk, write.sk) for write in claims)]
+
+
+def _equipment_claim_ops(tenant_id: str, record: Record, previous: Record | None) -> list[Write]:
+    """The equipment number's claim, unique within its customer, moved as the record is stored."""
+    return claim_ops(
+        tenant_id,
+        number_scope(record["customer_id"]),
+        record["id"],
+        (previous or {}).get("equipment_number"),
+        record.get("equipment_number"),
+        lambda: Conflict("equipment number taken"),
+    )

@@ -278,7 +278,7 @@ def test_a_crash_while_planning_is_retried_with_the_numbers_already_reserved(api
     from chalicelib.store.import_writes import ImportRecordWriter
 
     class CrashingWriter(ImportRecordWriter):
-        def customer_writes(self, *args, **kw):
+        def write_keys(self, *args, **kw):  # called for each planned row's records
             raise RuntimeError("injected crash while the plan is written")
 
     many = {"customers": [{"Customer Name": f"Customer {n:03d}"} for n in range(30)]}

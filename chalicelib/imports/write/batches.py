@@ -1,10 +1,16 @@
 """Stage 5 (pure part): a plan's outcomes as one transaction per row and each row's ledger
-entry, in checkpoint groups."""
+entry, in checkpoint groups.
+
+The plan carries each row's records (the record, what it replaces, the records it changes
+beside it); their items are built when the group is written (``CheckpointGroup.build``), by
+the write stage's workers rather than by the one that plans. Rows are ordered before that by
+``write_keys``: what a row's items may share with another row's (its records, its claims).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.domain.customers import format_customer_number
 from chalicelib.imports.plan.planner import RowOutcome
@@ -13,16 +19,24 @@ from chalicelib.imports.ports import Record, RecordWriter, TransactItem, WriteRe
 # Items per checkpoint (as the 10 BatchWriteItem calls of 25 were): a crash retries at most the
 # rows of one group, each of which a retry recognises as already written.
 ITEMS_PER_CHECKPOINT = 250
+# Search entries a record's write puts besides its item and claims, as planned before the items
+# are built (bench/import_bench.py: a customer 3, a site 2; a contact 1; equipment none). Only
+# sizes groups: a group may come out a few items over or under ITEMS_PER_CHECKPOINT.
+ENTRIES_ESTIMATE = {"customer": 3, "contact": 1, "equipment": 0}
 
 
 @dataclass
 class RowWrite:
     """One row's writes, taken in one transaction or not at all, and what reporting needs of it.
 
-    ``items`` are TransactWriteItems entries, the row's record first (none for a row that
-    writes nothing: unchanged or failed); ``needs``: customers an earlier row of this file
-    creates that this row's records point at; ``ledger``: the BatchWriteItem put of the row's
-    ledger entry (store/import_rows.py), written after the row, corrected should it lose.
+    ``records``: ``[entity, record, previous]`` of each record the row writes, its own first
+    (None for a row that writes nothing: unchanged or failed); ``items``: their
+    TransactWriteItems entries, the row's record first, once built (``CheckpointGroup.build``;
+    a plan stored before records were carried holds them built); ``needs``: customers an
+    earlier row of this file creates that this row's records point at; ``ledger``: the
+    BatchWriteItem put of the row's ledger entry (store/import_rows.py), written after the
+    row, corrected should it lose. ``keys`` (planning only, not stored): the row's
+    ``write_keys``, which order it (GroupLevels).
     """
 
     sheet: str
@@ -36,6 +50,8 @@ class RowWrite:
     needs: list[str]
     items: list[TransactItem]
     ledger: WriteRequest | None = None
+    records: list[list] | None = None
+    keys: list[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
 
 
 class CustomerNumbers:
@@ -71,36 +87,33 @@ def row_writes(
     writer: RecordWriter,
     tenant_id: str,
     *,
-    now: str,
-    by: str | None,
     next_number: Callable[[], str],
     ledger: Callable[[int, RowOutcome, Record | None], WriteRequest] | None = None,
 ) -> Iterator[RowWrite]:
-    """The transaction of each created or updated row, in the order the outcomes come; given
+    """The writes of each created or updated row, in the order the outcomes come; given
     ``ledger`` (``ledger(seq, outcome, record as written)`` → the put of its entry), every row,
     each carrying its entry.
 
-    A row pointing at a customer an earlier row of the file creates (a contact's customer, a
-    site's billing customer) ``needs`` it: should that row lose a race, this one is not written.
+    A row carries its records and their ``write_keys``, not yet its items
+    (``CheckpointGroup.build`` makes them when the group is written). A row pointing at a
+    customer an earlier row of the file creates (a contact's customer, a site's billing
+    customer) ``needs`` it: should that row lose a race, this one is not written.
     """
-    build = {
-        "customer": writer.customer_writes,
-        "contact": writer.contact_writes,
-        "equipment": writer.equipment_writes,
-    }
     created: set[str] = set()
     for seq, outcome in enumerate(outcomes):
         writes = outcome.action in ("created", "updated")
         if not writes and ledger is None:
             continue
         record = outcome.record
-        items: list[TransactItem] = []
+        records: list[list] | None = None
+        keys: list[tuple[str, str]] = []
         if writes:
             if outcome.entity == "customer" and not record.get("customer_number"):
                 record = {**record, "customer_number": next_number()}
-            items = build[outcome.entity](tenant_id, record, outcome.previous, now=now, by=by)
-            for entity, other, previous in outcome.extra:
-                items += build[entity](tenant_id, other, previous, now=now, by=by)
+            records = [[outcome.entity, record, outcome.previous]]
+            records += [[entity, other, previous] for entity, other, previous in outcome.extra]
+            for entity, written, previous in records:
+                keys += writer.write_keys(entity, tenant_id, written, previous)
         shown = record or outcome.previous or {}
         parent = shown.get("customer_id") or (shown.get("billing") or {}).get("billing_customer_id")
         yield RowWrite(
@@ -113,8 +126,10 @@ def row_writes(
             label=_label(shown),
             creates=outcome.action == "created",
             needs=[parent] if writes and parent in created else [],
-            items=items,
+            items=[],
             ledger=ledger(seq, outcome, record) if ledger is not None else None,
+            records=records,
+            keys=keys,
         )
         if outcome.entity == "customer" and outcome.action == "created":
             created.add(record["id"])
@@ -136,45 +151,80 @@ def item_keys(items: Iterable[TransactItem]) -> Iterator[tuple[str, str]]:
 
 @dataclass
 class CheckpointGroup:
-    """Rows written between two checkpoints; ``rows_written`` rows are complete after it."""
+    """Rows written between two checkpoints; ``rows_written`` rows are complete after it;
+    ``now``: the time its records are stamped with (the plan's)."""
 
     rows: list[RowWrite]
     rows_written: int
+    now: str | None = None
 
     def to_json(self) -> dict:
         # A row's fields are JSON values already: asdict would deep-copy every item of every row.
-        return {"rows": [vars(row) for row in self.rows], "rows_written": self.rows_written}
+        rows = [{k: v for k, v in vars(row).items() if k != "keys"} for row in self.rows]
+        return {"rows": rows, "rows_written": self.rows_written, "now": self.now}
 
     @classmethod
     def from_json(cls, data: dict) -> CheckpointGroup:
-        return cls([RowWrite(**row) for row in data["rows"]], data["rows_written"])
+        rows = [RowWrite(**row) for row in data["rows"]]
+        return cls(rows, data["rows_written"], data.get("now"))
+
+    def build(self, writer: RecordWriter, tenant_id: str, *, by: str | None) -> CheckpointGroup:
+        """Each row's items from its records (``writer.<entity>_writes``, stamped ``now`` and
+        ``by``), in place; rows stored with their items built keep them. Returns the group.
+
+        The items are the ones planning used to build: the records are stored as JSON and
+        read back unchanged (tests/functional/test_import_write_build.py)."""
+        build = {
+            "customer": writer.customer_writes,
+            "contact": writer.contact_writes,
+            "equipment": writer.equipment_writes,
+        }
+        for row in self.rows:
+            if row.records is not None and not row.items:
+                row.items = [
+                    item
+                    for entity, record, previous in row.records
+                    for item in build[entity](tenant_id, record, previous, now=self.now, by=by)
+                ]
+        return self
+
+
+def estimated_items(row: RowWrite) -> int:
+    """A row's items, its ledger entry included: counted once built, else estimated from its
+    records (item, claims, ENTRIES_ESTIMATE search entries)."""
+    items = len(row.items)
+    if not items and row.records:
+        items = len(row.keys or ()) + sum(ENTRIES_ESTIMATE[r[0]] for r in row.records)
+    return items + (row.ledger is not None)
 
 
 def checkpoint_groups(
-    rows: Iterable[RowWrite], items_per_group: int = ITEMS_PER_CHECKPOINT
+    rows: Iterable[RowWrite], items_per_group: int = ITEMS_PER_CHECKPOINT, *, now: str | None = None
 ) -> Iterator[CheckpointGroup]:
-    """Group rows so the import record is updated once per about ``items_per_group`` items."""
+    """Group rows so the import record is updated once per about ``items_per_group`` items
+    (estimated_items); each group carries ``now``, its records' time stamp."""
     group: list[RowWrite] = []
     items, written = 0, 0
     for row in rows:
         group.append(row)
-        items += len(row.items) + (row.ledger is not None)
+        items += estimated_items(row)
         written += 1
         if items >= items_per_group:
-            yield CheckpointGroup(group, written)
+            yield CheckpointGroup(group, written, now)
             group, items = [], 0
     if group:
-        yield CheckpointGroup(group, written)
+        yield CheckpointGroup(group, written, now)
 
 
 class GroupLevels:
     """Each checkpoint group's write level, for writes spread over workers (write/parts.py).
 
     A group is one level past every earlier group it depends on: one that writes an item it
-    writes too (the same record, claim or entry: its order matters), or creates a customer one
-    of its rows ``needs``. Groups of one level share nothing, so they can be written at once;
-    level k+1 starts when level k is written. Keys are kept as hashes (a collision only adds
-    an order that was not needed).
+    writes too (the same record, claim or entry: its order matters; told by the rows'
+    ``write_keys``, or by their items in a plan stored built), or creates a customer one of its
+    rows ``needs``. Groups of one level share nothing, so they can be written at once; level
+    k+1 starts when level k is written. Keys are kept as hashes (a collision only adds an
+    order that was not needed).
     """
 
     def __init__(self) -> None:
@@ -189,7 +239,7 @@ class GroupLevels:
             for customer in row.needs:
                 if customer in self._created_level:
                     level = max(level, self._created_level[customer] + 1)
-            for key in item_keys(row.items):
+            for key in row.keys if row.keys is not None else item_keys(row.items):
                 keys.append(hashed := hash(key))
                 if hashed in self._key_level:
                     level = max(level, self._key_level[hashed] + 1)

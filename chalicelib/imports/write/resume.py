@@ -80,7 +80,12 @@ def write_groups(
     first, so a row needing a customer that lost is not written either.
     """
     from chalicelib.imports.write.batches import CheckpointGroup
-    from chalicelib.imports.write.checkpoints import load_races, save_races, write_ledger_puts
+    from chalicelib.imports.write.checkpoints import (
+        IMPORTER,
+        load_races,
+        save_races,
+        write_ledger_puts,
+    )
     from chalicelib.imports.write.rows import ledger_puts, write_rows
     from chalicelib.store.row_transactions import RowWrite, write_row
 
@@ -100,7 +105,9 @@ def write_groups(
             if not has_time():
                 log.info("import %s pauses at batch %d", item.id, index)
                 return Written.PAUSED
-            group = CheckpointGroup.from_json(stored)
+            group = CheckpointGroup.from_json(stored).build(
+                ports.writer, item.tenant_id, by=IMPORTER
+            )
             results = write_rows(group.rows, write, lost_customers)
             save_races(ports.s3, bucket, item, index, results)
             write_ledger_puts(ports.dynamodb, ports.settings.table_name, ledger_puts(results))
