@@ -735,10 +735,17 @@ def import_in_process(
 
 
 def build_stored_plan(item, ports) -> int:
-    """Build every stored group's items as the write stage does (``CheckpointGroup.build``
-    through the bench's CountingWriter), writing none; the groups built."""
+    """Build every stored group's items and ledger entries as the write stage does
+    (``CheckpointGroup.build`` through the bench's CountingWriter), writing none; the groups
+    built."""
     from chalicelib.imports.write.batches import CheckpointGroup
-    from chalicelib.imports.write.checkpoints import IMPORTER, groups_from, parts_prefix, plan_key
+    from chalicelib.imports.write.checkpoints import (
+        IMPORTER,
+        groups_from,
+        ledger_puts_of,
+        parts_prefix,
+        plan_key,
+    )
 
     s3, bucket = ports.s3, ports.settings.bucket_name
     keys = [plan_key(item)] if ports.settings.import_write_concurrency < 2 else sorted(
@@ -748,13 +755,14 @@ def build_stored_plan(item, ports) -> int:
         )
         for found in page.get("Contents", [])
     )  # fmt: skip
-    groups = 0
+    groups, ledger_puts = 0, ledger_puts_of(item.tenant_id, item.id)
     with tempfile.TemporaryDirectory() as folder:
         for key in keys:
             path = os.path.join(folder, "plan.jsonl.gz")
             s3.download_file(bucket, key, path)
             for _, stored in groups_from(path, 0):
-                CheckpointGroup.from_json(stored).build(ports.writer, item.tenant_id, by=IMPORTER)
+                group = CheckpointGroup.from_json(stored)
+                group.build(ports.writer, item.tenant_id, by=IMPORTER, ledger=ledger_puts)
                 groups += 1
     return groups
 

@@ -1,4 +1,5 @@
-"""A plan stores each row's records; the write stage builds their items from what it reads back.
+"""A plan stores each row's records; the write stage builds their items and ledger entries
+from what it reads back.
 
 The items a stored group's rows are written with must be exactly the ones the records gave
 before they were stored: planning used to build them itself, and a record that read back
@@ -32,12 +33,13 @@ def spooled(monkeypatch):
     return groups
 
 
-def built_items(group, tenant: str) -> list[list[dict]]:
-    from chalicelib.imports.write.checkpoints import IMPORTER
+def built_items(group, tenant: str) -> list[tuple[list[dict], dict | None]]:
+    """Each row's items and ledger put as the write stage builds them."""
+    from chalicelib.imports.write.checkpoints import IMPORTER, ledger_puts_of
     from chalicelib.store.import_writes import ImportRecordWriter
 
-    group.build(ImportRecordWriter(), tenant, by=IMPORTER)
-    return [row.items for row in group.rows]
+    group.build(ImportRecordWriter(), tenant, by=IMPORTER, ledger=ledger_puts_of(tenant, "i1"))
+    return [(row.items, row.ledger) for row in group.rows]
 
 
 def test_items_built_from_a_stored_plan_are_the_ones_its_records_give(api, aws, tmp_path, spooled):
@@ -78,6 +80,7 @@ def test_items_built_from_a_stored_plan_are_the_ones_its_records_give(api, aws, 
         stored = CheckpointGroup.from_json(orjson.loads(line))
         assert built_items(stored, api.tenant) == built_items(group, api.tenant)
         assert all(row.items or not row.records for row in stored.rows)
+        assert all(row.ledger for row in stored.rows)
 
 
 def test_a_record_value_json_would_not_give_back_stops_the_plan_with_its_reason():
@@ -107,4 +110,4 @@ def test_a_plan_stored_with_its_items_built_is_written_with_them():
         "rows_written": 1,
     }  # fmt: skip
     group = CheckpointGroup.from_json(stored)
-    assert built_items(group, "t") == [items]
+    assert built_items(group, "t") == [(items, None)]

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain.customers import format_customer_number
 from chalicelib.imports.plan.planner import RowOutcome
-from chalicelib.imports.ports import Record, RecordWriter, TransactItem, WriteRequest
+from chalicelib.imports.ports import RecordWriter, TransactItem, WriteRequest
+from chalicelib.imports.write.ledger import completed_entry, entry_head
 
 # Items per checkpoint (as the 10 BatchWriteItem calls of 25 were): a crash retries at most the
 # rows of one group, each of which a retry recognises as already written.
@@ -35,8 +36,10 @@ class RowWrite:
     a plan stored before records were carried holds them built); ``needs``: customers an
     earlier row of this file creates that this row's records point at; ``ledger``: the
     BatchWriteItem put of the row's ledger entry (store/import_rows.py), written after the
-    row, corrected should it lose. ``keys`` (planning only, not stored): the row's
-    ``write_keys``, which order it (GroupLevels).
+    row, corrected should it lose; planned, the row carries its entry's head and ``seq``
+    instead (``ledger.entry_head``), completed from its records when the group is written.
+    ``keys`` (planning only, not stored): the row's ``write_keys``, which order it
+    (GroupLevels).
     """
 
     sheet: str
@@ -51,6 +54,8 @@ class RowWrite:
     items: list[TransactItem]
     ledger: WriteRequest | None = None
     records: list[list] | None = None
+    entry: dict | None = None
+    seq: int | None = None
     keys: list[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
 
 
@@ -88,11 +93,10 @@ def row_writes(
     tenant_id: str,
     *,
     next_number: Callable[[], str],
-    ledger: Callable[[int, RowOutcome, Record | None], WriteRequest] | None = None,
+    ledger: bool = False,
 ) -> Iterator[RowWrite]:
-    """The writes of each created or updated row, in the order the outcomes come; given
-    ``ledger`` (``ledger(seq, outcome, record as written)`` → the put of its entry), every row,
-    each carrying its entry.
+    """The writes of each created or updated row, in the order the outcomes come; with
+    ``ledger``, every row, each carrying the head of its ledger entry and its ``seq``.
 
     A row carries its records and their ``write_keys``, not yet its items
     (``CheckpointGroup.build`` makes them when the group is written). A row pointing at a
@@ -102,7 +106,7 @@ def row_writes(
     created: set[str] = set()
     for seq, outcome in enumerate(outcomes):
         writes = outcome.action in ("created", "updated")
-        if not writes and ledger is None:
+        if not writes and not ledger:
             continue
         record = outcome.record
         records: list[list] | None = None
@@ -127,8 +131,9 @@ def row_writes(
             creates=outcome.action == "created",
             needs=[parent] if writes and parent in created else [],
             items=[],
-            ledger=ledger(seq, outcome, record) if ledger is not None else None,
             records=records,
+            entry=entry_head(outcome, record) if ledger else None,
+            seq=seq if ledger else None,
             keys=keys,
         )
         if outcome.entity == "customer" and outcome.action == "created":
@@ -168,9 +173,18 @@ class CheckpointGroup:
         rows = [RowWrite(**row) for row in data["rows"]]
         return cls(rows, data["rows_written"], data.get("now"))
 
-    def build(self, writer: RecordWriter, tenant_id: str, *, by: str | None) -> CheckpointGroup:
+    def build(
+        self,
+        writer: RecordWriter,
+        tenant_id: str,
+        *,
+        by: str | None,
+        ledger: Callable[[int, dict], WriteRequest] | None = None,
+    ) -> CheckpointGroup:
         """Each row's items from its records (``writer.<entity>_writes``, stamped ``now`` and
-        ``by``), in place; rows stored with their items built keep them. Returns the group.
+        ``by``) and, given ``ledger`` (``(seq, entry)`` → the put of a ledger entry), its
+        ledger put from its entry's head and records (``ledger.completed_entry``), in place;
+        rows stored built keep what they hold. Returns the group.
 
         The items are the ones planning used to build: the records are stored as JSON and
         read back unchanged (tests/functional/test_import_write_build.py)."""
@@ -186,6 +200,8 @@ class CheckpointGroup:
                     for entity, record, previous in row.records
                     for item in build[entity](tenant_id, record, previous, now=self.now, by=by)
                 ]
+            if ledger is not None and row.entry is not None and row.ledger is None:
+                row.ledger = ledger(row.seq, completed_entry(row.entry, row.records))
         return self
 
 
@@ -195,7 +211,7 @@ def estimated_items(row: RowWrite) -> int:
     items = len(row.items)
     if not items and row.records:
         items = len(row.keys or ()) + sum(ENTRIES_ESTIMATE[r[0]] for r in row.records)
-    return items + (row.ledger is not None)
+    return items + (row.ledger is not None or row.entry is not None)
 
 
 def checkpoint_groups(

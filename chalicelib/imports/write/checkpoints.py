@@ -50,7 +50,7 @@ def _plan_writes(outcomes: Iterable, writer: Any, item: Any, numbers: CustomerNu
         writer,
         item.tenant_id,
         next_number=numbers,
-        ledger=ledger_writer(item.tenant_id, item.id),
+        ledger=True,
     )
 
 
@@ -140,6 +140,13 @@ def spool_parts(
         os.remove(os.path.join(folder, f"level-{level}.jsonl.gz"))
         first += count
     return ranges, files
+
+
+def ledger_puts_of(tenant_id: str, import_id: str) -> Callable[[int, dict], dict]:
+    """``(seq, a row's ledger entry) → the put of that entry`` (CheckpointGroup.build)."""
+    from chalicelib.store.import_rows import row_put
+
+    return lambda seq, entry: row_put(tenant_id, import_id, seq, entry)
 
 
 def ledger_writer(tenant_id: str, import_id: str) -> Callable[[int, Any, Any], dict]:

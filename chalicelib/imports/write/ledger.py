@@ -1,8 +1,9 @@
 """A row's ledger entry: what the import did to it, with every changed field's before and after.
 
 Pure: built from the planner's outcome and the record as written. The entry travels in the
-stored plan beside the row's own writes and is written in the same checkpoint group, so the
-ledger holds what was written, not what was planned; a writer that finds at write time that
+stored plan beside the row's own records (its head; the changes are found from the records
+when the group is written) and is written in the same checkpoint group, so the ledger holds
+what was written, not what was planned; a writer that finds at write time that
 a row lost (its writes refused) replaces the entry with ``lost_at_write`` — the one hook.
 """
 
@@ -19,7 +20,7 @@ _NOT_CHANGES = frozenset(("id", *BOOKKEEPING_FIELDS))
 
 def ledger_entry(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str, Any]:
     """The entry of one row: ``{sheet, row, target, entity, outcome, warned, record_id,
-    customer_id, version, changes, errors, warnings, also}``.
+    customer_id, version, errors, warnings, changes, also}``.
 
     ``record`` is the record as written (a created customer with its number); ``version`` the
     record's version after the write (undo touches it only while it is still there);
@@ -27,10 +28,21 @@ def ledger_entry(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str
     every value, before None); ``customer_id``
     is a child's customer or a customer's billing customer (what a later import builds on);
     ``also`` lists the other records the row changed (a default contact it took over from).
+
+    Made in two halves: ``entry_head`` when the row is planned, ``completed_entry`` from the
+    records the row writes, which a stored plan carries to the write stage.
     """
     written = outcome.action in ("created", "updated")
+    records = [[outcome.entity, record, outcome.previous], *outcome.extra] if written else None
+    return completed_entry(entry_head(outcome, record), records)
+
+
+def entry_head(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str, Any]:
+    """What of ``ledger_entry`` the row's records do not give: every field but ``changes``
+    and ``also``."""
+    written = outcome.action in ("created", "updated")
     record = record if written else (outcome.record or outcome.previous)
-    entry = {
+    return {
         "sheet": outcome.row.sheet,
         "row": outcome.row.row,
         "target": outcome.row.target,
@@ -40,24 +52,30 @@ def ledger_entry(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str
         "record_id": (record or {}).get("id") if outcome.action != "failed" else None,
         "customer_id": _parent_of(outcome.entity, record) if record else None,
         "version": _version_after(outcome.action, outcome.previous),
-        "changes": changes(outcome.previous, record) if written else {},
         "errors": [_problem(e) for e in outcome.errors],
         "warnings": [_problem(w) for w in outcome.warnings],
     }
-    entry["also"] = []
-    if written and outcome.extra:
-        entry["also"] = [
-            {
-                "entity": entity,
-                "outcome": "updated" if previous else "created",
-                "record_id": other["id"],
-                "customer_id": _parent_of(entity, other),
-                "version": _version_after("updated" if previous else "created", previous),
-                "changes": changes(previous, other),
-            }
-            for entity, other, previous in outcome.extra
-        ]
-    return entry
+
+
+def completed_entry(head: dict[str, Any], records: list | None) -> dict[str, Any]:
+    """``head`` (entry_head) with ``changes`` and ``also`` from the row's ``records``:
+    ``[entity, record as written, previous]`` of its own record, then of each other record it
+    changes (None: the row writes nothing)."""
+    if not records:
+        return {**head, "changes": {}, "also": []}
+    (_, record, previous), *extra = records
+    also = [
+        {
+            "entity": entity,
+            "outcome": "updated" if before else "created",
+            "record_id": other["id"],
+            "customer_id": _parent_of(entity, other),
+            "version": _version_after("updated" if before else "created", before),
+            "changes": changes(before, other),
+        }
+        for entity, other, before in extra
+    ]
+    return {**head, "changes": changes(previous, record), "also": also}
 
 
 def lost_at_write(entry: dict[str, Any], message: str) -> dict[str, Any]:

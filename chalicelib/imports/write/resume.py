@@ -82,6 +82,7 @@ def write_groups(
     from chalicelib.imports.write.batches import CheckpointGroup
     from chalicelib.imports.write.checkpoints import (
         IMPORTER,
+        ledger_puts_of,
         load_races,
         save_races,
         write_ledger_puts,
@@ -96,6 +97,7 @@ def write_groups(
         return written is not RowWrite.LOST
 
     bucket = ports.settings.bucket_name
+    entries = ledger_puts_of(item.tenant_id, item.id)
     lost_customers = load_races(ports.s3, bucket, item)[0] if item.rows_lost else {}
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "plan.jsonl.gz")
@@ -106,7 +108,7 @@ def write_groups(
                 log.info("import %s pauses at batch %d", item.id, index)
                 return Written.PAUSED
             group = CheckpointGroup.from_json(stored).build(
-                ports.writer, item.tenant_id, by=IMPORTER
+                ports.writer, item.tenant_id, by=IMPORTER, ledger=entries
             )
             results = write_rows(group.rows, write, lost_customers)
             save_races(ports.s3, bucket, item, index, results)
