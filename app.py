@@ -1,4 +1,5 @@
-"""Sitebook's Chalice app: creates it, registers the API, the import worker and event handlers."""
+"""Sitebook's Chalice app: creates it, registers the API, the import worker, its watchdog and
+event handlers."""
 
 import os
 
