@@ -1,8 +1,9 @@
-"""Sitebook's Chalice app: creates it, registers the API, the import worker and event handlers."""
+"""Sitebook's Chalice app: creates it, registers the API, the import worker, its watchdog and
+event handlers."""
 
 import os
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib.api import register_api
 
@@ -39,6 +40,20 @@ def import_dead_letters(event):
     log_context(request_id=getattr(event.context, "aws_request_id", None))
     try:
         handle_dead_letters(event.to_dict())
+    finally:
+        flush_metrics()
+
+
+# Every 5 minutes (imports/watchdog.WATCH_EVERY_MINUTES): imports written by parts that made no
+# progress for hours get their parts queued again, then fail; none stays running.
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def import_watchdog(event):
+    from chalicelib.imports.watchdog import handle_schedule
+    from chalicelib.observability import flush_metrics, log_context
+
+    log_context(request_id=getattr(event.context, "aws_request_id", None))
+    try:
+        handle_schedule()
     finally:
         flush_metrics()
 

@@ -7,7 +7,9 @@ killed mid-import lets its message return within seconds, and the restarted pump
 import from its checkpoint under the same message id, as a retried Lambda would. It runs up
 to IMPORT_WRITE_CONCURRENCY handlers at once (``--concurrency``), as Lambda runs up to its
 concurrency, so an import's write parts (imports/write/parts.py) run side by side; a thread
-beside them hands the dead-letter queue's messages to ``import_dead_letters``. Each message's
+beside them hands the dead-letter queue's messages to ``import_dead_letters``, and another
+calls ``import_watchdog`` every ``--watch-seconds`` as its EventBridge schedule would (the
+interval of app.py's Rate). Each message's
 line reports the DynamoDB requests its own handler made (from its thread and the threads
 that thread started), not its neighbours'.
 """
@@ -25,6 +27,7 @@ from collections import Counter
 from contextlib import nullcontext
 
 from chalicelib.aws import client
+from chalicelib.imports.watchdog import WATCH_EVERY_MINUTES
 from chalicelib.settings import get_settings
 
 LAMBDA_TIMEOUT_MS = 900_000
@@ -253,6 +256,35 @@ def _report(message: dict, outcome: str, started: float, requests: DynamoDBReque
         )
 
 
+def scheduled_event(now: float | None = None) -> dict:
+    """The event EventBridge hands a scheduled Lambda (chalice.app.CloudWatchEvent's fields)."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+    region = get_settings().region
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": stamp,
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:000000000000:rule/sitebook-local-import_watchdog"],
+        "detail": {},
+    }
+
+
+def run_on_schedule(handler, seconds: float, *, stop: threading.Event | None = None) -> None:
+    """Call ``handler(event, context)`` every ``seconds`` (the first after one interval, as a
+    new rule's first run) until ``stop`` is set; a failing call is printed and the next one
+    runs on time, as the next scheduled invocation would."""
+    stop = stop or threading.Event()
+    while not stop.wait(seconds):
+        try:
+            handler(scheduled_event(), LambdaContext())
+        except Exception as exc:
+            print(f"pump: scheduled handler failed ({exc!r})", flush=True)
+
+
 def pump_concurrently(
     handler,
     queue_url: str,
@@ -293,6 +325,12 @@ def main() -> None:
         default=get_settings().import_write_concurrency,
         help="handlers at once (default: IMPORT_WRITE_CONCURRENCY)",
     )
+    parser.add_argument(
+        "--watch-seconds",
+        type=float,
+        default=WATCH_EVERY_MINUTES * 60,
+        help="interval of the import watchdog (default: its schedule's, 5 minutes)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "pynamodb"):
@@ -300,7 +338,7 @@ def main() -> None:
     requests = DynamoDBRequests().install()
     # The pump stands in for the import_worker Lambda: its retry budget, as .chalice/config.json.
     os.environ["AWS_RETRY_BUDGET"] = "worker"
-    from app import import_dead_letters, import_worker
+    from app import import_dead_letters, import_watchdog, import_worker
 
     settings = get_settings()
     print(f"pump: waiting for import messages, {args.concurrency} at once", flush=True)
@@ -312,6 +350,12 @@ def main() -> None:
             name="dead-letters",
             daemon=True,
         ).start()
+    threading.Thread(
+        target=run_on_schedule,
+        args=(import_watchdog, args.watch_seconds),
+        name="watchdog",
+        daemon=True,
+    ).start()
     pump_concurrently(
         import_worker,
         settings.import_queue_url,

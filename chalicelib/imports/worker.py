@@ -104,10 +104,11 @@ def dispatch(
         undo(message, ports, owner=owner, context=context, last_delivery=last_delivery)
         return
     if isinstance(message, WriteGroups):
+        delivery = owner  # this message's id; the part writes as its planner's delivery
         tenant_id, import_id, owner = message.tenant_id, message.import_id, message.owner
 
         def run() -> None:
-            run_part(message, ports, context=context)
+            run_part(message, ports, context=context, delivery=delivery)
 
     else:
         work = _import_of(message, owner)
@@ -200,7 +201,8 @@ def run_import(tenant_id: str, import_id: str, ports: Ports, *, owner: str, cont
         return _time_left_ms(context) >= SAFETY_MARGIN_MS
 
     if import_parts.write_progress(ports.dynamodb, ports.settings.table_name, item):
-        advance(item, ports, owner=owner, by=PLANNER)  # its parts write it (write/parts.py)
+        # its parts write it (write/parts.py)
+        advance(item, ports, owner=owner, by=PLANNER, delivery=owner)
         return
     written = write_from_checkpoint(item, ports, owner=owner, has_time=has_time)
     if written is Written.PAUSED:
@@ -213,9 +215,10 @@ def run_import(tenant_id: str, import_id: str, ports: Ports, *, owner: str, cont
         finish(item, ports, owner=owner)
 
 
-def run_part(message: WriteGroups, ports: Ports, *, context: Any) -> None:
+def run_part(message: WriteGroups, ports: Ports, *, context: Any, delivery: str) -> None:
     """Write one part of an import spread over workers (imports/write/parts.py) while the
-    import is still running for the delivery that planned it (``message.owner``).
+    import is still running for the delivery that planned it (``message.owner``);
+    ``delivery``: the SQS id of this part's message.
 
     A part does not claim the import (the planner's delivery holds it): each of its updates
     is conditional on that owner and on the import running, so a failed or taken-over import
@@ -233,7 +236,13 @@ def run_part(message: WriteGroups, ports: Ports, *, context: Any) -> None:
             "import %s is %s; its part at %d does nothing", item.id, item.status, message.first
         )
         return
-    write_part(item, message, ports, has_time=lambda: _time_left_ms(context) >= SAFETY_MARGIN_MS)
+    write_part(
+        item,
+        message,
+        ports,
+        has_time=lambda: _time_left_ms(context) >= SAFETY_MARGIN_MS,
+        delivery=delivery,
+    )
 
 
 def fail_on_error(tenant_id: str, import_id: str, owner: str, error: Exception) -> bool:

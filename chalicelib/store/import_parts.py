@@ -6,24 +6,37 @@ ranges) are written once on the import record. Everything counted or claimed whi
 write lives on the counter item, ``pk=<tenant>#IMPORT``, ``sk=<import id>#COUNTER``: ``parts``
 (each queued part's next group), ``groups_done``, ``rows_done``, ``rows_lost``,
 ``levels_queued`` and ``level_queuer`` (the part that queued the last level, so its retry can
-send it again), ``finisher`` (the part that runs the finish), ``owner`` (the delivery that
-planned, which holds the import) and ``stopped`` (set when the import fails, before the record
-says so). DynamoDB charges an update by the size of the whole item (1 WCU per started KB): a
-few hundred bytes here, where the record (results, mapping, first errors) is tens of KB
-(docs/decisions/import-write-scaling.md). The counter expires with the ledger (``expires_at``,
-import_rows.LEDGER_DAYS) and is deleted once the import has finished.
+send it again), ``finisher`` and ``finishing`` (the part that runs the finish, and the id
+of the message that runs it), ``owner`` (the delivery that
+planned, which holds the import), ``stopped`` (set when the import fails, before the record
+says so), ``progress_at`` (epoch seconds of the last progress: the plan stored, a level
+queued, a group counted) and ``nudges``/``nudged_at`` (the watchdog's re-queues since that
+progress, imports/watchdog.py). DynamoDB charges an update by the size of the whole item (1 WCU
+per started KB): a few hundred bytes here, where the record (results, mapping, first errors)
+is tens of KB (docs/decisions/import-write-scaling.md). The counter expires with the ledger
+(``expires_at``, import_rows.LEDGER_DAYS) and is deleted once the import has finished.
+
+Beside each counter, a **watch marker** in one partition of its own (``pk=#WATCH#IMPORTS``,
+``sk=<tenant>#<import id>``; ``#`` never begins a tenant id) lets the scheduled watchdog find
+the imports being written by parts with one Query, no Scan: put when the plan is stored,
+deleted with the counter (or by the watchdog, once the import has ended otherwise).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.store.base import now_iso
 
 COUNTER_SK = "#COUNTER"  # after the import id
+# The partition of the watch markers: no tenant's (tenant ids are [A-Za-z0-9_-]), read by the
+# watchdog only. Two writes per import written by parts (put, delete): far below a partition's
+# 1,000 writes/s, so one partition, not shards.
+WATCH_PK = "#WATCH#IMPORTS"
 
 
 @dataclass
@@ -41,6 +54,11 @@ class WriteProgress:
     finisher: str | None = None
     status: str | None = None
     owner: str | None = None
+    counter_owner: str | None = None  # the counter's: the planner's delivery it was put for
+    stopped: bool = False
+    progress_at: int = 0  # epoch seconds
+    nudges: int = 0  # the watchdog's re-queues since progress_at
+    nudged_at: int = 0
 
     @property
     def groups_total(self) -> int:
@@ -67,6 +85,11 @@ def _record_key(tenant_id: str, import_id: str) -> dict[str, dict[str, str]]:
 def counter_key(tenant_id: str, import_id: str) -> dict[str, dict[str, str]]:
     """The counter item's key: beside the import record, in its partition."""
     return {"pk": {"S": f"{tenant_id}#IMPORT"}, "sk": {"S": import_id + COUNTER_SK}}
+
+
+def watch_key(tenant_id: str, import_id: str) -> dict[str, dict[str, str]]:
+    """The watch marker's key: one partition for every tenant's imports written by parts."""
+    return {"pk": {"S": WATCH_PK}, "sk": {"S": f"{tenant_id}#{import_id}"}}
 
 
 def _expiry() -> int:
@@ -108,6 +131,18 @@ def save_write_plan(
             "rows_done": zero,
             "rows_lost": zero,
             "levels_queued": zero,
+            "progress_at": {"N": str(int(time.time()))},
+            "expires_at": {"N": str(_expiry())},
+        },
+    )
+    # After the counter: a crash before this re-plans (no checkpoint yet) and puts both again.
+    client.put_item(
+        TableName=table,
+        Item={
+            **watch_key(item.tenant_id, item.id),
+            "entity": {"S": "import_watch"},
+            "tenant_id": {"S": item.tenant_id},
+            "import_id": {"S": item.id},
             "expires_at": {"N": str(_expiry())},
         },
     )
@@ -145,6 +180,11 @@ def write_progress(client: Any, table: str, item: Any) -> WriteProgress | None:
         finisher=text(found, "finisher"),
         status=text(record, "status"),
         owner=text(record, "owner"),
+        counter_owner=text(found, "owner"),
+        stopped="stopped" in found,
+        progress_at=_number(found, "progress_at"),
+        nudges=_number(found, "nudges"),
+        nudged_at=_number(found, "nudged_at"),
     )
 
 
@@ -197,8 +237,9 @@ def claim_level(
         ":next": {"N": str(level + 1)},
         ":by": {"S": by},
         ":owner": {"S": owner},
+        ":now": {"N": str(int(time.time()))},
     }
-    sets = ["levels_queued = :next", "level_queuer = :by"]
+    sets = ["levels_queued = :next", "level_queuer = :by", "progress_at = :now"]
     for n, (first, _) in enumerate(parts):
         names[f"#p{n}"] = str(first)
         values[f":f{n}"] = {"N": str(first)}
@@ -207,7 +248,7 @@ def claim_level(
         client,
         table,
         item,
-        update="SET " + ", ".join(sets),
+        update="SET " + ", ".join(sets) + " REMOVE nudges",
         condition="levels_queued = :level AND #owner = :owner AND attribute_not_exists(stopped)",
         names=names,
         values=values,
@@ -227,14 +268,17 @@ def count_group(
 ) -> bool:
     """Count group ``index`` of ``part`` as written: the part's next group moves past it and
     ``groups_done``, ``rows_done`` and ``rows_lost`` grow, in one conditional update of the
-    counter, so a group written again (a retry, a duplicate delivery) is counted once. False
-    when the group was counted already or the import is no longer under way for ``owner``
-    (the caller stops)."""
+    counter, so a group written again (a retry, a duplicate delivery) is counted once; it is
+    progress (``progress_at`` now, the watchdog's ``nudges`` cleared). False when the group was
+    counted already or the import is no longer under way for ``owner`` (the caller stops)."""
     return _update_counter(
         client,
         table,
         item,
-        update=("SET parts.#part = :next ADD groups_done :one, rows_done :rows, rows_lost :lost"),
+        update=(
+            "SET parts.#part = :next, progress_at = :now "
+            "ADD groups_done :one, rows_done :rows, rows_lost :lost REMOVE nudges"
+        ),
         condition=("parts.#part = :index AND #owner = :owner AND attribute_not_exists(stopped)"),
         names={"#part": str(part), "#owner": "owner"},
         values={
@@ -244,6 +288,7 @@ def count_group(
             ":rows": {"N": str(rows)},
             ":lost": {"N": str(lost)},
             ":owner": {"S": owner},
+            ":now": {"N": str(int(time.time()))},
         },
     )
 
@@ -260,20 +305,22 @@ def counted_last(client: Any, table: str, item: Any, *, owner: str, part: int, i
     return str(part) in parts and int(parts[str(part)]["N"]) == index + 1
 
 
-def claim_finish(client: Any, table: str, item: Any, *, owner: str, by: str) -> bool:
-    """Take the import's finish for ``by`` (or keep it: the same part retried); False when
-    another part holds it or the import is no longer under way for ``owner``."""
+def claim_finish(client: Any, table: str, item: Any, *, owner: str, by: str, delivery: str) -> bool:
+    """Take the import's finish for part ``by`` run by message ``delivery`` (or keep it: that
+    message's retry); False when another part or another copy of this part's message holds
+    it (two copies at once would both finish), or the import is no longer under way for
+    ``owner``."""
     return _update_counter(
         client,
         table,
         item,
-        update="SET finisher = :by",
+        update="SET finisher = :by, finishing = :delivery",
         condition=(
-            "(attribute_not_exists(finisher) OR finisher = :by) "
+            "(attribute_not_exists(finisher) OR (finisher = :by AND finishing = :delivery)) "
             "AND #owner = :owner AND attribute_not_exists(stopped)"
         ),
         names={"#owner": "owner"},
-        values={":by": {"S": by}, ":owner": {"S": owner}},
+        values={":by": {"S": by}, ":delivery": {"S": delivery}, ":owner": {"S": owner}},
     )
 
 
@@ -301,8 +348,63 @@ def stop_counting(client: Any, table: str, item: Any, *, owner: str) -> Counted 
 
 
 def delete_counter(client: Any, table: str, item: Any) -> None:
-    """Drop the counter of a finished import (its counts are on the record now)."""
+    """Drop the counter of a finished import (its counts are on the record now) and its watch
+    marker (nothing is left to watch)."""
     client.delete_item(TableName=table, Key=counter_key(item.tenant_id, item.id))
+    forget_watch(client, table, item.tenant_id, item.id)
+
+
+def watched_imports(client: Any, table: str) -> Iterator[tuple[str, str]]:
+    """``(tenant id, import id)`` of every import with a watch marker (being written by parts,
+    or ended since and not yet forgotten): a paginated Query of the markers' partition."""
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": WATCH_PK}},
+        "ProjectionExpression": "tenant_id, import_id",
+    }
+    while True:
+        reply = client.query(**request)
+        for found in reply.get("Items", []):
+            yield found["tenant_id"]["S"], found["import_id"]["S"]
+        if "LastEvaluatedKey" not in reply:
+            return
+        request["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
+
+
+def forget_watch(client: Any, table: str, tenant_id: str, import_id: str) -> None:
+    """Drop an import's watch marker (it finished, failed or is gone)."""
+    client.delete_item(TableName=table, Key=watch_key(tenant_id, import_id))
+
+
+def record_nudge(
+    client: Any, table: str, item: Any, *, owner: str, seen: WriteProgress, now: int
+) -> bool:
+    """Note on the counter that the watchdog re-queued the import's unfinished parts at
+    ``now`` (epoch seconds): ``nudges`` one more than ``seen``'s. False when anything moved
+    since ``seen`` was read (a group counted, a level queued, another nudge, the import
+    stopped or no longer ``owner``'s): the caller then does nothing."""
+    values: dict[str, Any] = {
+        ":nudges": {"N": str(seen.nudges + 1)},
+        ":now": {"N": str(now)},
+        ":progress_at": {"N": str(seen.progress_at)},
+        ":owner": {"S": owner},
+    }
+    if seen.nudges:
+        values[":seen"] = {"N": str(seen.nudges)}
+    return _update_counter(
+        client,
+        table,
+        item,
+        update="SET nudges = :nudges, nudged_at = :now",
+        condition=(
+            "progress_at = :progress_at AND "
+            + ("nudges = :seen" if seen.nudges else "attribute_not_exists(nudges)")
+            + " AND #owner = :owner AND attribute_not_exists(stopped)"
+        ),
+        names={"#owner": "owner"},
+        values=values,
+    )
 
 
 def _update_counter(

@@ -289,7 +289,12 @@ def queue_for_sheet(
     return _update(item, actions, ImportItem.status == "needs_mapping")
 
 
-def finish_import(item: ImportItem, *, owner: str | None, status: str, **values: Any) -> bool:
+def finish_import(
+    item: ImportItem, *, owner: str | None, status: str, running: bool = False, **values: Any
+) -> bool:
+    """Close the import with ``status`` and ``values`` while ``owner`` holds it (no owner: while
+    it is queued or running); ``running``: only if it is still running, so that of two
+    finishers only one closes it. False when the condition failed."""
     now = now_iso()
     actions = [getattr(ImportItem, k).set(v) for k, v in values.items()]
     actions += [
@@ -300,6 +305,8 @@ def finish_import(item: ImportItem, *, owner: str | None, status: str, **values:
     condition = (
         (ImportItem.owner == owner) if owner else ImportItem.status.is_in("queued", "running")
     )
+    if running:
+        condition &= ImportItem.status == "running"
     return _update(item, actions, condition)
 
 
@@ -360,6 +367,14 @@ def fail_abandoned(item: ImportItem, *, owner: str, message: str) -> bool:
     none yet; an import another delivery took over, or one that finished, is left as it is.
     """
     held = (ImportItem.owner == owner) | ImportItem.owner.does_not_exist()
+    return _fail_if(item, message, held, owner=owner)
+
+
+def fail_stalled(item: ImportItem, *, owner: str, message: str) -> bool:
+    """End as ``failed`` an import written by parts that stopped making progress (the
+    watchdog, imports/watchdog.py): only while it is ``running`` for ``owner``, the planner's
+    delivery its counter was put for; False otherwise (finished, or taken over meanwhile)."""
+    held = (ImportItem.status == "running") & (ImportItem.owner == owner)
     return _fail_if(item, message, held, owner=owner)
 
 

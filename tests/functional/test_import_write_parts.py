@@ -366,10 +366,13 @@ def test_one_part_queues_each_level_and_one_finishes(planned):
         client, table, item, owner="plan-1", part=3, index=3, rows=1, lost=0
     )
 
-    assert import_parts.claim_finish(client, table, item, owner="plan-1", by="3")
-    assert import_parts.claim_finish(client, table, item, owner="plan-1", by="3")  # its retry
-    assert not import_parts.claim_finish(client, table, item, owner="plan-1", by="0")
-    assert not import_parts.claim_finish(client, table, item, owner="plan-2", by="3")
+    finish = dict(owner="plan-1", by="3", delivery="m-3")
+    assert import_parts.claim_finish(client, table, item, **finish)
+    assert import_parts.claim_finish(client, table, item, **finish)  # its message's retry
+    assert not import_parts.claim_finish(client, table, item, **{**finish, "by": "0"})
+    # Another copy of the same part's message (sent again): both would finish.
+    assert not import_parts.claim_finish(client, table, item, **{**finish, "delivery": "m-4"})
+    assert not import_parts.claim_finish(client, table, item, **{**finish, "owner": "plan-2"})
 
 
 def test_a_failed_import_stops_its_parts_and_keeps_what_they_counted(planned):
@@ -390,6 +393,8 @@ def test_a_failed_import_stops_its_parts_and_keeps_what_they_counted(planned):
     assert not import_parts.count_group(
         client, table, item, owner="plan-1", part=2, index=2, rows=3, lost=0
     )
-    assert not import_parts.claim_finish(client, table, item, owner="plan-1", by="2")
+    assert not import_parts.claim_finish(
+        client, table, item, owner="plan-1", by="2", delivery="m-2"
+    )
     failed = records.get_import(item.tenant_id, item.id)
     assert (failed.status, failed.rows_done) == ("failed", 7)

@@ -62,15 +62,19 @@ def result_fields(results: Results, result_keys: dict[str, str]) -> dict[str, An
 
 
 def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
-    """Every batch is written: close the record with its final status, drop the stored plan."""
+    """Every batch is written: close the record with its final status, drop the stored plan.
+
+    Closed once: a second finisher (a finisher's retry after it closed the record, or two
+    copies of the last part's message at once, imports/write/parts.py) only cleans up."""
     from chalicelib.imports.write.checkpoints import delete_races, plan_key
 
     if item.rows_lost:
         amend_results(item, ports)
     failed = sum((counts or {}).get("failed", 0) for counts in (item.counts or {}).values())
-    records.finish_import(
+    closed = records.finish_import(
         item,
         owner=owner,
+        running=True,
         status=import_status(failed or item.errors_total, item.warnings_total or 0),
         rows_done=item.rows_total,
         # As settled: per group when written in order, here when spread (write/parts.py).
@@ -82,7 +86,8 @@ def finish(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
     ports.s3.delete_object(Bucket=ports.settings.bucket_name, Key=plan_key(item))
     if item.rows_lost:
         delete_races(ports.s3, ports.settings.bucket_name, item)
-    count_finished_import(item, failed)
+    if closed:
+        count_finished_import(item, failed)
 
 
 def count_finished_import(item: records.ImportItem, failed_rows: int) -> None:

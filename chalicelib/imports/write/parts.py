@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.imports.ports import Ports
-from chalicelib.messages import WriteGroups, write_body
+from chalicelib.messages import WriteGroups, continue_body, write_body
 from chalicelib.store import import_parts
 from chalicelib.store import imports as records
 
@@ -28,11 +28,17 @@ PLANNER = "plan"  # who queues level 0: the delivery that planned the import
 
 
 def write_part(
-    item: records.ImportItem, part: WriteGroups, ports: Ports, *, has_time: Callable[[], bool]
+    item: records.ImportItem,
+    part: WriteGroups,
+    ports: Ports,
+    *,
+    has_time: Callable[[], bool],
+    delivery: str,
 ) -> None:
     """Write ``part``'s groups from its next one; then queue the next level or finish the
     import if this part completed one. Short of time, the part continues in a follow-on (its
-    own message again)."""
+    own message again). ``delivery``: the SQS id of the message run (the same on its retries,
+    another for a copy of the part sent again)."""
     from chalicelib.imports.write.checkpoints import part_key
     from chalicelib.imports.write.resume import Written, write_groups
 
@@ -81,19 +87,19 @@ def write_part(
             return
         if written is Written.TAKEN_OVER:
             return
-    advance(item, ports, owner=part.owner, by=str(part.first))
+    advance(item, ports, owner=part.owner, by=str(part.first), delivery=delivery)
 
 
-def advance(item: records.ImportItem, ports: Ports, *, owner: str, by: str) -> None:
-    """What follows a written part (``by``: its first group, or PLANNER after planning):
-    finish the import when every group is written, else queue the next level once every
-    queued one is written."""
+def advance(item: records.ImportItem, ports: Ports, *, owner: str, by: str, delivery: str) -> None:
+    """What follows a written part (``by``: its first group, or PLANNER after planning; run by
+    message ``delivery``): finish the import when every group is written, else queue the next
+    level once every queued one is written."""
     client, table = ports.dynamodb, ports.settings.table_name
     progress = import_parts.write_progress(client, table, item)
     if progress is None or progress.status != "running" or progress.owner != owner:
         return
     if progress.groups_done >= progress.groups_total:
-        if import_parts.claim_finish(client, table, item, owner=owner, by=by):
+        if import_parts.claim_finish(client, table, item, owner=owner, by=by, delivery=delivery):
             finish_parts(item, ports, owner=owner)
         return
     level = progress.levels_queued
@@ -121,14 +127,50 @@ def finish_parts(item: records.ImportItem, ports: Ports, *, owner: str) -> None:
     client, table = ports.dynamodb, ports.settings.table_name
     progress = import_parts.write_progress(client, table, item)
     item.refresh(consistent_read=True)
-    item.rows_lost = progress.rows_lost if progress else item.rows_lost
-    if item.rows_lost:
-        lost = load_lost_rows(ports.s3, ports.settings.bucket_name, item)
-        for name, value in settled_counts(item, lost).items():
-            setattr(item, name, value)
-    finish(item, ports, owner=owner)
+    if item.status == "running":  # else closed already (this finisher's retry): clean up only
+        item.rows_lost = progress.rows_lost if progress else item.rows_lost
+        if item.rows_lost:
+            lost = load_lost_rows(ports.s3, ports.settings.bucket_name, item)
+            for name, value in settled_counts(item, lost).items():
+                setattr(item, name, value)
+        finish(item, ports, owner=owner)
     delete_prefix(ports.s3, ports.settings.bucket_name, parts_prefix(item))
     import_parts.delete_counter(client, table, item)
+
+
+def stalled_parts(progress: import_parts.WriteProgress) -> list[list[int]] | None:
+    """The parts whose messages set a stalled import going again, as ``[first, end]`` group
+    ranges; None when the planner's path must (no level queued yet: a ``continue`` message
+    for the owner claims level 0, or plans again if the plan's checkpoint was never saved).
+
+    Every unfinished part of the queued levels, each resuming at its own next group. When
+    none is unfinished, the last queued part: finding its range written, it queues the next
+    level or claims the finish. (A finish claimed already is its message's to end: a copy is
+    refused, and the import fails when the nudges run out.)"""
+    if progress.levels_queued == 0 or progress.finisher == PLANNER:
+        return None
+    queued = [part for level in progress.levels[: progress.levels_queued] for part in level]
+    unfinished = [[f, e] for f, e in queued if progress.next_group.get(f, f) < e]
+    return unfinished or [list(queued[-1])]
+
+
+def requeue_stalled(
+    item: records.ImportItem, ports: Ports, progress: import_parts.WriteProgress, *, owner: str
+) -> int:
+    """Send the messages of ``stalled_parts`` (as ``owner``, the planner's delivery); how many.
+
+    A duplicate of a part still alive repeats nothing: it resumes at the counter's next group
+    for its part, its counts are conditional on that group, and a count refused goes on only
+    when the group is the part's last counted (``counted_last``)."""
+    ranges = stalled_parts(progress)
+    if ranges is None:
+        ports.sqs.send_message(
+            QueueUrl=ports.settings.import_queue_url,
+            MessageBody=continue_body(item.tenant_id, item.id, owner),
+        )
+        return 1
+    _send(ports, _parts_of(item, owner, ranges))
+    return len(ranges)
 
 
 def _parts_of(item: records.ImportItem, owner: str, ranges: list[list[int]]) -> list[WriteGroups]:
