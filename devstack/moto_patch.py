@@ -601,7 +601,11 @@ def _dynamo_to_dict(obj: Any) -> Any:
     if kind is DynamoType:
         if obj.type != "B" and obj.type != "BS":
             value = obj.value
-            return {obj.type: value if type(value) in _PLAIN else _dynamo_to_dict(value)}
+            if type(value) in _PLAIN:
+                return {obj.type: value}
+            if type(value) is list:  # SS, NS, L
+                return {obj.type: [v if type(v) is str else _dynamo_to_dict(v) for v in value]}
+            return {obj.type: _dynamo_to_dict(value)}
     elif kind is dict or kind is LimitedSizeDict:
         return {key: _dynamo_to_dict(value) for key, value in obj.items()}
     elif kind is list:
