@@ -8,8 +8,10 @@ customers of one tenant stored as bench/stack_latency.py stores them. Each route
 --requests times on one thread (a request's Queries one after another rather than on the
 read threads, so every CPU second is counted) and prints CPU ms per request: in moto's
 server, in the API (the rest), and DynamoDB requests per route. Side by side: the patch
-without its server part (moto_patch.SERVER_PATCHES: routing, answering) and the whole
-patch, in the same run. Wall time on a shared machine says little; CPU time is what the
+without its server part (moto_patch.SERVER_PATCHES: routing, answering), without its
+Query answer part (moto_patch.ANSWER_PATCHES: sizes, the page's copy, the answer's dicts)
+and the whole patch, in the same run; the ratios are moto's CPU without each part over
+the whole patch's. Wall time on a shared machine says little; CPU time is what the
 processes compete for. Never passes or fails on time.
 """
 
@@ -114,7 +116,11 @@ def main() -> None:
             TENANT, {"name": f"Bench Client {rng.randrange(10**9)}"}, None
         ),
     }
-    engines = {"without server patches": moto_patch.SERVER_PATCHES, "whole patch": None}
+    engines = {
+        "without server patches": moto_patch.SERVER_PATCHES,
+        "without answer patches": moto_patch.ANSWER_PATCHES,
+        "whole patch": None,
+    }
     results: dict[str, dict[str, tuple[float, float, float]]] = {}
     for engine, taken_out in engines.items():
         moto_patch.remove()
@@ -133,15 +139,13 @@ def main() -> None:
             calls = sum(operations.values()) / args.requests
             results[engine][route] = (moto, total - moto, calls)
     print(f"\n{args.customers:,} customers, CPU ms per request (moto server / API), one thread:")
-    print(f"  {'route':<28}" + "".join(f"{e:>26}" for e in engines) + "  moto ratio  requests")
+    print(f"  {'route':<28}" + "".join(f"{e:>26}" for e in engines) + "  moto ratios  requests")
     for route in routes:
         cells = [f"{results[e][route][0]:>9.1f} / {results[e][route][1]:>6.1f}" for e in engines]
-        base_moto, moto = (results[e][route][0] for e in engines)
+        moto = results["whole patch"][route][0]
+        ratios = " ".join(f"{results[e][route][0] / moto:.1f}x" for e in engines if engines[e])
         calls = results["whole patch"][route][2]
-        print(
-            f"  {route:<28}" + "".join(f"{c:>26}" for c in cells) + f"{base_moto / moto:>10.1f}x"
-            f"{calls:>10.1f}"
-        )
+        print(f"  {route:<28}" + "".join(f"{c:>26}" for c in cells) + f"{ratios:>13}{calls:>10.1f}")
 
 
 if __name__ == "__main__":

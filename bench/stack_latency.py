@@ -234,7 +234,7 @@ def rounds_against(
         # moto as released may not answer in time: the rounds will show it.
         with contextlib.suppress(requests.Timeout):
             requests.request(method, f"{api}{path}", headers=auth, json=body, timeout=TIMEOUT)
-    say(f"  load average before the rounds: {_load()}")
+    say(f"  load average before the rounds: {_load()}; they begin at {time.time():.3f} (epoch s)")
     began = time.perf_counter()
     with ThreadPoolExecutor(len(seeds)) as pool:
         parts = list(

@@ -1,5 +1,6 @@
-"""A patch of moto: Query reads one partition, a transaction copies only its items, a FIFO
-queue hands out one message of a group at a time, and the server's per-request work is cut.
+"""A patch of moto: Query reads one partition and does less per item, a transaction copies
+only its items, a FIFO queue hands out one message of a group at a time, and the server's
+per-request work is cut.
 
 moto 5.2.5 answers every Query by walking (and sorting) the whole table, and snapshots the
 whole table once per item of a TransactWriteItems so it can roll back. Both grow with the
@@ -74,7 +75,9 @@ def apply() -> None:
     from moto.core import responses
     from moto.core.serialize import JSONSerializer
     from moto.dynamodb import models
-    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb import responses as dynamodb_responses
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -86,8 +89,13 @@ def apply() -> None:
         *reads,
         (Table, "query", _query),
         (Table, "all_items", _all_items),
+        (Table, "sorted_items", _sorted_items),
         (Table, "put_item", _put_item),
         (Item, "__init__", _item_init),
+        (Item, "size", _item_size),
+        (DynamoType, "size", _value_size),
+        (table_module, "copy", _CopyNotTheAnswer),
+        (dynamodb_responses, "dynamo_to_dict", _dynamo_to_dict),
         (backend, "update_item", _update_item),
         (backend, "transact_write_items", _transact_write_items),
         (models, "copy", _CopyKeepingTables),
@@ -109,9 +117,21 @@ SERVER_PATCHES = (
 )
 
 
+# The replacements that cut a Query's per-item work past its candidates (sizes, the sort,
+# the copy of the page, the answer's dicts), which a benchmark can take out alone as well.
+ANSWER_PATCHES = (
+    "Item.size",
+    "DynamoType.size",
+    "Table.sorted_items",
+    "table.copy",
+    "responses.dynamo_to_dict",
+)
+
+
 def remove(only: tuple[str, ...] | None = None) -> None:
     """Undo apply() (tests compare the patched engine with moto's own), or only the named
-    replacements (SERVER_PATCHES); remove() then apply() puts everything back."""
+    replacements (SERVER_PATCHES, ANSWER_PATCHES); remove() then apply() puts everything
+    back."""
     for qualified in list(_originals) if only is None else only:
         owner, original = _originals.pop(qualified)
         setattr(owner, qualified.rsplit(".", 1)[1], original)
@@ -466,7 +486,15 @@ def _stored(table, key: tuple):
 def _read_under_lock(name: str):
     def read(self, *args, **kwargs):
         with transaction_lock:
-            return _original(f"DynamoHandler.{name}")(self, *args, **kwargs)
+            if name != "query":
+                return _original(f"DynamoHandler.{name}")(self, *args, **kwargs)
+            # The handler turns the Query's items into its answer (new dicts and lists, see
+            # _dynamo_to_dict) before this returns: nothing keeps them, nothing writes them.
+            _query_scope.answering = {}  # id(item) -> its size, within this Query
+            try:
+                return _original(f"DynamoHandler.{name}")(self, *args, **kwargs)
+            finally:
+                _query_scope.answering = None
 
     read.__name__ = name
     return read
@@ -503,6 +531,105 @@ def _item_init(self, hash_key, range_key, attrs) -> None:
 
 
 ITEM_SIZE_LIMIT = 405000  # moto's LimitedSizeDict: between DynamoDB's measured 409 and 410 KB
+
+
+# --- Query: per-item work on the way to the answer ----------------------------------------
+# Past the candidates, moto's Table.query sorts an index's candidates comparing DynamoTypes,
+# sizes each item twice (is the page full? then the running total), deep-copies the page,
+# and the handler rebuilds every attribute value as a plain dict through dynamo_to_dict, one
+# recursive call per value; and moto sizes a set or a map by wrapping each member in a new
+# DynamoType. Together they cost about half of a Query of a 1,000-item page.
+
+
+def _value_size(self) -> int:
+    # moto's DynamoType.size wraps every member of a set and every value of a map in a new
+    # DynamoType to ask it its size; the same sums, without the wrapping.
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import bytesize
+
+    kind, value = self.type, self.value
+    if kind == "N":
+        return len(str(value))
+    if kind == "NS":
+        return sum(len(str(member)) for member in value)
+    if kind == "SS" or kind == "BS":
+        return sum(1 if isinstance(member, bool) else bytesize(member) for member in value)
+    if kind == "L":
+        return sum(member.size() for member in value)
+    if kind == "M":
+        return sum(
+            bytesize(key) + (inner if type(inner) is DynamoType else DynamoType(inner)).size()
+            for key, inner in value.items()
+        )
+    return 1 if isinstance(value, bool) else bytesize(value)
+
+
+def _sorted_items(self, hash_key_attrs, range_key_attrs, items: list) -> list:
+    # moto sorts an index Query's candidates by tuples of DynamoTypes, whose comparisons
+    # compute both sides' cast_value (a Decimal for a number) on every comparison. Sorting
+    # by the cast values themselves, computed once per item, gives the same order: a key
+    # attribute holds one type, so DynamoType's == (type and cast value) and < (cast
+    # value) come down to its cast value's.
+    attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+    items.sort(key=lambda item: tuple([item.attrs[attr].cast_value for attr in attrs]))
+    return items
+
+
+def _item_size(self) -> int:
+    # Within a Query answered under the read lock no item changes, so its size is kept.
+    sizes = getattr(_query_scope, "answering", None)
+    if sizes is None:
+        return _original("Item.size")(self)
+    size = sizes.get(id(self))  # the items are held by the Query: their ids stay theirs
+    if size is None:
+        size = sizes[id(self)] = _original("Item.size")(self)
+    return size
+
+
+class _CopyNotTheAnswer:
+    """The `copy` module as moto.dynamodb.models.table sees it once patched.
+
+    Table.query deep-copies its page of items so its caller cannot change stored items
+    through them. Its only caller, DynamoHandler.query, turns them into the answer under
+    the read lock and drops them (and already answers LastEvaluatedKey from stored values),
+    so within that handler the page is handed on as it is. Every other copy is moto's own.
+    """
+
+    copy = staticmethod(copy.copy)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict | None = None) -> Any:
+        if getattr(_query_scope, "answering", None) is not None and type(value) is list:
+            return list(value)
+        return copy.deepcopy(value, memo)
+
+
+_PLAIN = (str, bool)  # S, N, BOOL, NULL values: dynamo_to_dict hands them back unchanged
+
+
+def _dynamo_to_dict(obj: Any) -> Any:
+    # moto's dynamo_to_dict asks each value in turn whether it is a datetime, a DynamoType,
+    # has to_json, is a dict or a list, recursing into a scalar's value to ask again. Strings,
+    # containers and attribute values other than binary take the short way here, to the same
+    # result; anything else (binary, datetimes, objects with to_json) goes to moto's.
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+
+    kind = type(obj)
+    if kind is str:
+        return obj
+    if kind is DynamoType:
+        if obj.type != "B" and obj.type != "BS":
+            value = obj.value
+            if type(value) in _PLAIN:
+                return {obj.type: value}
+            if type(value) is list:  # SS, NS, L
+                return {obj.type: [v if type(v) is str else _dynamo_to_dict(v) for v in value]}
+            return {obj.type: _dynamo_to_dict(value)}
+    elif kind is dict or kind is LimitedSizeDict:
+        return {key: _dynamo_to_dict(value) for key, value in obj.items()}
+    elif kind is list:
+        return [_dynamo_to_dict(value) for value in obj]
+    return _original("responses.dynamo_to_dict")(obj)
 
 
 # --- TransactWriteItems: snapshot the touched items, not the tables ---------------------

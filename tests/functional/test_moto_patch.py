@@ -255,6 +255,61 @@ def test_an_item_is_refused_for_its_size_exactly_where_moto_refuses_it(db):
     assert True in patched and any(isinstance(o, str) for o in patched)  # both sides tried
 
 
+def test_a_page_is_cut_at_moto_s_size_limit_where_moto_cuts_it(db):
+    # Each item's size counts towards the 1 MB a page may hold: the patched Query sizes an
+    # item once, moto twice; the pages must end at the same items.
+    for n in range(12):
+        blob = "x" * (150_000 + 7_919 * n)  # sizes that do not divide 1 MB evenly
+        db.put_item(
+            TableName=TABLE,
+            Item={**item("heavy", f"s{n:02d}", "g", f"o{n % 4}"), "blob": {"S": blob}},
+        )
+    queries = (
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "heavy"}}},
+        {
+            "IndexName": "by_group",
+            "KeyConditionExpression": "gpk = :g",
+            "ExpressionAttributeValues": {":g": {"S": "g"}},
+            "ScanIndexForward": False,
+        },
+    )
+
+    def cuts() -> list:
+        return [[[i["sk"]["S"] for i in items] for items, _ in pages(db, **q)] for q in queries]
+
+    patched = cuts()
+    with unpatched():
+        assert cuts() == patched
+    assert all(len(query_pages) > 1 for query_pages in patched)  # the limit did cut them
+
+
+def test_an_answer_is_built_as_moto_builds_it_from_every_kind_of_value():
+    """dynamo_to_dict's short way gives moto's own result, containers and values alike; so
+    does sizing every kind of value without wrapping its members."""
+    import datetime
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    stored = Item(DynamoType({"S": "k"}), None, {"pk": {"S": "k"}, **RICH, **BINARY})
+    answer = {
+        "Items": [stored.attrs, stored.attrs],
+        "Count": 2,
+        "LastEvaluatedKey": {"pk": DynamoType({"S": "k"}), "n": DynamoType({"N": "1"})},
+        "At": datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC),
+        "Table": {"Item": stored},  # an object with to_json
+    }
+    released = moto_patch._original("responses.dynamo_to_dict")(answer)
+    assert moto_patch._dynamo_to_dict(answer) == released
+    assert released["Items"][0]["b"] == {"B": b"\x00\x01raw"}  # binary decoded, both ways
+    assert type(moto_patch._dynamo_to_dict(answer)["Items"][0]) is dict
+    sizes = [DynamoType(value).size() for value in (*RICH.values(), *BINARY.values())]
+    with unpatched():
+        assert [DynamoType(value).size() for value in (*RICH.values(), *BINARY.values())] == sizes
+    built = moto_patch._dynamo_to_dict(answer)
+    built["Items"][0]["list"]["L"].append({"S": "more"})  # an answer shares nothing stored
+    assert len(stored.attrs["list"].value) == 4
+
+
 def everything(db) -> list[dict]:
     return sorted(db.scan(TableName=TABLE)["Items"], key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
 
