@@ -197,20 +197,12 @@ def test_an_import_whose_parts_never_progress_fails_after_its_nudges_saying_what
 @pytest.fixture
 def planned(aws):
     """A running import planned as parts by delivery "plan-1", level 0 queued just now."""
-    from chalicelib import aws as clients
-    from chalicelib.settings import get_settings
     from chalicelib.store import import_parts
-    from chalicelib.store import imports as records
+    from tests.functional.test_import_write_parts import PLANNED_LEVELS, plan_parts
 
-    item, _ = records.create_import(
-        "t-watch", source="template", file_name="f.xlsx", dry_run=False, by=None
-    )
-    assert records.claim_import(item, owner="plan-1", etag=None)
-    client, table = clients.client("dynamodb"), get_settings().table_name
-    levels = [[[0, 2], [2, 3]], [[3, 4]]]
-    assert import_parts.save_write_plan(client, table, item, owner="plan-1", levels=levels)
+    item, client, table = plan_parts("t-watch")
     assert import_parts.claim_level(
-        client, table, item, owner="plan-1", level=0, parts=levels[0], by="plan"
+        client, table, item, owner="plan-1", level=0, parts=PLANNED_LEVELS[0], by="plan"
     )
     return item, client, table
 

@@ -286,18 +286,26 @@ def test_a_count_whose_reply_was_lost_still_lets_its_part_go_on_to_the_finish(
 @pytest.fixture
 def planned(aws):
     """A running import planned as two levels of parts: [0, 2), [2, 3) then [3, 4)."""
+    return plan_parts("t-counter")
+
+
+PLANNED_LEVELS = [[[0, 2], [2, 3]], [[3, 4]]]
+
+
+def plan_parts(tenant_id: str):
+    """``(import, DynamoDB client, table)``: an import running for delivery "plan-1", planned
+    as PLANNED_LEVELS of parts, none queued yet."""
     from chalicelib import aws as clients
     from chalicelib.settings import get_settings
     from chalicelib.store import import_parts
     from chalicelib.store import imports as records
 
     item, _ = records.create_import(
-        "t-counter", source="template", file_name="f.xlsx", dry_run=False, by=None
+        tenant_id, source="template", file_name="f.xlsx", dry_run=False, by=None
     )
     assert records.claim_import(item, owner="plan-1", etag=None)
     client, table = clients.client("dynamodb"), get_settings().table_name
-    levels = [[[0, 2], [2, 3]], [[3, 4]]]
-    assert import_parts.save_write_plan(client, table, item, owner="plan-1", levels=levels)
+    assert import_parts.save_write_plan(client, table, item, owner="plan-1", levels=PLANNED_LEVELS)
     return item, client, table
 
 

@@ -150,13 +150,12 @@ def ledger_puts_of(tenant_id: str, import_id: str) -> Callable[[int, dict], dict
 
 
 def ledger_writer(tenant_id: str, import_id: str) -> Callable[[int, Any, Any], dict]:
-    """``(seq, outcome, record as written) → the put of that row's ledger entry``."""
+    """``(seq, outcome, record as written) → the put of that row's ledger entry``, whole at
+    once (a dry run's; a planned row's is completed when its group is written)."""
     from chalicelib.imports.write.ledger import ledger_entry
-    from chalicelib.store.import_rows import row_put
 
-    return lambda seq, outcome, record: row_put(
-        tenant_id, import_id, seq, ledger_entry(outcome, record)
-    )
+    put = ledger_puts_of(tenant_id, import_id)
+    return lambda seq, outcome, record: put(seq, ledger_entry(outcome, record))
 
 
 def write_ledger_puts(client: Any, table_name: str, puts: Iterable[dict]) -> int:
