@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from chalicelib.domain.customers import format_customer_number
 from chalicelib.imports.plan.planner import RowOutcome
 from chalicelib.imports.ports import RecordWriter, TransactItem, WriteRequest
-from chalicelib.imports.write.ledger import completed_entry, entry_head
+from chalicelib.imports.write.ledger import completed_entry, entry_head, written_records
 
 # Items per checkpoint (as the 10 BatchWriteItem calls of 25 were): a crash retries at most the
 # rows of one group, each of which a retry recognises as already written.
@@ -114,8 +114,7 @@ def row_writes(
         if writes:
             if outcome.entity == "customer" and not record.get("customer_number"):
                 record = {**record, "customer_number": next_number()}
-            records = [[outcome.entity, record, outcome.previous]]
-            records += [[entity, other, previous] for entity, other, previous in outcome.extra]
+            records = written_records(outcome, record)
             for entity, written, previous in records:
                 keys += writer.write_keys(entity, tenant_id, written, previous)
         shown = record or outcome.previous or {}

@@ -32,9 +32,16 @@ def ledger_entry(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str
     Made in two halves: ``entry_head`` when the row is planned, ``completed_entry`` from the
     records the row writes, which a stored plan carries to the write stage.
     """
-    written = outcome.action in ("created", "updated")
-    records = [[outcome.entity, record, outcome.previous], *outcome.extra] if written else None
-    return completed_entry(entry_head(outcome, record), records)
+    return completed_entry(entry_head(outcome, record), written_records(outcome, record))
+
+
+def written_records(outcome: RowOutcome, record: dict[str, Any] | None) -> list[list] | None:
+    """``[entity, record as written, previous]`` of each record a row writes, its own first,
+    then each other record it changes; None for a row that writes nothing (unchanged,
+    failed). What a stored plan carries of the row (batches.RowWrite.records)."""
+    if outcome.action not in ("created", "updated"):
+        return None
+    return [[outcome.entity, record, outcome.previous], *map(list, outcome.extra)]
 
 
 def entry_head(outcome: RowOutcome, record: dict[str, Any] | None) -> dict[str, Any]:
