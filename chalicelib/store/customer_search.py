@@ -39,6 +39,8 @@ from chalicelib.store.customers import (
 )
 from chalicelib.store.records import UniqueClaim, claim_key
 from chalicelib.store.search_entries import (
+    ENTRY_READ,
+    ENTRY_READ_KEYED,
     SearchEntryItem,
     entry_facets,
     entry_queries,
@@ -111,11 +113,16 @@ def _candidates(
     for option in options:
         for lead in option.leads:
             names = _names(tenant_id, wanted["status"], lead, after, limit)  # runs meanwhile
-            for entry in _entries(tenant_id, lead):
+            # An entry is read by a word starting with the lead, and each indexed word starts
+            # with one of the record's match words (SearchTerms): when the lead is the query's
+            # one word, the entry's key proves it and its match words are not read.
+            proven = option.words == (lead,)
+            for entry in _entries(tenant_id, lead, read_match=not proven):
+                words = frozenset((lead,)) if proven else frozenset(entry.match)
                 if entry.contact_id is not None:
-                    to_check.append((entry.customer_id, frozenset(entry.match), option))
+                    to_check.append((entry.customer_id, words, option))
                 elif all(getattr(entry, k) == v for k, v in wanted.items()) and matches(
-                    entry.match, option.words
+                    words, option.words
                 ):
                     found[f"{entry.sort}#{entry.customer_id}"] = entry.customer_id
             for record in _name_matches(names, option, wanted, limit):
@@ -133,17 +140,20 @@ def _candidates(
     return found, records
 
 
-def _entries(tenant_id: str, lead: str) -> list[SearchEntryItem]:
-    """Entries with a word starting with ``lead`` in every shard, in the table and gsi1;
-    _TooBroad past MAX_ENTRIES, or past MAX_CANDIDATES contacts' (each costs a customer read).
+def _entries(tenant_id: str, lead: str, read_match: bool = True) -> list[SearchEntryItem]:
+    """Entries with a word starting with ``lead`` in every shard, in the table and gsi1,
+    without their match words unless ``read_match``; _TooBroad past MAX_ENTRIES, or past
+    MAX_CANDIDATES contacts' (each costs a customer read).
 
-    The Queries run at once, each first reading twice its even share of MAX_CANDIDATES (a
-    narrow lead costs one round); those cut short read on, at once, their even share of
-    what could still keep the lead under MAX_ENTRIES, until all are read or the entries
-    read pass it (a too-broad lead costs about MAX_ENTRIES entries, not 16 ×).
+    The Queries run at once, each first reading its even share of MAX_ENTRIES + 1 (a lead
+    under the cap whose entries are spread evenly costs one round); those cut short read on,
+    at once, their even share of what could still keep the lead under MAX_ENTRIES, until all
+    are read or the entries read pass it (a too-broad lead costs about MAX_ENTRIES entries,
+    not 16 ×). A Query's limit caps the items it reads, so the first round's size changes
+    the requests a lead costs, not its read units.
     """
-    queries = entry_queries(tenant_id, lead)
-    limit = 2 * math.ceil((MAX_CANDIDATES + 1) / len(queries))
+    queries = entry_queries(tenant_id, lead, ENTRY_READ if read_match else ENTRY_READ_KEYED)
+    limit = math.ceil((MAX_ENTRIES + 1) / len(queries))
     found: list[SearchEntryItem] = []
     pending: list[tuple[Any, Any]] = [(query, None) for query in queries]
     while pending:

@@ -79,14 +79,22 @@ EntryQuery = Callable[..., Iterable["SearchEntryItem"]]
 # value and PynamoDB making models (docs/decisions/local-stack.md). DynamoDB still counts the
 # read units of the whole item; LastEvaluatedKey comes back whatever is projected.
 ENTRY_READ = ("customer_id", "contact_id", "match", "sort", *FACETS)
+# What a search reads of an entry when the entry's key already proves the query's one word
+# (``customer_search``): its match words are most of an entry's values (a customer's ~10),
+# and parsing them most of the API's CPU for a broad one-word search.
+ENTRY_READ_KEYED = tuple(name for name in ENTRY_READ if name != "match")
 
 
-def entry_queries(tenant_id: str, prefix: str) -> list[EntryQuery]:
+def entry_queries(
+    tenant_id: str, prefix: str, attributes: tuple[str, ...] = ENTRY_READ
+) -> list[EntryQuery]:
     """The Queries that together read every entry with a word starting with ``prefix``: one
     per shard in the table and one per shard in gsi1, each called with a limit (None: all)
     and optionally ``after``, the ``last_evaluated_key`` of its previous, cut read.
 
-    The entries come back with ENTRY_READ's attributes only (not their keys)."""
+    The entries come back with ``attributes`` only (ENTRY_READ or ENTRY_READ_KEYED; not
+    their keys): an attribute left out is its default on the model (None)."""
+    projected = list(attributes)  # PynamoDB takes a list only
     queries: list[EntryQuery] = []
     for shard in range(SEARCH_SHARDS):
         pk = entry_pk(tenant_id, prefix, shard)
@@ -96,7 +104,7 @@ def entry_queries(tenant_id: str, prefix: str) -> list[EntryQuery]:
                 SearchEntryItem.sk.startswith(prefix),
                 limit=limit,
                 last_evaluated_key=after,
-                attributes_to_get=list(ENTRY_READ),  # PynamoDB takes a list only
+                attributes_to_get=projected,
             )
         )
         queries.append(
@@ -105,7 +113,7 @@ def entry_queries(tenant_id: str, prefix: str) -> list[EntryQuery]:
                 SearchEntryItem.gsi1sk.startswith(prefix),
                 limit=limit,
                 last_evaluated_key=after,
-                attributes_to_get=list(ENTRY_READ),  # PynamoDB takes a list only
+                attributes_to_get=projected,
             )
         )
     return queries

@@ -196,3 +196,49 @@ def test_a_stored_customer_is_checked_against_the_same_match_words_its_entries_c
     assert {"obrien", "391234567", "91234567", "412345678", "c000042", "12"} <= set(
         customer_match_words(record)
     )
+
+
+RECORDS_OF_EVERY_KIND = [
+    {
+        "name": "O'Brien Plumbing Pty Ltd",
+        "first_name": "Seán",
+        "last_name": "Núñez-Ávila",
+        "email": "Sean.OBrien_2@Plumbing-Co.example",
+        "phone_e164": "+61391234567",
+        "mobile_e164": "+61412345678",
+        "customer_number": "C000042",
+        "site_address": {
+            "line1": "12a/4 Harbour St",
+            "suburb": "Port Melbourne",
+            "postcode": "3207",
+        },
+        "billing": {"account_number": "AC-9/12"},
+        "company_name": "Obrien " + "z" * 45,
+    },
+    {"name": "jo@acme.example", "email": "Jo@Acme.example", "phone_e164": "+442079460000"},
+    {"name": "Ｆｕｌｌ Ｗｉｄｔｈ 株式会社", "email": ("a" * 50) + "@example.com"},
+    {"name": "X", "billing": {"account_number": "987654321"}, "phone_e164": "+61298765432"},
+]
+
+
+def test_a_query_word_an_indexed_word_starts_with_is_matched_by_the_record():
+    # customer_search reads a one-word query's entries without their match words, since
+    # the entry's key (an indexed word starting with the word) already proves the match.
+    # Every query word (letters and digits, folded, cut at 40) that starts an indexed word
+    # must then start one of the record's match words, for customers and contacts alike.
+    contacts = [
+        {"id": "k1", "customer_id": "c1", "first_name": "Mary-Jane", "last_name": "D'Arcy",
+         "email": "mj@darcy.example", "mobile_e164": "+61412000111"},
+    ]  # fmt: skip
+    found_terms = [customer_search_terms(r) for r in RECORDS_OF_EVERY_KIND]
+    found_terms += [contact_search_terms(c) for c in contacts]
+    checked = 0
+    for found in found_terms:
+        for word in found.indexed:
+            for end in range(1, len(word) + 1):
+                for option in parse_query(word[:end]):
+                    for lead in option.leads:  # as customer_search._candidates reads them
+                        if option.words == (lead,) and word.startswith(lead):
+                            checked += 1
+                            assert matches(found.match, option.words), (word, lead)
+    assert checked > 200
