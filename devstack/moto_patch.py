@@ -492,7 +492,7 @@ def _read_under_lock(name: str):
                 return _original(f"DynamoHandler.{name}")(self, *args, **kwargs)
             # The handler turns the Query's items into its answer (new dicts and lists, see
             # _dynamo_to_dict) before this returns: nothing keeps them, nothing writes them.
-            _query_scope.answering = {}  # id(item) -> its size, within this Query
+            _query_scope.answering = True  # see _item_project and _CopyNotTheAnswer
             try:
                 return _original(f"DynamoHandler.{name}")(self, *args, **kwargs)
             finally:
@@ -510,10 +510,21 @@ def _put_item(self, *args, **kwargs):
 
 
 def _update_item(self, table_name, *args, **kwargs):
+    global _updates
     with transaction_lock:  # its condition, its ADDs and its write at once, as DynamoDB's
-        item = _original("DynamoDBBackend.update_item")(self, table_name, *args, **kwargs)
+        _updates += 1  # moto changes the item in place: every size kept so far is stale
+        try:
+            item = _original("DynamoDBBackend.update_item")(self, table_name, *args, **kwargs)
+        finally:
+            _updates += 1  # (sizes kept while it ran, too, whether or not it succeeded)
     _index_item(self.get_table(table_name), item)  # moto updates the item in place
     return item
+
+
+# UpdateItem is the one write that changes a stored item in place (moto's put, batch
+# write, PartiQL and transactions store new items or call update_item): a size kept on an
+# item with the count of updates at the time stays its size until the next update.
+_updates = 0
 
 
 def _item_init(self, hash_key, range_key, attrs) -> None:
@@ -585,13 +596,14 @@ def _sorted_items(self, hash_key_attrs, range_key_attrs, items: list) -> list:
 
 
 def _item_size(self) -> int:
-    # Within a Query answered under the read lock no item changes, so its size is kept.
-    sizes = getattr(_query_scope, "answering", None)
-    if sizes is None:
-        return _size_of(self)
-    size = sizes.get(id(self))  # the items are held by the Query: their ids stay theirs
-    if size is None:
-        size = sizes[id(self)] = _size_of(self)
+    # A Query sizes each item of its page for the 1 MB limit, a search's broad lead ~1,000
+    # of them; an item's size is kept on it until an update may have changed it (_updates).
+    kept = self.__dict__.get("_sitebook_size")
+    if kept is not None and kept[0] == _updates:
+        return kept[1]
+    updates = _updates
+    size = _size_of(self)
+    self._sitebook_size = (updates, size)
     return size
 
 

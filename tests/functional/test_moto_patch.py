@@ -322,6 +322,54 @@ def test_a_page_is_cut_at_moto_s_size_limit_where_moto_cuts_it(db):
     assert all(len(query_pages) > 1 for query_pages in patched)  # the limit did cut them
 
 
+def test_a_kept_size_follows_an_item_updated_in_place(db):
+    # The patch keeps each item's size on it; moto's UpdateItem changes the stored item in
+    # place (a grown string, an ADD to a set, a removed attribute, a failed condition). The
+    # pages read after each update must still end where moto ends them.
+    for n in range(10):
+        db.put_item(
+            TableName=TABLE,
+            Item={**item("grows", f"s{n:02d}", "g", f"o{n}"), "body": {"S": "x" * 90_000}},
+        )
+    query = {
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "grows"}},
+    }
+
+    def cut() -> list:
+        patched = [[i["sk"]["S"] for i in items] for items, _ in pages(db, **query)]
+        with unpatched():
+            assert [[i["sk"]["S"] for i in items] for items, _ in pages(db, **query)] == patched
+        return patched
+
+    def update(n: int, expression: str, values: dict, **extra) -> None:
+        key = {"pk": {"S": "grows"}, "sk": {"S": f"s{n:02d}"}}
+        db.update_item(
+            TableName=TABLE, Key=key, UpdateExpression=expression,
+            ExpressionAttributeValues=values, **extra,
+        )  # fmt: skip
+
+    seen = [cut(), cut()]  # every item sized and kept, then read with the kept sizes
+    for n in (1, 4, 7):
+        update(n, "SET body = :b", {":b": {"S": "y" * 300_000}})
+    seen.append(cut())
+    update(0, "ADD tags :t", {":t": {"SS": ["z" * 250_000]}})
+    for n in (1, 4):
+        key = {"pk": {"S": "grows"}, "sk": {"S": f"s{n:02d}"}}
+        db.update_item(TableName=TABLE, Key=key, UpdateExpression="REMOVE body")
+    seen.append(cut())
+    with pytest.raises(db.exceptions.ConditionalCheckFailedException):
+        update(
+            4,
+            "SET body = :b",
+            {":b": {"S": "-"}, ":no": {"S": "no"}},
+            ConditionExpression="gsk = :no",
+        )
+    seen.append(cut())
+    assert [len(found) for found in seen] == [1, 1, 2, 2, 2]
+    assert seen[2] != seen[3] == seen[4]  # the ADD and REMOVE moved the end of the first page
+
+
 def test_an_answer_is_built_as_moto_builds_it_from_every_kind_of_value():
     """dynamo_to_dict's short way gives moto's own result, containers and values alike; so
     does sizing every kind of value without wrapping its members."""
