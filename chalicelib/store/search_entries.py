@@ -80,8 +80,9 @@ EntryQuery = Callable[..., Iterable["SearchEntryItem"]]
 # read units of the whole item; LastEvaluatedKey comes back whatever is projected.
 ENTRY_READ = ("customer_id", "contact_id", "match", "sort", *FACETS)
 # What a search reads of an entry when the entry's key already proves the query's one word
-# (``customer_search``): its match words are most of an entry's values (a customer's ~10),
-# and parsing them most of the API's CPU for a broad one-word search.
+# (``customer_search``): its match words are most of an entry's values (a customer's ~8),
+# and a third of what botocore spends parsing a broad lead's entries (1,000 entries: 49 ms
+# with them, 32 without, and a fifth of the bytes).
 ENTRY_READ_KEYED = tuple(name for name in ENTRY_READ if name != "match")
 
 
