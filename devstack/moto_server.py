@@ -48,7 +48,19 @@ THREADS = 64
 
 def serve(argv: list[str]) -> None:
     """Serve moto's app on ``-H`` / ``-p`` with waitress until interrupted (see server)."""
-    server(argv).run()
+    running = server(argv)
+    print(
+        f"moto {_moto_version()} (devstack's patch) on http://{running.effective_host}:"
+        f"{running.effective_port}, served by waitress",
+        flush=True,
+    )
+    running.run()
+
+
+def _moto_version() -> str:
+    import moto
+
+    return moto.__version__
 
 
 def server(argv: list[str]):
