@@ -2,9 +2,10 @@
 
 Usage: python bench/moto_server_cost.py [--requests 600] [--clients 1 4]
 
-Starts ``python -m devstack.moto_server --unpatched`` (moto's own server: werkzeug's
-development server) and ``python -m devstack.moto_server`` (the patch, moto's app served by
-waitress) on free ports, one after the other, and sends each --requests GetItem calls of one
+Starts ``python -m devstack.moto_server --unpatched`` (moto as released, on its own server:
+werkzeug's development server), ``--werkzeug`` (devstack's patch on that same server) and no
+flag (the patch, moto's app served by waitress: the local stack's) on free ports, one after
+the other, and sends each --requests GetItem calls of one
 small item through boto3 from 1, then 4, client threads (one client, its connection pool
 shared). Prints, per server and client count: requests a second, latency p50, and CPU ms per
 request in the server process and in this (the client's) process. Both sides' CPU is what
@@ -29,14 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def measure(unpatched: bool, requests: int, clients: list[int]) -> list[tuple]:
+def measure(flags: list[str], requests: int, clients: list[int]) -> list[tuple]:
     """[(clients, requests/s, p50 seconds, server CPU s/request, client CPU s/request)]."""
     from devstack.run import free_port, wait_for
 
     port = free_port()
     args = [sys.executable, "-m", "devstack.moto_server", "-H", "127.0.0.1", "-p", str(port)]
     server = subprocess.Popen(
-        args + (["--unpatched"] if unpatched else []),
+        args + flags,
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -85,10 +86,12 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     print(f"load average before: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    results = {
-        name: measure(unpatched, args.requests, args.clients)
-        for name, unpatched in (("moto's server (werkzeug)", True), ("devstack (waitress)", False))
+    servers = {
+        "released, werkzeug": ["--unpatched"],
+        "patched, werkzeug": ["--werkzeug"],
+        "patched, waitress": [],
     }
+    results = {name: measure(flags, args.requests, args.clients) for name, flags in servers.items()}
     print(f"\nGetItem of a 200-byte item, {args.requests} requests per row:")
     print(f"  {'server':<26}{'clients':>8}{'req/s':>8}{'p50 ms':>8}{'server CPU ms':>15}"
           f"{'client CPU ms':>15}")  # fmt: skip
@@ -96,10 +99,11 @@ def main() -> None:
         for threads, rate, p50, server_cpu, own_cpu in rows:
             print(f"  {name:<26}{threads:>8}{rate:>8.0f}{p50 * 1000:>8.1f}"
                   f"{server_cpu * 1000:>15.2f}{own_cpu * 1000:>15.2f}")  # fmt: skip
-    base, new = results["moto's server (werkzeug)"], results["devstack (waitress)"]
+    base, new = results["patched, werkzeug"], results["patched, waitress"]
+    print("  patched, waitress against patched, werkzeug:")
     for (threads, *_, b_server, b_own), (_, *_, n_server, n_own) in zip(base, new, strict=True):
-        print(f"  {threads} client(s): server CPU {b_server / n_server:.2f}x less, client CPU "
-              f"{b_own / n_own:.2f}x less with waitress")  # fmt: skip
+        print(f"    {threads} client(s): server CPU {b_server / n_server:.2f}x less, "
+              f"client CPU {b_own / n_own:.2f}x less")  # fmt: skip
 
 
 if __name__ == "__main__":

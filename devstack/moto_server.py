@@ -1,10 +1,11 @@
 """The local stack's moto server: moto's own app, with devstack's DynamoDB patch applied first.
 
-    python -m devstack.moto_server [--unpatched] [-H HOST] [-p PORT]
+    python -m devstack.moto_server [--unpatched | --werkzeug] [-H HOST] [-p PORT]
 
 Patched, moto's app is served by waitress (see serve) and what survives a full garbage
 collection is frozen (see _freeze_survivors). --unpatched runs moto's own server exactly as
-released (the benchmark's baseline; it takes moto.server's other arguments too). With
+released (the benchmark's baseline; it takes moto.server's other arguments too); --werkzeug
+runs the patched moto on moto's own server (to measure the server alone). With
 SITEBOOK_GC_LOG=1 in the environment, every full (generation 2) garbage collection is logged
 to stderr: when it ended (epoch seconds), how long it took and what it found.
 """
@@ -33,8 +34,10 @@ def main(argv: list[str] | None = None) -> None:
         except moto_patch.MotoVersionMismatch as exc:
             sys.exit(f"moto server not started: {exc}")
         gc.callbacks.append(_freeze_survivors)
-        serve(args)
-        return
+        if "--werkzeug" not in args:
+            serve(args)
+            return
+        args.remove("--werkzeug")  # the patch on moto's own server: bench/moto_server_cost.py
     from moto.server import main as moto_main
 
     moto_main(args)
