@@ -3,8 +3,7 @@
 Usage: python bench/stack_latency.py [--customers 5000 20000] [--clients 4] [--requests 25]
        [--only patched|unpatched] [--baseline REF]
 
-For each customer count and each moto (released: moto's own server; then patched: with
-devstack/moto_patch.py, served by waitress, as devstack/moto_server.py runs it) it starts
+For each customer count and each moto (released, then with devstack/moto_patch.py) it starts
 the local stack on free ports (devstack.run.LocalStack), stores N customers of one tenant with
 BatchWriteItem (the items the importer writes: its rules prepare each record, its writer
 builds the items; an import over HTTP of 20k customers takes too long to do twice per run),
