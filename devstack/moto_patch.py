@@ -533,12 +533,11 @@ def _item_init(self, hash_key, range_key, attrs) -> None:
     # some running total passes moto's limit exactly when the whole does: checked once.
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
-    from moto.dynamodb.models.utilities import bytesize
 
     self.hash_key = hash_key
     self.range_key = range_key
     values = {key: DynamoType(value) for key, value in attrs.items()}
-    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+    if _attributes_size(values) > ITEM_SIZE_LIMIT:
         raise ItemSizeTooLarge
     self.attrs = LimitedSizeDict(values)  # its update() does not check again
 
@@ -602,16 +601,17 @@ def _item_size(self) -> int:
     if kept is not None and kept[0] == _updates:
         return kept[1]
     updates = _updates
-    size = _size_of(self)
+    size = _attributes_size(self.attrs)
     self._sitebook_size = (updates, size)
     return size
 
 
-def _size_of(item) -> int:
-    # moto's Item.size: each attribute's name and value, a string's value summed in place.
+def _attributes_size(attrs: dict) -> int:
+    # moto's Item.size of these attributes ({name: DynamoType}): each one's name and value, a
+    # string's value summed in place.
     return sum(
         _bytesize(key) + (_bytesize(value.value) if value.type == "S" else value.size())
-        for key, value in item.attrs.items()
+        for key, value in attrs.items()
     )
 
 

@@ -118,9 +118,9 @@ def _candidates(
             # one word, the entry's key proves it and its match words are not read.
             proven = option.words == (lead,)
             for entry in _entries(tenant_id, lead, read_match=not proven):
-                words = frozenset((lead,)) if proven else frozenset(entry.match)
+                words = (lead,) if proven else entry.match
                 if entry.contact_id is not None:
-                    to_check.append((entry.customer_id, words, option))
+                    to_check.append((entry.customer_id, frozenset(words), option))
                 elif all(getattr(entry, k) == v for k, v in wanted.items()) and matches(
                     words, option.words
                 ):
